@@ -1,0 +1,49 @@
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, run_cli
+
+
+def test_bad_params_key_is_one_line():
+    r = run_cli("train", "--params", "params/smoke.yaml", "--set", "lerning_rate=1", "--out", "/tmp/x")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()] and "Unknown params key 'lerning_rate'" in r.stderr
+
+
+def test_missing_data_file_is_one_line(tmp_path):
+    r = run_cli("train", "--params", "params/smoke.yaml", "--set", f"test_path={tmp_path}/none.csv", "--out", tmp_path / "m")
+    assert r.returncode == 2 and r.stderr.strip() == f"error: Data file not found: {tmp_path}/none.csv"
+
+
+def test_missing_model_folder_is_one_line(tmp_path):
+    r = run_cli("predict", "--model", tmp_path / "nope", "--input", "-", input="OriginalTweet\nhi\n")
+    assert r.returncode == 2 and "Model folder not found" in r.stderr
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli")
+    r = run_cli("train", "--params", "params/smoke.yaml", "--set", f"out_dir={out}", "--set", "epochs=1", "--out", out / "model")
+    assert r.returncode == 0, r.stderr
+    return out / "model"
+
+
+def test_evaluate_prints_metrics_json(model, tmp_path):
+    from tweetsent.data import make_demo_tweets
+    make_demo_tweets(80, seed=9).to_csv(tmp_path / "t.csv", index=False)
+    r = run_cli("evaluate", "--model", model, "--input", tmp_path / "t.csv")
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)
+    assert 0 <= m["accuracy"] <= 1 and 0 <= m["macro_f1"] <= 1 and m["tweets_per_s"] > 0 and m["size_bytes"] > 0
+
+
+def test_predict_keeps_rows_without_text(model):
+    r = run_cli("predict", "--model", model, "--input", "-",
+                input='id,OriginalTweet\n1,"Thank you, wonderful nurses!"\n2,\n3,Awful shelves\n')
+    assert r.returncode == 0, r.stderr
+    out = pd.read_csv(pd.io.common.StringIO(r.stdout))
+    assert list(out["id"]) == [1, 2, 3] and out["predicted"].isna().tolist() == [False, True, False]
+    assert "1 rows have no text" in r.stderr
+    assert {f"p_{c}" for c in ["Negative", "Positive"]} <= set(out.columns)

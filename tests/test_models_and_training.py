@@ -1,0 +1,60 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from tweetsent.data import load_dataset
+from tweetsent.models import ModelError, folder_bytes, load_model, masked_mean, save_model, write_folder_atomically
+from tweetsent.train import train_and_save, train_model
+
+
+def test_masked_mean_ignores_padding():
+    h = torch.tensor([[[1.0], [3.0], [100.0]]])
+    assert masked_mean(h, torch.tensor([[1, 1, 0]])).item() == 2.0
+
+
+def test_atomic_write_keeps_old_folder_on_crash(tmp_path):
+    target = tmp_path / "m"
+    write_folder_atomically(target, lambda d: (d / "a.txt").write_text("old"))
+    def crash(d):
+        (d / "a.txt").write_text("half")
+        raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError):
+        write_folder_atomically(target, crash)
+    assert (target / "a.txt").read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def test_missing_model_folder_errors(tmp_path):
+    with pytest.raises(ModelError, match="Model folder not found"):
+        load_model(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="not a tweetsent model folder"):
+        load_model(tmp_path / "empty")
+
+
+@pytest.mark.parametrize("trainer", ["manual", "hf"])
+def test_both_trainers_write_loadable_folders(smoke_params, trainer):
+    smoke_params.trainer = trainer
+    folder = train_and_save(smoke_params)
+    info = json.loads((folder / "model_info.json").read_text())
+    assert info["trainer"] == trainer and info["labels"] == smoke_params.labels and info["history"]
+    assert {"model.safetensors", "features.joblib", "tokenizer.json", "backbone_config"} <= {p.name for p in folder.iterdir()}
+    clf = load_model(folder)
+    texts = ["Thank you nurses, wonderful!", "Awful empty shelves"]
+    p1 = clf.predict_proba(texts)
+    assert p1.shape == (2, 5) and np.allclose(p1.sum(1), 1, atol=1e-5)
+    # one tweet alone or padded in a batch gives the same probabilities
+    assert np.allclose(clf.predict_proba(texts[1:]), p1[1:], atol=1e-5)
+    assert info["metrics"]["test"]["accuracy"] > 0.4   # the demo labels are learnable
+
+
+def test_held_out_rows_never_reach_fit(smoke_params, monkeypatch):
+    from tweetsent import features
+    seen = []
+    original = features.FeatureExtractor.fit
+    monkeypatch.setattr(features.FeatureExtractor, "fit", lambda self, X, y=None: seen.extend(X) or original(self, X, y))
+    data = load_dataset(smoke_params)
+    smoke_params.epochs = 1
+    train_model(smoke_params, data.train)
+    assert seen and not set(seen) & set(data.test["text"])
