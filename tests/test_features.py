@@ -1,4 +1,5 @@
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,3 +61,17 @@ def test_groups_can_be_switched_off(fitted):
     assert list(fx.get_feature_names_out()) == ["char_count", "word_count", "avg_word_len", "unique_word_ratio", "sentence_count"]
     with pytest.raises(ValueError, match="no feature groups"):
         FeatureExtractor(groups=(), lexicon_dir=fx.lexicon_dir).fit(["a"])
+
+
+def test_same_values_as_the_original_per_row_method(tmp_path):
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from bench_features import ORIGINAL_GROUPS, original_features
+    texts = ["Don't panic!! Shelves are EMPTY at @Tesco https://t.co/abc #COVID19", "Thank you NHS staff, wonderful work.",
+             "Prices up 20% today? Not good... I'm worried.", "", "ok", "Hand-sanitizer sold out; the supermarket's queue is 2 hours long."]
+    orig = original_features(texts, tmp_path, tfidf_max_features=20)
+    ours = FeatureExtractor(groups=ORIGINAL_GROUPS, tfidf_max_features=20, lexicon_dir=str(tmp_path)).fit(texts).transform_unscaled(texts)
+    correct = [c for c in orig.columns if c not in ("mpqa_strongsubj", "mpqa_weaksubj")]   # always 0 in the original
+    assert list(ours.columns) == list(orig.columns)
+    np.testing.assert_array_equal(ours[correct].to_numpy(float), orig[correct].to_numpy(float))
+    assert ours["mpqa_strongsubj"].sum() + ours["mpqa_weaksubj"].sum() > 0 == orig["mpqa_strongsubj"].sum()

@@ -19,11 +19,11 @@ from sklearn.preprocessing import StandardScaler
 from .data import vader_rule
 
 # %% auto #0
-__all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'MPQA_COLUMNS', 'ensure_lexicons',
-           'read_afinn', 'read_nrc', 'read_mpqa', 'textblob_subjectivity_lexicon', 'strip_urls', 'lexicon_tokens',
-           'clean_for_vader', 'count_features', 'style_features', 'afinn_features', 'nrc_features', 'mpqa_features',
-           'readability_features', 'vader_features', 'vader_bin_features', 'FeatureExtractor', 'cached_transform',
-           'extractor_from_params']
+__all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'MPQA_COLUMNS', 'SYLLABLES_FILE',
+           'ensure_lexicons', 'read_afinn', 'read_nrc', 'read_mpqa', 'textblob_subjectivity_lexicon', 'strip_urls',
+           'lexicon_tokens', 'clean_for_vader', 'count_features', 'style_features', 'afinn_features', 'nrc_features',
+           'mpqa_features', 'write_syllable_table', 'readability_features', 'vader_features', 'vader_bin_features',
+           'FeatureExtractor', 'cached_transform', 'extractor_from_params']
 
 # %% ../notebooks/02_features.ipynb #67ee3cc9
 AFINN_FILE, NRC_FILE, MPQA_FILE = "AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt", "subjclueslen1-HLTEMNLP05.tff"
@@ -39,6 +39,7 @@ def ensure_lexicons(lexicon_dir) -> dict:
         lex = json.loads((Path(nrclex.__file__).parent / "data" / "nrc_en.json").read_text(encoding="utf-8"))
         lines = [f"{w}\t{e}\t{int(e in set(emos))}" for w, emos in sorted(lex.items()) for e in NRC_EMOTIONS]
         (d / NRC_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if not (d / SYLLABLES_FILE).exists(): write_syllable_table(d / SYLLABLES_FILE)
     return {name: (d / name).exists() for name in (AFINN_FILE, NRC_FILE, MPQA_FILE)}
 
 # %% ../notebooks/02_features.ipynb #f5cbca80
@@ -115,7 +116,7 @@ def style_features(texts: Sequence[str], tokens: Sequence[list[str]]) -> pd.Data
     for t, toks in zip(texts, tokens):
         words = t.split()
         caps = sum(1 for w in words if len(w) > 1 and w.isupper())
-        rows.append((t.count("!"), t.count("?"), sum(c.isdigit() for c in t) / max(len(t), 1), caps / max(len(words), 1),
+        rows.append((t.count("!"), t.count("?"), sum(map(str.isdigit, t)) / max(len(t), 1), caps / max(len(words), 1),
                      sum(w in NEGATORS for w in toks), sum(w in INTENSIFIERS for w in toks)))
     return pd.DataFrame(rows, columns=["exclaim_count", "question_count", "digit_ratio", "caps_word_ratio",
                                        "negator_count", "intensifier_count"])
@@ -153,14 +154,65 @@ def mpqa_features(tokens: Sequence[list[str]], mpqa: dict) -> pd.DataFrame:
     return pd.DataFrame(out, columns=[f"mpqa_{c}" for c in MPQA_COLUMNS])
 
 # %% ../notebooks/02_features.ipynb #c3e7f096
-@lru_cache(maxsize=200_000)
-def _readability(text: str) -> tuple[float, float, float]:
-    import textstat
-    return (textstat.flesch_reading_ease(text), textstat.smog_index(text), textstat.dale_chall_readability_score(text))
+# textstat 0.7.8's definitions, computed once per text with per-word caches (textstat re-derives them per call).
+_TS_NONCONTRACTION = re.compile(r"\'(?![tsd]|ve|ll|re)")
+_TS_PUNCT = re.compile(r"[^\w\s\']")
+_TS_SENTENCE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)
 
-def readability_features(texts: Sequence[str]) -> pd.DataFrame:
-    "Flesch reading ease, SMOG and Dale-Chall (textstat), cached per distinct text."
-    return pd.DataFrame([_readability(t) for t in texts], columns=["flesch_reading_ease", "smog_index", "dale_chall"])
+def _ts_words(text: str) -> list[str]:
+    return _TS_PUNCT.sub("", _TS_NONCONTRACTION.sub("", text)).split()
+
+SYLLABLES_FILE = "cmudict-syllables.tsv"
+
+def write_syllable_table(path: Path):
+    "CMU dictionary syllable counts (first pronunciation), `word<TAB>count`: loads in 50 ms, cmudict in 700 ms."
+    from textstat.backend.utils import get_cmudict
+    rows = (f"{w}\t{sum(1 for p in pr[0] if p[-1].isdigit())}" for w, pr in get_cmudict("en_US").items() if pr)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+@lru_cache(maxsize=None)
+def _ts_resources(lexicon_dir: str):
+    "Syllable table, Pyphen and Dale-Chall easy words, loaded once per process."
+    from textstat.backend.utils import get_lang_easy_words, get_pyphen
+    path = Path(lexicon_dir) / SYLLABLES_FILE
+    if path.exists(): table = dict(line.split("\t") for line in path.read_text(encoding="utf-8").splitlines())
+    else:  # a model folder used where no lexicon folder was set up: the CMU dictionary itself
+        from textstat.backend.utils import get_cmudict
+        table = {w: sum(1 for p in pr[0] if p[-1].isdigit()) for w, pr in get_cmudict("en_US").items() if pr}
+    return table, get_pyphen("en_US"), get_lang_easy_words("en_US")
+
+_SYLLABLE_CACHE: dict[str, int] = {}
+
+def _syllables(word: str, table: dict, pyphen) -> int:
+    "Syllables of a lower-case word: CMU dictionary, else Pyphen hyphenation points + 1 (as textstat)."
+    n = _SYLLABLE_CACHE.get(word)
+    if n is None:
+        n = int(table[word]) if word in table else len(pyphen.positions(word)) + 1
+        _SYLLABLE_CACHE[word] = n
+    return n
+
+def _readability(text: str, table: dict, pyphen, easy: frozenset) -> tuple[float, float, float]:
+    "Flesch reading ease, SMOG and Dale-Chall of one text, equal to textstat's."
+    words = _ts_words(text)
+    n_words = len(words)
+    sentences = _TS_SENTENCE.findall(text) if text else []
+    n_sent = max(1, len(sentences) - sum(len(_ts_words(s)) <= 2 for s in sentences)) if text else 0
+    syllables = [_syllables(w.lower(), table, pyphen) for w in words]
+    wps = n_words / n_sent if n_sent else 0.0
+    spw = sum(syllables) / n_words if n_words else 0.0
+    flesch = 0.0 if wps == 0 or spw == 0 else 206.835 - 1.015 * wps - 84.6 * spw
+    smog = (1.043 * (30 * (sum(s >= 3 for s in syllables) / n_sent)) ** 0.5) + 3.1291 if n_sent else 0.0
+    if n_words:
+        hard = 100 * sum(w.lower() not in easy for w in words) / n_words
+        dale = (0.1579 * hard) + (0.0496 * wps) + (3.6365 if hard > 5 else 0.0)
+    else: dale = 0.0
+    return flesch, smog, dale
+
+def readability_features(texts: Sequence[str], lexicon_dir="lexicons") -> pd.DataFrame:
+    "Flesch reading ease, SMOG and Dale-Chall (textstat's formulas and word lists)."
+    table, pyphen, easy = _ts_resources(str(lexicon_dir))
+    return pd.DataFrame([_readability(t, table, pyphen, easy) for t in texts],
+                        columns=["flesch_reading_ease", "smog_index", "dale_chall"])
 
 _VADER = None
 def vader_features(texts: Sequence[str]) -> pd.DataFrame:
@@ -210,7 +262,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         if "afinn" in g: blocks.append(afinn_features(tokens, self.afinn_))
         if "nrc" in g: blocks.append(nrc_features(tokens, self.nrc_))
         if "mpqa" in g: blocks.append(mpqa_features(tokens, self.mpqa_))
-        if "readability" in g: blocks.append(readability_features(texts))
+        if "readability" in g: blocks.append(readability_features(texts, self.lexicon_dir))
         if g & {"vader", "vader_bins"}:
             vader = vader_features(texts)
             if "vader" in g: blocks.append(vader)
@@ -222,6 +274,15 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         return pd.concat([b.reset_index(drop=True) for b in blocks], axis=1)
 
     def fit(self, X, y=None):
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        "Fit and transform in one pass over the texts."
+        values = self._fit(X)
+        return self.scaler_.transform(values).astype(np.float32)
+
+    def _fit(self, X) -> np.ndarray:
         self._load_lexicons()
         if "tfidf" in self.groups:
             self.tfidf_ = TfidfVectorizer(max_features=self.tfidf_max_features, stop_words="english",
@@ -229,8 +290,9 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             self.tfidf_.fit([str(t) for t in X])
         raw = self._raw(X)
         self.feature_names_out_ = np.array(raw.columns)
-        self.scaler_ = StandardScaler().fit(raw.to_numpy(dtype=float))
-        return self
+        values = raw.to_numpy(dtype=float)
+        self.scaler_ = StandardScaler().fit(values)
+        return values
 
     def transform_unscaled(self, X) -> pd.DataFrame:
         "The features before scaling, as a named frame (for EDA and baselines that want raw lexicon scores)."
