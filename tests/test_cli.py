@@ -47,3 +47,11 @@ def test_predict_keeps_rows_without_text(model):
     assert list(out["id"]) == [1, 2, 3] and out["predicted"].isna().tolist() == [False, True, False]
     assert "1 rows have no text" in r.stderr
     assert {f"p_{c}" for c in ["Negative", "Positive"]} <= set(out.columns)
+
+
+def test_python_predict(model):
+    import tweetsent
+    labels = tweetsent.predict(["Thank you, wonderful nurses!", "Awful shelves"], model)
+    assert len(labels) == 2 and set(labels) <= set(json.loads((model / "model_info.json").read_text())["labels"])
+    proba = tweetsent.predict(["ok"], model, probabilities=True)
+    assert abs(proba.to_numpy().sum() - 1) < 1e-5

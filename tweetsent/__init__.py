@@ -1,1 +1,9 @@
 __version__ = "0.1.0"
+
+# Hand-written, like __main__.py (nbdev only updates __version__): `tweetsent.predict` and `tweetsent.load_model`,
+# imported lazily so that `import tweetsent.params` does not pull in torch.
+def __getattr__(name):
+    if name in ("load_model", "predict"):
+        from . import models
+        return getattr(models, name)
+    raise AttributeError(f"module 'tweetsent' has no attribute {name!r}")

@@ -43,7 +43,9 @@ def baseline_models(p) -> dict:
                                             LogisticRegression(max_iter=2000, C=4.0)),
               "meta_logreg": make_pipeline(meta(), LogisticRegression(max_iter=3000)),
               "meta_gbm": make_pipeline(meta(), HistGradientBoostingClassifier(random_state=p.seed))}
-    if len(p.labels) in (3, 5): models["vader_rule"] = VaderRule("clean", len(p.labels))
+    if len(p.labels) in (3, 5):
+        models["vader_rule"] = VaderRule("clean", len(p.labels))
+        models["vader_rule_stripped"] = VaderRule("stripped", len(p.labels))
     return models
 
 def score_baselines(p, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, dict]:

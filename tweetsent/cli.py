@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['cmd_train', 'cmd_evaluate', 'cmd_predict', 'cmd_compress', 'cmd_run', 'cmd_report', 'cmd_lexicons', 'build_parser',
-           'main']
+__all__ = ['cmd_train', 'cmd_tune', 'cmd_evaluate', 'cmd_predict', 'cmd_compress', 'cmd_run', 'cmd_report', 'cmd_lexicons',
+           'build_parser', 'main']
 
 # %% ../notebooks/lib/cli.ipynb #b6b4ec3f
 def _params(args):
@@ -30,7 +30,17 @@ def _read_input(path: str, text_col: str):
 def cmd_train(args):
     from tweetsent.train import train_and_save
     folder = train_and_save(_params(args), Path(args.out))
-    print(folder)
+    if folder: print(folder)   # under torchrun only rank 0 writes
+
+def cmd_tune(args):
+    "One tuning worker; start several with the same params and a shared `tune_storage` to split a study."
+    import optuna
+    from tweetsent.data import load_dataset
+    from tweetsent.tune import tune, write_tuned
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    p = _params(args)
+    study = tune(p, load_dataset(p).train)
+    print(write_tuned(p, study))
 
 def cmd_evaluate(args):
     from tweetsent.data import read_tweets
@@ -95,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("run", help="run the eight notebooks with papermill and write the report"); with_params(sp); sp.set_defaults(fn=cmd_run)
     sp = sub.add_parser("train", help="train and write a model folder"); with_params(sp)
     sp.add_argument("--out", required=True); sp.set_defaults(fn=cmd_train)
+    sp = sub.add_parser("tune", help="run one tuning worker (resumes the study in tune_storage)"); with_params(sp); sp.set_defaults(fn=cmd_tune)
     for name, fn in (("evaluate", cmd_evaluate), ("predict", cmd_predict)):
         sp = sub.add_parser(name, help=f"{name} with a model folder")
         sp.add_argument("--model", required=True); sp.add_argument("--input", required=True, help="CSV path or - for stdin")

@@ -78,7 +78,8 @@ def read_tweets(path, text_col: str, label_col: str, labels: list[str]) -> tuple
     report.dropped["duplicate tweet and label"] = int(dup.sum())
     df = df[~dup].reset_index(drop=True)
     df["text"] = df[text_col]
-    df["label"] = df[label_col].str.strip().map({name: i for i, name in enumerate(labels)}).astype(int)
+    df["label_name"] = df[label_col].str.strip()
+    df["label"] = df["label_name"].map({name: i for i, name in enumerate(labels)}).astype(int)
     report.rows_kept = len(df)
     if df.empty: raise DataError(f"No usable rows in {path} after dropping: {report.summary()}")
     return df, report
@@ -111,7 +112,7 @@ def vader_rule(compound: np.ndarray, n_labels: int = 5, cuts=(-0.6, -0.05, 0.05,
     return np.digitize(compound, [cuts[0], cuts[1], cuts[2], cuts[3]], right=True)
 
 def make_demo_tweets(n: int, seed: int = 0, labels: list[str] = None, noise: float = 0.04) -> pd.DataFrame:
-    "A deterministic synthetic set with the Kaggle schema, labelled by the VADER rule on the cleaned text."
+    "A deterministic synthetic set with the Kaggle schema, labelled by the VADER rule on the stripped text."
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
     labels = labels or ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
     rng = np.random.default_rng(seed)
@@ -128,8 +129,9 @@ def make_demo_tweets(n: int, seed: int = 0, labels: list[str] = None, noise: flo
         rows.append({"UserName": 1 + i, "ScreenName": 44953 + i, "Location": rng.choice(_PLACES),
                      "TweetAt": day.strftime("%d-%m-%Y"), "OriginalTweet": text.strip()})
     df = pd.DataFrame(rows)
+    from tweetsent.features import strip_for_vader
     analyzer = SentimentIntensityAnalyzer()
-    compound = [analyzer.polarity_scores(t)["compound"] for t in df.OriginalTweet.str.replace(r"\W+", " ", regex=True)]
+    compound = [analyzer.polarity_scores(strip_for_vader(t))["compound"] for t in df.OriginalTweet]
     y = vader_rule(np.array(compound), len(labels))
     flip = rng.random(n) < noise  # labels made by people and tools are never perfectly a rule
     y[flip] = np.clip(y[flip] + rng.choice([-1, 1], flip.sum()), 0, len(labels) - 1)
@@ -154,14 +156,16 @@ class Dataset:
 
 def stratified_split(df: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Stratified split into (rest, held-out); plain split when a class is too small to stratify."
-    counts = df["label"].value_counts()
-    strat = df["label"] if counts.min() >= 2 and len(df) * size >= len(counts) else None
+    classes = df["label_name"] if "label_name" in df else df["label"]  # names: the same split as stratifying the CSV's column
+    counts = classes.value_counts()
+    strat = classes if counts.min() >= 2 and len(df) * size >= len(counts) else None
     a, b = train_test_split(df, test_size=size, random_state=seed, stratify=strat)
     return a.reset_index(drop=True), b.reset_index(drop=True)
 
 def _demo(p: Params) -> Dataset:
     df = make_demo_tweets(p.demo_rows, seed=p.seed, labels=p.labels)
-    df["text"], df["label"] = df[p.text_col] if p.text_col in df else df.OriginalTweet, df.Sentiment.map({n: i for i, n in enumerate(p.labels)})
+    df["text"], df["label_name"] = df.OriginalTweet, df.Sentiment
+    df["label"] = df.Sentiment.map({n: i for i, n in enumerate(p.labels)})
     train, test = stratified_split(df, 0.2, p.seed)
     notice = (f"No data files at {p.train_path} / {p.test_path}: using the embedded demo set "
               f"({len(df)} synthetic tweets). Put the Kaggle CSVs in data/ or set train_path/test_path.")
@@ -302,11 +306,11 @@ def plot_tweets_per_day(df: pd.DataFrame, col: str = "TweetAt"):
 
 # %% ../notebooks/01_eda.ipynb #fd978f3c
 def lexicon_scores(texts, lexicon_dir) -> pd.DataFrame:
-    "AFINN and VADER scores of each text (raw and with non-word characters replaced by spaces)."
+    "AFINN and VADER scores of each text (VADER on the raw, clean and stripped variants; see 02_features)."
     from tweetsent.features import FeatureExtractor
     fx = FeatureExtractor(groups=("afinn", "vader"), lexicon_dir=str(lexicon_dir)).fit(["x"])
     raw = fx.transform_unscaled(list(texts))
-    return raw[["afinn_sum", "afinn_mean", "vader_raw_compound", "vader_clean_compound"]]
+    return raw[["afinn_sum", "afinn_mean", "vader_raw_compound", "vader_clean_compound", "vader_stripped_compound"]]
 
 def label_provenance(train: pd.DataFrame, test: pd.DataFrame, labels: list[str], lexicon_dir) -> tuple[pd.DataFrame, dict]:
     "Accuracy of threshold rules on single lexicon scores (held-out rows), and each rule's held-out predictions."

@@ -19,11 +19,11 @@ from sklearn.preprocessing import StandardScaler
 from .data import vader_rule
 
 # %% auto #0
-__all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'MPQA_COLUMNS', 'SYLLABLES_FILE',
-           'ensure_lexicons', 'read_afinn', 'read_nrc', 'read_mpqa', 'textblob_subjectivity_lexicon', 'strip_urls',
-           'lexicon_tokens', 'clean_for_vader', 'count_features', 'style_features', 'afinn_features', 'nrc_features',
-           'mpqa_features', 'write_syllable_table', 'readability_features', 'vader_features', 'vader_bin_features',
-           'FeatureExtractor', 'cached_transform', 'extractor_from_params']
+__all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'VADER_VARIANTS', 'MPQA_COLUMNS',
+           'SYLLABLES_FILE', 'ensure_lexicons', 'read_afinn', 'read_nrc', 'read_mpqa', 'textblob_subjectivity_lexicon',
+           'strip_urls', 'lexicon_tokens', 'clean_for_vader', 'strip_for_vader', 'count_features', 'style_features',
+           'afinn_features', 'nrc_features', 'mpqa_features', 'write_syllable_table', 'readability_features',
+           'vader_features', 'vader_bin_features', 'FeatureExtractor', 'cached_transform', 'extractor_from_params']
 
 # %% ../notebooks/02_features.ipynb #67ee3cc9
 AFINN_FILE, NRC_FILE, MPQA_FILE = "AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt", "subjclueslen1-HLTEMNLP05.tff"
@@ -95,9 +95,18 @@ def strip_urls(text: str) -> str:
 def lexicon_tokens(text: str) -> list[str]:
     return _WORD.findall(_URL.sub(" ", text.lower().replace("’", "'")))
 
+_NON_WORD = re.compile(r"\W+")
+_URL_MENTION_HASHTAG = re.compile(r"https?://\S+|@\w+|#\w+")
+
 def clean_for_vader(text: str) -> str:
-    "Every non-word character replaced by a space (the variant whose VADER score matches the Kaggle labels best)."
-    return re.sub(r"\W+", " ", text)
+    "Every non-word character replaced by a space."
+    return _NON_WORD.sub(" ", text)
+
+def strip_for_vader(text: str) -> str:
+    "URLs, @mentions and #hashtags removed, then non-word characters replaced by spaces."
+    return _NON_WORD.sub(" ", _URL_MENTION_HASHTAG.sub("", text))
+
+VADER_VARIANTS = {"raw": str, "clean": clean_for_vader, "stripped": strip_for_vader}
 
 # %% ../notebooks/02_features.ipynb #5eec2d96
 def count_features(texts: Sequence[str]) -> pd.DataFrame:
@@ -216,21 +225,21 @@ def readability_features(texts: Sequence[str], lexicon_dir="lexicons") -> pd.Dat
 
 _VADER = None
 def vader_features(texts: Sequence[str]) -> pd.DataFrame:
-    "VADER neg/neu/pos/compound on the raw tweet and on the tweet with non-word characters replaced by spaces."
+    "VADER neg/neu/pos/compound on three variants of each tweet: raw, clean (non-word characters replaced by spaces), stripped (URLs, mentions and hashtags removed, then cleaned)."
     global _VADER
     if _VADER is None:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
         _VADER = SentimentIntensityAnalyzer()
     cols = {}
-    for variant, prep in [("raw", lambda t: t), ("clean", clean_for_vader)]:
+    for variant, prep in VADER_VARIANTS.items():
         scores = [_VADER.polarity_scores(prep(t)) for t in texts]
         for k in ("neg", "neu", "pos", "compound"): cols[f"vader_{variant}_{k}"] = [s[k] for s in scores]
     return pd.DataFrame(cols)
 
 def vader_bin_features(vader: pd.DataFrame, n_labels: int) -> pd.DataFrame:
-    "One-hot of the VADER threshold rule on both variants: lets a linear layer reproduce the rule exactly."
+    "One-hot of the VADER threshold rule on each variant: lets a linear layer reproduce the rule exactly."
     cols = {}
-    for variant in ("raw", "clean"):
+    for variant in VADER_VARIANTS:
         rule = vader_rule(vader[f"vader_{variant}_compound"].to_numpy(), n_labels)
         for k in range(n_labels if n_labels in (3, 5) else 0): cols[f"vader_{variant}_rule_{k}"] = (rule == k).astype(float)
     return pd.DataFrame(cols, index=vader.index)

@@ -28,7 +28,7 @@ class ModelError(ValueError):
 __all__ = ['TINY_RANDOM', 'INFO_FILE', 'WEIGHTS_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'LOADERS', 'ModelError', 'minilm_folder',
            'build_tiny_backbone', 'resolve_backbone', 'load_backbone', 'masked_mean', 'TransformerWithMeta', 'encode',
            'Collator', 'pick_device', 'TweetClassifier', 'folder_bytes', 'write_folder_atomically', 'write_safetensors',
-           'save_model', 'build_model', 'load_parts', 'load_model']
+           'save_model', 'build_model', 'load_parts', 'load_model', 'predict']
 
 # %% ../notebooks/lib/models.ipynb #17ff5b9d
 TINY_RANDOM = "tiny-random"
@@ -245,3 +245,15 @@ def load_model(path) -> TweetClassifier:
         import tweetsent.compress  # registers the compressed variants' loaders
     if variant not in LOADERS: raise ModelError(f"{folder}: unknown model variant '{variant}'; known: {sorted(LOADERS)}")
     return LOADERS[variant](folder, info)
+
+# %% ../notebooks/lib/models.ipynb #a0cfe7cf
+_LOADED: dict = {}
+
+def predict(texts: Sequence[str], model="outputs/runs/minilm-manual/model", probabilities: bool = False):
+    "Labels (or a frame of class probabilities) for `texts` from a model folder, loaded once per process."
+    import pandas as pd
+    key = str(Path(model).resolve())
+    if key not in _LOADED: _LOADED[key] = load_model(model)
+    clf = _LOADED[key]
+    if not probabilities: return clf.predict(list(texts))
+    return pd.DataFrame(clf.predict_proba(list(texts)), columns=clf.labels)

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import math
+import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Optional
@@ -21,13 +21,16 @@ from .data import data_fingerprint
 from .evaluate import classification_metrics
 from .features import extractor_from_params
 from .models import (Collator, TransformerWithMeta, TweetClassifier, encode, load_backbone, pick_device)
-from .params import Params, params_dict, resolve_path
+from .params import Params, ParamsError, resolve_path
 
 EpochCallback = Callable[[int, dict], None]   # (epoch, validation scores); may raise to stop (Optuna pruning)
 
+def world_size() -> int: return int(os.environ.get("WORLD_SIZE", 1))
+def is_main_process() -> bool: return int(os.environ.get("RANK", 0)) == 0
+
 # %% auto #0
-__all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'make_optimizer', 'validation_scores', 'EarlyStopper', 'manual_loop',
-           'hf_loop', 'train_model', 'model_dir', 'train_and_save', 'model_for_run']
+__all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'world_size', 'is_main_process', 'make_optimizer', 'validation_scores',
+           'EarlyStopper', 'manual_loop', 'hf_loop', 'train_model', 'model_dir', 'train_and_save', 'model_for_run']
 
 # %% ../notebooks/05_train.ipynb #27b8f5ad
 def make_optimizer(model: TransformerWithMeta, p: Params, total_steps: int):
@@ -56,6 +59,8 @@ class EarlyStopper:
 # %% ../notebooks/05_train.ipynb #0a9692a2
 def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_end: Optional[EpochCallback]) -> list[dict]:
     "Our own loop: length-grouped batches, AdamW, clipping, autocast on GPU, early stopping."
+    if world_size() > 1:
+        raise ParamsError("trainer 'manual' runs in one process; use trainer: hf under torchrun / accelerate launch")
     model, device = clf.model, pick_device()
     model.to(device)
     gen = torch.Generator().manual_seed(p.seed)
@@ -95,7 +100,7 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
         def on_evaluate(self, args, state, control, metrics=None, **kw):
             if on_epoch_end and metrics: on_epoch_end(round(state.epoch), {"val_accuracy": metrics["eval_accuracy"], "val_macro_f1": metrics["eval_macro_f1"]})
 
-    work = tempfile.mkdtemp(prefix="tweetsent-hf-")
+    work = resolve_path(p, p.out_dir) / "cache" / f"hf-checkpoints-{p.run_name}"   # shared by all ranks under torchrun
     use_cuda = torch.cuda.is_available()
     args = TrainingArguments(
         output_dir=work, per_device_train_batch_size=p.batch_size, per_device_eval_batch_size=2 * p.batch_size,
@@ -113,7 +118,7 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
     trainer.train()
     history = [{"epoch": round(r["epoch"]), "val_accuracy": r["eval_accuracy"], "val_macro_f1": r["eval_macro_f1"]}
                for r in trainer.state.log_history if "eval_macro_f1" in r]
-    shutil.rmtree(work, ignore_errors=True)
+    if trainer.is_world_process_zero(): shutil.rmtree(work, ignore_errors=True)
     clf.model.to(pick_device())
     return history
 
@@ -163,12 +168,13 @@ def model_dir(p: Params) -> Path:
     from tweetsent.params import run_dir
     return run_dir(p) / "model"
 
-def train_and_save(p: Params, out: Optional[Path] = None) -> Path:
-    "Load the data of `p`, train, score on the held-out rows, and write the model folder (default: the run's)."
+def train_and_save(p: Params, out: Optional[Path] = None) -> Optional[Path]:
+    "Load the data of `p`, train, score on the held-out rows, and write the model folder (default: the run's); under torchrun only rank 0 writes."
     from tweetsent.data import load_dataset
     from tweetsent.models import save_model
     data = load_dataset(p)
     clf = train_model(p, data.train)
+    if not is_main_process(): return None
     proba = clf.predict_proba(data.test["text"])
     test = classification_metrics(data.test["label"].to_numpy(), proba, clf.labels)
     clf.info["metrics"]["test"] = {k: test[k] for k in ("accuracy", "macro_f1", "weighted_f1")}

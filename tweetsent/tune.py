@@ -16,7 +16,8 @@ from .params import Params, project_root, resolve_path
 from .train import train_model
 
 # %% auto #0
-__all__ = ['search_space', 'storage_url', 'study_name', 'safe_name', 'objective', 'tune', 'tuned_params_file', 'write_tuned']
+__all__ = ['search_space', 'storage_url', 'study_name', 'safe_name', 'objective', 'open_study', 'tune', 'tuned_params_file',
+           'write_tuned']
 
 # %% ../notebooks/04_tune.ipynb #0a667f09
 def search_space(trial: optuna.Trial, p: Params) -> Params:
@@ -51,15 +52,23 @@ def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
         return max(r["val_macro_f1"] for r in clf.info["history"])
     return run
 
+def open_study(p: Params) -> optuna.Study:
+    "Create the study, or load it when it exists (also when another worker creates it at the same moment)."
+    kw = dict(study_name=study_name(p), storage=storage_url(p), sampler=optuna.samplers.TPESampler(seed=p.seed),
+              pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1))
+    try:
+        return optuna.create_study(direction="maximize", load_if_exists=True, **kw)
+    except Exception as e:  # the race surfaces as DuplicatedStudyError or the database's IntegrityError
+        if "exist" not in str(e).lower() and "unique" not in str(e).lower() and "duplicate" not in str(e).lower(): raise
+        return optuna.load_study(**kw)
+
 def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None) -> optuna.Study:
     "Run (or resume) the study until it holds `n_trials` finished trials, counted across all workers."
     n_trials = n_trials or p.tune_trials
     rows = train_df if not p.tune_max_rows or len(train_df) <= p.tune_max_rows else \
         stratified_split(train_df, 1 - p.tune_max_rows / len(train_df), p.seed)[0]
     train, val = stratified_split(rows, p.val_size if len(rows) * p.val_size >= len(p.labels) else 0.25, p.seed)
-    study = optuna.create_study(study_name=study_name(p), storage=storage_url(p), direction="maximize", load_if_exists=True,
-                                sampler=optuna.samplers.TPESampler(seed=p.seed),
-                                pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1))
+    study = open_study(p)
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     if len(study.get_trials(states=done)) < n_trials:
         study.optimize(objective(p, train, val), n_trials=n_trials,
