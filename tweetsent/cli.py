@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         else: sp.add_argument("--output", default="-", help="CSV path or - for stdout")
         sp.set_defaults(fn=fn)
     sp = sub.add_parser("compress", help="make a compressed variant of a model folder")
-    sp.add_argument("--model", required=True); sp.add_argument("--method", required=True, choices=["int8", "onnx-int8", "prune", "distill"])
+    sp.add_argument("--model", required=True); sp.add_argument("--method", required=True, choices=["int8", "onnx-int8", "prune", "prune-structured", "distill"])
     sp.add_argument("--out", required=True); with_params(sp, required=False); sp.set_defaults(fn=cmd_compress)
     sp = sub.add_parser("report", help="rebuild a run's index.html"); sp.add_argument("--run", required=True); sp.set_defaults(fn=cmd_report)
     sp = sub.add_parser("lexicons", help="write AFINN and NRC lexicon files"); sp.add_argument("--dir", default="lexicons"); sp.set_defaults(fn=cmd_lexicons)

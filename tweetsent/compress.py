@@ -19,8 +19,9 @@ from torch import nn
 from .models import (LOADERS, TweetClassifier, load_parts, save_model)
 
 # %% auto #0
-__all__ = ['INT8_WEIGHTS', 'ONNX_FILE', 'PRUNED_WEIGHTS', 'METHODS', 'quantize_int8', 'export_onnx_int8', 'prune_magnitude',
-           'DistillationLoss', 'make_student', 'distill', 'compress']
+__all__ = ['INT8_WEIGHTS', 'ONNX_FILE', 'PRUNED_WEIGHTS', 'STRUCTURED_WEIGHTS', 'METHODS', 'quantize_int8', 'export_onnx_int8',
+           'prune_magnitude', 'shrink_ffn', 'prune_structured', 'fine_tune', 'DistillationLoss', 'make_student',
+           'distill', 'compress']
 
 # %% ../notebooks/08_compression.ipynb #634d54da
 def _quantize(model: nn.Module) -> nn.Module:
@@ -111,6 +112,68 @@ def _load_pruned(folder: Path, info: dict) -> TweetClassifier:
 LOADERS["pruned"] = _load_pruned
 
 # %% ../notebooks/08_compression.ipynb #2ef09eda
+STRUCTURED_WEIGHTS = "model.safetensors"
+
+def _ffn_pairs(backbone: nn.Module):
+    "(owner of the first FFN Linear, its name, owner of the second, its name) for every transformer layer."
+    for layer in backbone.modules():
+        if hasattr(layer, "intermediate") and hasattr(layer, "output") and hasattr(layer.intermediate, "dense"):
+            yield layer.intermediate, "dense", layer.output, "dense"
+        elif hasattr(layer, "ffn") and hasattr(layer.ffn, "lin1"):
+            yield layer.ffn, "lin1", layer.ffn, "lin2"
+
+def _shrink(first: nn.Linear, second: nn.Linear, keep: torch.Tensor) -> tuple[nn.Linear, nn.Linear]:
+    a, b = nn.Linear(first.in_features, len(keep)), nn.Linear(len(keep), second.out_features)
+    a.weight.data, a.bias.data = first.weight.data[keep].clone(), first.bias.data[keep].clone()
+    b.weight.data, b.bias.data = second.weight.data[:, keep].clone(), second.bias.data.clone()
+    return a, b
+
+def shrink_ffn(model: nn.Module, sizes: list[int], scores: list[torch.Tensor] | None = None) -> nn.Module:
+    "Cut each layer's FFN to `sizes[i]` neurons, keeping the highest `scores` (or the first neurons: shapes only)."
+    for i, (o1, n1, o2, n2) in enumerate(_ffn_pairs(model.backbone)):
+        first, second = getattr(o1, n1), getattr(o2, n2)
+        keep = scores[i].topk(sizes[i]).indices.sort().values if scores else torch.arange(sizes[i])
+        a, b = _shrink(first, second, keep)
+        setattr(o1, n1, a); setattr(o2, n2, b)
+    return model
+
+def prune_structured(clf: TweetClassifier, amount: float) -> TweetClassifier:
+    "A copy of `clf` without the `amount` share of FFN neurons of lowest weight norm in each layer."
+    model = copy.deepcopy(clf.model).cpu().eval()
+    pairs = list(_ffn_pairs(model.backbone))
+    scores = [getattr(o1, n1).weight.norm(dim=1) * getattr(o2, n2).weight.norm(dim=0) for o1, n1, o2, n2 in pairs]
+    sizes = [max(1, int(round(len(sc) * (1 - amount)))) for sc in scores]
+    shrink_ffn(model, sizes, scores)
+    info = {**clf.info, "variant": "pruned-structured", "ffn_sizes": sizes, "storage": "safetensors (smaller matrices)",
+            "n_parameters": sum(x.numel() for x in model.parameters())}
+    return TweetClassifier(model, clf.tokenizer, clf.extractor, info)
+
+def _load_structured(folder: Path, info: dict) -> TweetClassifier:
+    from safetensors.torch import load_file
+    clf = load_parts(folder, info)
+    shrink_ffn(clf.model, info["ffn_sizes"])
+    clf.model.load_state_dict(load_file(folder / STRUCTURED_WEIGHTS))
+    clf.model.eval()
+    return clf
+
+LOADERS["pruned-structured"] = _load_structured
+
+def fine_tune(clf: TweetClassifier, p, train_df: pd.DataFrame, epochs: int) -> TweetClassifier:
+    "A few epochs of the manual loop on the training rows (validation split from them), to recover after pruning."
+    from tweetsent.data import stratified_split
+    from tweetsent.models import encode
+    from tweetsent.train import manual_loop
+    if epochs <= 0: return clf
+    train, val = stratified_split(train_df, p.val_size, p.seed)
+    uses_meta = clf.info.get("uses_meta", True)
+    items = [encode(clf.tokenizer, clf.extractor if uses_meta else None, df["text"], clf.info["max_length"], df["label"])
+             for df in (train, val)]
+    history = manual_loop(clf, items[0], items[1], dataclasses.replace(p, epochs=epochs, lr=p.lr / 2), None)
+    clf.model.cpu().eval()
+    clf.info = {**clf.info, "fine_tune": history}
+    return clf
+
+# %% ../notebooks/08_compression.ipynb #27d5976a
 class DistillationLoss(nn.Module):
     "KL on temperature-softened probabilities mixed with cross-entropy on the labels."
     def __init__(self, temperature: float, alpha: float): super().__init__(); self.t, self.alpha = temperature, alpha
@@ -119,14 +182,31 @@ class DistillationLoss(nn.Module):
                                   reduction="batchmean") * self.t ** 2
         return self.alpha * kl + (1 - self.alpha) * nn.functional.cross_entropy(logits, labels)
 
-def make_student(teacher: TweetClassifier, n_layers: int) -> TweetClassifier:
-    "The teacher with only its first `n_layers` transformer layers (weights copied)."
-    model = copy.deepcopy(teacher.model).cpu()
-    encoder = model.backbone.encoder
-    encoder.layer = encoder.layer[:n_layers]
-    model.backbone.config.num_hidden_layers = n_layers
-    info = {**teacher.info, "n_layers": n_layers, "n_parameters": sum(x.numel() for x in model.parameters()),
-            "distilled_from": teacher.info.get("backbone"), "variant": "fp32"}
+def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0) -> TweetClassifier:
+    """A smaller student. `hidden` 0: the teacher with only its first `n_layers` layers (weights copied).
+    Otherwise a fresh `n_layers`-layer backbone `hidden` wide, its word embeddings the teacher's projected onto their
+    top `hidden` principal components, and the teacher's meta-feature heads copied."""
+    from transformers import AutoModel
+    from tweetsent.models import TransformerWithMeta
+    info = teacher.info
+    if not hidden or hidden == info["hidden_size"]:
+        model = copy.deepcopy(teacher.model).cpu()
+        model.backbone.encoder.layer = model.backbone.encoder.layer[:n_layers]
+        model.backbone.config.num_hidden_layers = n_layers
+    else:
+        cfg = copy.deepcopy(teacher.model.backbone.config)
+        cfg.update({"hidden_size": hidden, "num_hidden_layers": n_layers, "num_attention_heads": max(1, hidden // 64),
+                    "intermediate_size": 4 * hidden})
+        backbone = AutoModel.from_config(cfg)
+        emb = teacher.model.backbone.get_input_embeddings().weight.detach().cpu()
+        _, _, components = torch.pca_lowrank(emb, q=hidden, center=True)
+        backbone.get_input_embeddings().weight.data.copy_((emb - emb.mean(0)) @ components)
+        model = TransformerWithMeta(backbone, info["n_meta"], len(info["labels"]), info["arch"], info.get("dropout", 0.1))
+        for name in ("meta_proj", "meta_logits"):
+            if getattr(model, name) is not None: getattr(model, name).load_state_dict(getattr(teacher.model, name).state_dict())
+    cfg = model.backbone.config
+    info = {**info, "n_layers": n_layers, "hidden_size": cfg.hidden_size, "n_parameters": sum(x.numel() for x in model.parameters()),
+            "distilled_from": info.get("backbone"), "variant": "fp32"}
     return TweetClassifier(model, teacher.tokenizer, teacher.extractor, info)
 
 def distill(teacher: TweetClassifier, p, train_df: pd.DataFrame) -> TweetClassifier:
@@ -134,7 +214,7 @@ def distill(teacher: TweetClassifier, p, train_df: pd.DataFrame) -> TweetClassif
     from tweetsent.models import Collator, encode, pick_device
     from tweetsent.train import make_optimizer
     from transformers.trainer_pt_utils import LengthGroupedSampler
-    student = make_student(teacher, p.distill_layers)
+    student = make_student(teacher, p.distill_layers, p.distill_hidden)
     items = encode(teacher.tokenizer, teacher.extractor if teacher.info["uses_meta"] else None, train_df["text"],
                    teacher.info["max_length"], train_df["label"])
     teacher_logits = np.log(np.clip(teacher.proba_from_items(items), 1e-8, 1))
@@ -157,8 +237,8 @@ def distill(teacher: TweetClassifier, p, train_df: pd.DataFrame) -> TweetClassif
     student.info.update(distill={"temperature": p.distill_temperature, "alpha": p.distill_alpha, "epochs": p.distill_epochs})
     return student
 
-# %% ../notebooks/08_compression.ipynb #27d5976a
-METHODS = ["int8", "onnx-int8", "prune", "distill"]
+# %% ../notebooks/08_compression.ipynb #3c04dc26
+METHODS = ["int8", "onnx-int8", "prune", "prune-structured", "distill"]
 
 def compress(model_folder, method: str, p, out) -> Path:
     "Make the `method` variant of the model in `model_folder` and write it to `out`."
@@ -171,4 +251,7 @@ def compress(model_folder, method: str, p, out) -> Path:
                           lambda clf, folder: export_onnx_int8(clf, folder))
     if method == "prune": return save_model(prune_magnitude(teacher, p.prune_amount), out, _write_pruned)
     from tweetsent.data import load_dataset
-    return save_model(distill(teacher, p, load_dataset(p).train), out)
+    train = load_dataset(p).train
+    if method == "prune-structured":
+        return save_model(fine_tune(prune_structured(teacher, p.prune_amount), p, train, p.prune_epochs), out)
+    return save_model(distill(teacher, p, train), out)

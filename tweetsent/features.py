@@ -304,11 +304,14 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         return values
 
     def transform_unscaled(self, X) -> pd.DataFrame:
-        "The features before scaling, as a named frame (for EDA and baselines that want raw lexicon scores)."
-        return self._raw(X)
+        "The features before scaling, as a named frame, in the columns seen at fit (a model keeps its columns when code adds new ones)."
+        raw = self._raw(X)
+        missing = [c for c in self.feature_names_out_ if c not in raw.columns]
+        if missing: raise ValueError(f"This fitted FeatureExtractor expects columns the code no longer makes: {missing[:5]}; re-train the model")
+        return raw[list(self.feature_names_out_)]
 
     def transform(self, X) -> np.ndarray:
-        return self.scaler_.transform(self._raw(X).to_numpy(dtype=float)).astype(np.float32)
+        return self.scaler_.transform(self.transform_unscaled(X).to_numpy(dtype=float)).astype(np.float32)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return self.feature_names_out_.copy()

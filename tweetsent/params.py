@@ -65,9 +65,11 @@ class Params:
     use_tuned: bool = False                  # 05_train: start from params/tuned/<backbone>-<trainer>.yaml
     explain_samples: int = 5
     explain_max_evals: int = 200
-    compress_methods: list = field(default_factory=lambda: ["int8", "onnx-int8", "prune", "distill"])
+    compress_methods: list = field(default_factory=lambda: ["int8", "onnx-int8", "prune", "prune-structured", "distill"])
     prune_amount: float = 0.3
+    prune_epochs: int = 1                    # fine-tune after structured pruning
     distill_layers: int = 2
+    distill_hidden: int = 128                # student width; 0 = the teacher's, first layers copied
     distill_temperature: float = 2.0
     distill_alpha: float = 0.5
     distill_epochs: int = 2
@@ -78,6 +80,7 @@ class Params:
 _POSITIVE = {"max_length", "batch_size", "lr", "head_lr", "epochs", "tfidf_max_features", "demo_rows",
              "tune_trials", "tune_epochs", "explain_samples", "explain_max_evals", "distill_layers",
              "distill_temperature", "distill_epochs"}
+_NON_NEGATIVE = {"distill_hidden", "prune_epochs", "max_rows", "tune_max_rows", "weight_decay", "grad_clip", "patience"}
 _UNIT = {"val_size", "split_size", "dropout", "warmup_ratio", "prune_amount", "distill_alpha"}
 
 def _check_type(key: str, value: Any, hint: Any, where: str) -> Any:
@@ -103,6 +106,8 @@ def validate(p: Params, where: str = "params") -> Params:
         if value is None: continue
         if f.name in _POSITIVE and value <= 0:
             raise ParamsError(f"Bad value for '{f.name}' in {where}: {value!r}; it must be > 0")
+        if f.name in _NON_NEGATIVE and value < 0:
+            raise ParamsError(f"Bad value for '{f.name}' in {where}: {value!r}; it must be >= 0")
         if f.name in _UNIT and not 0 <= value < 1:
             raise ParamsError(f"Bad value for '{f.name}' in {where}: {value!r}; it must be in [0, 1)")
         if f.name in CHOICES and value not in CHOICES[f.name]:
