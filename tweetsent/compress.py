@@ -6,8 +6,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import gzip
-import io
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -25,23 +23,23 @@ __all__ = ['INT8_WEIGHTS', 'ONNX_FILE', 'PRUNED_WEIGHTS', 'STRUCTURED_WEIGHTS', 
 
 # %% ../notebooks/08_compression.ipynb #634d54da
 def _quantize(model: nn.Module) -> nn.Module:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+    from torchao.quantization import Int8DynamicActivationInt8WeightConfig, quantize_
+    quantize_(model, Int8DynamicActivationInt8WeightConfig(), filter_fn=lambda m, fqn: isinstance(m, nn.Linear))
+    return model
 
 INT8_WEIGHTS = "model_int8.pt"
 
 def quantize_int8(clf: TweetClassifier) -> TweetClassifier:
     "A dynamic-int8 copy of `clf` (CPU)."
     model = _quantize(copy.deepcopy(clf.model).cpu().eval())
-    return TweetClassifier(model, clf.tokenizer, clf.extractor, {**clf.info, "variant": "int8", "storage": "torch int8 state dict"})
+    return TweetClassifier(model, clf.tokenizer, clf.extractor, {**clf.info, "variant": "int8", "storage": "torchao int8 state dict"})
 
 def _write_int8(clf, folder: Path): torch.save(clf.model.state_dict(), folder / INT8_WEIGHTS)
 
 def _load_int8(folder: Path, info: dict) -> TweetClassifier:
     clf = load_parts(folder, info)
     clf.model = _quantize(clf.model.eval())
-    clf.model.load_state_dict(torch.load(folder / INT8_WEIGHTS, weights_only=False))
+    clf.model.load_state_dict(torch.load(folder / INT8_WEIGHTS, weights_only=False), assign=True)
     return clf
 
 LOADERS["int8"] = _load_int8

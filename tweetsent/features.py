@@ -22,8 +22,9 @@ from .data import vader_rule
 __all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'VADER_VARIANTS', 'MPQA_COLUMNS',
            'SYLLABLES_FILE', 'ensure_lexicons', 'read_afinn', 'read_nrc', 'read_mpqa', 'textblob_subjectivity_lexicon',
            'strip_urls', 'lexicon_tokens', 'clean_for_vader', 'strip_for_vader', 'count_features', 'style_features',
-           'afinn_features', 'nrc_features', 'mpqa_features', 'write_syllable_table', 'readability_features',
-           'vader_features', 'vader_bin_features', 'FeatureExtractor', 'cached_transform', 'extractor_from_params']
+           'afinn_features', 'category_shares', 'nrc_features', 'mpqa_features', 'write_syllable_table',
+           'readability_features', 'vader_features', 'vader_bin_features', 'FeatureExtractor', 'cached_transform',
+           'extractor_from_params']
 
 # %% ../notebooks/02_features.ipynb #67ee3cc9
 AFINN_FILE, NRC_FILE, MPQA_FILE = "AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt", "subjclueslen1-HLTEMNLP05.tff"
@@ -137,30 +138,26 @@ def afinn_features(tokens: Sequence[list[str]], afinn: dict) -> pd.DataFrame:
     n = np.array([max(len(toks), 1) for toks in tokens])
     return pd.DataFrame({"afinn_sum": sums, "afinn_mean": sums / n})
 
-def nrc_features(tokens: Sequence[list[str]], nrc: dict) -> pd.DataFrame:
-    "Share of tokens carrying each of NRC's ten emotions."
-    index = {e: i for i, e in enumerate(NRC_EMOTIONS)}
-    out = np.zeros((len(tokens), len(NRC_EMOTIONS)))
+def category_shares(tokens: Sequence[list[str]], lexicon: dict, categories: Sequence[str], prefix: str) -> pd.DataFrame:
+    "Share of each text's tokens that the lexicon (word -> categories) puts in each category."
+    index = {c: i for i, c in enumerate(categories)}
+    out = np.zeros((len(tokens), len(categories)))
     for r, toks in enumerate(tokens):
         for w in toks:
-            for e in nrc.get(w, ()): out[r, index[e]] += 1
+            for c in lexicon.get(w, ()):
+                if c in index: out[r, index[c]] += 1
         out[r] /= max(len(toks), 1)
-    return pd.DataFrame(out, columns=[f"nrc_{e}" for e in NRC_EMOTIONS])
+    return pd.DataFrame(out, columns=[f"{prefix}{c}" for c in categories])
+
+def nrc_features(tokens: Sequence[list[str]], nrc: dict) -> pd.DataFrame:
+    "Share of tokens carrying each of NRC's ten emotions."
+    return category_shares(tokens, nrc, NRC_EMOTIONS, "nrc_")
 
 MPQA_COLUMNS = ["strongsubj", "weaksubj", "positive", "negative", "neutral", "both"]
 
 def mpqa_features(tokens: Sequence[list[str]], mpqa: dict) -> pd.DataFrame:
     "Shares of tokens by subjectivity type (strong/weak) and by prior polarity, read from separate fields."
-    index = {c: i for i, c in enumerate(MPQA_COLUMNS)}
-    out = np.zeros((len(tokens), len(MPQA_COLUMNS)))
-    for r, toks in enumerate(tokens):
-        for w in toks:
-            if w in mpqa:
-                kind, polarity = mpqa[w]
-                if kind in index: out[r, index[kind]] += 1
-                if polarity in index: out[r, index[polarity]] += 1
-        out[r] /= max(len(toks), 1)
-    return pd.DataFrame(out, columns=[f"mpqa_{c}" for c in MPQA_COLUMNS])
+    return category_shares(tokens, mpqa, MPQA_COLUMNS, "mpqa_")
 
 # %% ../notebooks/02_features.ipynb #c3e7f096
 # textstat 0.7.8's definitions, computed once per text with per-word caches (textstat re-derives them per call).
