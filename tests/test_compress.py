@@ -39,3 +39,12 @@ def test_variant_loads_and_predicts(setup, method):
     if method == "distill":
         assert info["hidden_size"] == p.distill_hidden and info["n_layers"] == p.distill_layers
         assert folder_bytes(folder) < folder_bytes(teacher)
+
+
+def test_text_only_student(setup):
+    import dataclasses
+    p, teacher, test, out = setup
+    folder = compress(teacher, "distill", dataclasses.replace(p, distill_meta=False), out / "text-student")
+    clf = load_model(folder)
+    assert clf.info["arch"] == "text" and not clf.info["uses_meta"]
+    assert clf.predict_proba(test["text"][:5]).shape == (5, len(p.labels))

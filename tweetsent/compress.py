@@ -180,14 +180,16 @@ class DistillationLoss(nn.Module):
                                   reduction="batchmean") * self.t ** 2
         return self.alpha * kl + (1 - self.alpha) * nn.functional.cross_entropy(logits, labels)
 
-def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0) -> TweetClassifier:
+def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_meta: bool = True) -> TweetClassifier:
     """A smaller student. `hidden` 0: the teacher with only its first `n_layers` layers (weights copied).
     Otherwise a fresh `n_layers`-layer backbone `hidden` wide, its word embeddings the teacher's projected onto their
     top `hidden` principal components, and the teacher's meta-feature heads copied."""
     from transformers import AutoModel
     from tweetsent.models import TransformerWithMeta
     info = teacher.info
-    if not hidden or hidden == info["hidden_size"]:
+    arch = info["arch"] if use_meta and info.get("uses_meta", True) else "text"
+    if not hidden and arch != info["arch"]: hidden = info["hidden_size"]   # a text-only student needs fresh heads
+    if not hidden or (hidden == info["hidden_size"] and arch == info["arch"]):
         model = copy.deepcopy(teacher.model).cpu()
         model.backbone.encoder.layer = model.backbone.encoder.layer[:n_layers]
         model.backbone.config.num_hidden_layers = n_layers
@@ -199,12 +201,12 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0) -> Tw
         emb = teacher.model.backbone.get_input_embeddings().weight.detach().cpu()
         _, _, components = torch.pca_lowrank(emb, q=hidden, center=True)
         backbone.get_input_embeddings().weight.data.copy_((emb - emb.mean(0)) @ components)
-        model = TransformerWithMeta(backbone, info["n_meta"], len(info["labels"]), info["arch"], info.get("dropout", 0.1))
+        model = TransformerWithMeta(backbone, info["n_meta"], len(info["labels"]), arch, info.get("dropout", 0.1))
         for name in ("meta_proj", "meta_logits"):
             if getattr(model, name) is not None: getattr(model, name).load_state_dict(getattr(teacher.model, name).state_dict())
     cfg = model.backbone.config
     info = {**info, "n_layers": n_layers, "hidden_size": cfg.hidden_size, "n_parameters": sum(x.numel() for x in model.parameters()),
-            "distilled_from": info.get("backbone"), "variant": "fp32"}
+            "distilled_from": info.get("backbone"), "variant": "fp32", "arch": arch, "uses_meta": arch != "text"}
     return TweetClassifier(model, teacher.tokenizer, teacher.extractor, info)
 
 def distill(teacher: TweetClassifier, p, train_df: pd.DataFrame) -> TweetClassifier:
@@ -212,10 +214,12 @@ def distill(teacher: TweetClassifier, p, train_df: pd.DataFrame) -> TweetClassif
     from tweetsent.models import Collator, encode, pick_device
     from tweetsent.train import make_optimizer
     from transformers.trainer_pt_utils import LengthGroupedSampler
-    student = make_student(teacher, p.distill_layers, p.distill_hidden)
+    student = make_student(teacher, p.distill_layers, p.distill_hidden, p.distill_meta)
     items = encode(teacher.tokenizer, teacher.extractor if teacher.info["uses_meta"] else None, train_df["text"],
                    teacher.info["max_length"], train_df["label"])
     teacher_logits = np.log(np.clip(teacher.proba_from_items(items), 1e-8, 1))
+    if not student.info["uses_meta"]:   # a text-only student sees no meta features
+        items = [{**it, "meta": np.zeros(0, np.float32)} for it in items]
     device, loss_fn, collate = pick_device(), DistillationLoss(p.distill_temperature, p.distill_alpha), Collator(teacher.tokenizer)
     model = student.model.to(device).train()
     gen = torch.Generator().manual_seed(p.seed)

@@ -70,6 +70,7 @@ class Params:
     prune_epochs: int = 1                    # fine-tune after structured pruning
     distill_layers: int = 2
     distill_hidden: int = 128                # student width; 0 = the teacher's, first layers copied
+    distill_meta: bool = True                # False: a text-only student (no meta features)
     distill_temperature: float = 2.0
     distill_alpha: float = 0.5
     distill_epochs: int = 2
