@@ -35,7 +35,8 @@ def show_notice(text: str):
     except ImportError: pass
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'save_figure', 'show_notice', 'render_html', 'run_notebooks', 'build_report']
+__all__ = ['NOTEBOOKS', 'METRIC_COLUMNS', 'FIGURE_ORDER', 'save_figure', 'show_notice', 'render_html', 'run_notebooks',
+           'build_report']
 
 # %% ../notebooks/lib/report.ipynb #d78bd570
 def render_html(notebook: Path, target: Path) -> Path:
@@ -73,8 +74,17 @@ def _table(rows: dict) -> str:
     cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows.items())
     return f"<table>{cells}</table>"
 
-def _fmt(v):
-    return f"{v:.4f}" if isinstance(v, float) else v
+METRIC_COLUMNS = {"variant": ("variant", str), "accuracy": ("accuracy", "{:.4f}"), "macro_f1": ("macro-F1", "{:.4f}"),
+                  "weighted_f1": ("weighted F1", "{:.4f}"), "macro_roc_auc": ("macro ROC AUC", "{:.4f}"), "ece": ("ECE", "{:.4f}"),
+                  "tweets_per_s": ("tweets/s", "{:.0f}"), "latency_ms_batch1": ("latency ms", "{:.1f}"),
+                  "size_bytes": ("size MB", lambda b: f"{b / 1e6:.1f}")}
+FIGURE_ORDER = ["class_distribution", "length_by_class", "wordclouds", "tweets_per_day", "label_provenance", "tuning_history",
+                "confusion", "roc", "reliability", "leaderboard", "meta_groups", "compression_tradeoff"]
+
+def _fmt(value, fmt) -> str:
+    if value is None or value == "": return ""
+    if callable(fmt): return fmt(value)
+    return fmt.format(value) if isinstance(value, (int, float)) and fmt is not str else str(value)
 
 def build_report(run_folder) -> Path:
     "Write `<run>/index.html` from what the run left on disk; no notebook is re-run."
@@ -93,12 +103,13 @@ def build_report(run_folder) -> Path:
                                  **{f"dropped: {k}": v for k, v in f["dropped"].items()},
                                  **{f"repaired: {k}": v for k, v in f["repaired"].items()}}))
     if metrics:
-        keys = ["variant", "accuracy", "macro_f1", "weighted_f1", "macro_roc_auc", "ece", "tweets_per_s", "latency_ms_batch1", "size_bytes"]
-        head = "".join(f"<th>{k}</th>" for k in ["model"] + keys)
-        body = "".join("<tr><td>" + html.escape(name) + "</td>" + "".join(f"<td>{html.escape(str(_fmt(m.get(k, ''))))}</td>" for k in keys) + "</tr>"
+        head = "".join(f"<th>{label}</th>" for label in ["model"] + [lab for lab, _ in METRIC_COLUMNS.values()])
+        body = "".join("<tr><td>" + html.escape(name) + "</td>" + "".join(f"<td>{html.escape(_fmt(m.get(k), fmt))}</td>"
+                                                                     for k, (_, fmt) in METRIC_COLUMNS.items()) + "</tr>"
                        for name, m in metrics.items())
         parts.append(f"<h2>Metrics (held-out rows)</h2><table><tr>{head}</tr>{body}</table>")
-    figures = sorted((out / "figures").glob("*.png")) if (out / "figures").exists() else []
+    rank = {name: i for i, name in enumerate(FIGURE_ORDER)}
+    figures = sorted((out / "figures").glob("*.png"), key=lambda f: (rank.get(f.stem, len(rank)), f.stem)) if (out / "figures").exists() else []
     if figures: parts.append("<h2>Figures</h2>" + "".join(_img(f) for f in figures))
     if params: parts.append(f"<h2>Params</h2><pre>{html.escape(params)}</pre>")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}table{border-collapse:collapse;margin:.5em 0}"
