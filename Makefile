@@ -13,7 +13,7 @@ STAMP := $(VENV)/.tweetsent-installed
 
 $(STAMP): settings.ini setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check "$(TORCH)"   # CPU build here; set TORCH= for another
+	$(PY) -m pip install --quiet --disable-pip-version-check $(TORCH)   # CPU build here; TORCH="torch==X --index-url URL" for another
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	$(PY) -m tweetsent lexicons --dir lexicons
 	touch $(STAMP)

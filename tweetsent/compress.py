@@ -210,33 +210,25 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
     return TweetClassifier(model, teacher.tokenizer, teacher.extractor, info)
 
 def distill(teacher: TweetClassifier, p, train_df: pd.DataFrame) -> TweetClassifier:
-    "Train a smaller student on the teacher's soft labels and the true labels."
-    from tweetsent.models import Collator, encode, pick_device
-    from tweetsent.train import make_optimizer
-    from transformers.trainer_pt_utils import LengthGroupedSampler
+    "Train a smaller student on the teacher's soft labels and the true labels (the manual loop with a KD loss)."
+    from tweetsent.data import stratified_split
+    from tweetsent.models import encode
+    from tweetsent.train import manual_loop
     student = make_student(teacher, p.distill_layers, p.distill_hidden, p.distill_meta)
-    items = encode(teacher.tokenizer, teacher.extractor if teacher.info["uses_meta"] else None, train_df["text"],
-                   teacher.info["max_length"], train_df["label"])
-    teacher_logits = np.log(np.clip(teacher.proba_from_items(items), 1e-8, 1))
-    if not student.info["uses_meta"]:   # a text-only student sees no meta features
-        items = [{**it, "meta": np.zeros(0, np.float32)} for it in items]
-    device, loss_fn, collate = pick_device(), DistillationLoss(p.distill_temperature, p.distill_alpha), Collator(teacher.tokenizer)
-    model = student.model.to(device).train()
-    gen = torch.Generator().manual_seed(p.seed)
-    sampler = list(LengthGroupedSampler(p.batch_size, lengths=[len(it["input_ids"]) for it in items], generator=gen))
-    steps = (len(items) + p.batch_size - 1) // p.batch_size
-    opt, sched = make_optimizer(model, dataclasses.replace(p, epochs=p.distill_epochs), steps * p.distill_epochs)
-    for epoch in range(p.distill_epochs):
-        order = np.random.default_rng(p.seed + epoch).permutation(steps)
-        for b in order:
-            idx = sampler[b * p.batch_size:(b + 1) * p.batch_size]
-            batch = {k: v.to(device) for k, v in collate([items[i] for i in idx]).items()}
-            logits = model(batch["input_ids"], batch["attention_mask"], batch["meta"]).logits
-            loss = loss_fn(logits, torch.from_numpy(teacher_logits[idx]).to(device), batch["labels"])
-            loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), p.grad_clip)
-            opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-    model.eval()
-    student.info.update(distill={"temperature": p.distill_temperature, "alpha": p.distill_alpha, "epochs": p.distill_epochs})
+    kd = DistillationLoss(p.distill_temperature, p.distill_alpha)
+    splits = []
+    for df in stratified_split(train_df, p.val_size, p.seed):
+        items = encode(teacher.tokenizer, teacher.extractor if teacher.info["uses_meta"] else None, df["text"],
+                       teacher.info["max_length"], df["label"])
+        teacher_logits = np.log(np.clip(teacher.proba_from_items(items), 1e-8, 1))
+        keep_meta = student.info["uses_meta"]   # a text-only student sees no meta features
+        splits.append([{**it, "teacher_logits": t, **({} if keep_meta else {"meta": np.zeros(0, np.float32)})}
+                       for it, t in zip(items, teacher_logits)])
+    history = manual_loop(student, splits[0], splits[1], dataclasses.replace(p, epochs=p.distill_epochs), None,
+                          loss_fn=lambda model, b: kd(model(**b).logits, b["teacher_logits"], b["labels"]))
+    student.model.cpu().eval()
+    student.info.update(history=history, distill={"temperature": p.distill_temperature, "alpha": p.distill_alpha,
+                                                   "epochs": p.distill_epochs})
     return student
 
 # %% ../notebooks/08_compression.ipynb #3c04dc26

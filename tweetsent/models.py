@@ -123,13 +123,14 @@ def encode(tokenizer, extractor, texts: Sequence[str], max_length: int, labels=N
     return items
 
 class Collator:
-    "Pads token ids per batch and stacks meta features and labels."
+    "Pads token ids per batch and stacks meta features, labels and (for distillation) teacher logits."
     def __init__(self, tokenizer): self.tokenizer = tokenizer
     def __call__(self, items: list[dict]) -> dict:
         batch = self.tokenizer.pad([{"input_ids": it["input_ids"]} for it in items], return_tensors="pt")
         out = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"],
                "meta": torch.tensor(np.stack([it["meta"] for it in items]), dtype=torch.float32)}
         if "labels" in items[0]: out["labels"] = torch.tensor([it["labels"] for it in items])
+        if "teacher_logits" in items[0]: out["teacher_logits"] = torch.tensor(np.stack([it["teacher_logits"] for it in items]))
         return out
 
 def pick_device() -> torch.device:

@@ -57,8 +57,9 @@ class EarlyStopper:
         return epoch - self.best_epoch >= self.patience
 
 # %% ../notebooks/05_train.ipynb #0a9692a2
-def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_end: Optional[EpochCallback]) -> list[dict]:
-    "Our own loop: length-grouped batches, AdamW, clipping, autocast on GPU, early stopping."
+def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_end: Optional[EpochCallback],
+                loss_fn: Optional[Callable] = None) -> list[dict]:
+    "Our own loop: length-grouped batches, AdamW, clipping, autocast on GPU, early stopping; `loss_fn(model, batch)` replaces the model's cross-entropy (distillation)."
     if world_size() > 1:
         raise ParamsError("trainer 'manual' runs in one process; use trainer: hf under torchrun / accelerate launch")
     model, device = clf.model, pick_device()
@@ -73,7 +74,7 @@ def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoc
         for batch in tqdm(loader, desc=f"epoch {epoch}/{p.epochs}", leave=False):
             batch = {k: v.to(device) for k, v in batch.items()}
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-                loss = model(**batch).loss
+                loss = loss_fn(model, batch) if loss_fn else model(**batch).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), p.grad_clip)
             opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
