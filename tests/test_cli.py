@@ -55,3 +55,11 @@ def test_python_predict(model):
     assert len(labels) == 2 and set(labels) <= set(json.loads((model / "model_info.json").read_text())["labels"])
     proba = tweetsent.predict(["ok"], model, probabilities=True)
     assert abs(proba.to_numpy().sum() - 1) < 1e-5
+
+
+def test_compress_from_the_command_line(model, tmp_path):
+    r = run_cli("compress", "--model", model, "--method", "onnx-int8", "--out", tmp_path / "onnx")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "onnx" / "model_info.json").read_text())["variant"] == "onnx-int8"
+    r = run_cli("compress", "--model", model, "--method", "prune", "--set", "prune_ammount=0.5", "--out", tmp_path / "p")
+    assert r.returncode == 2 and "did you mean 'prune_amount'" in r.stderr

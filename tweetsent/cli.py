@@ -19,11 +19,12 @@ def _params(args):
 
 def _read_input(path: str, text_col: str):
     "A CSV from a path or stdin ('-'); the text column must exist."
+    import io
     import pandas as pd
     from tweetsent.data import DataError, read_text_file
-    text = sys.stdin.read() if path == "-" else read_text_file(Path(path))[0] if Path(path).exists() else None
-    if text is None: raise DataError(f"Input file not found: {path}")
-    df = pd.read_csv(__import__("io").StringIO(text), dtype=str, keep_default_na=False)
+    if path != "-" and not Path(path).exists(): raise DataError(f"Input file not found: {path}")
+    text = sys.stdin.read() if path == "-" else read_text_file(Path(path))[0]
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     if text_col not in df: raise DataError(f"Column '{text_col}' not found in {path}; columns are: {', '.join(df.columns)}. Use --text-col.")
     return df
 
@@ -71,14 +72,14 @@ def cmd_predict(args):
     df.to_csv(sys.stdout if args.output == "-" else args.output, index=False)
 
 def cmd_compress(args):
+    "Method settings: the model's own training params, then --params, then --set."
     from tweetsent.compress import compress
-    from tweetsent.params import Params, load_params, parse_overrides
-    import json as _json
-    info = _json.loads((Path(args.model) / "model_info.json").read_text()) if (Path(args.model) / "model_info.json").exists() else {}
-    p = load_params(args.params, {**info.get("params", {}), **parse_overrides(args.set)}) if args.params else None
-    if p is None:
-        from tweetsent.params import validate
-        p = validate(Params(**{**info.get("params", {}), **parse_overrides(args.set)}))
+    from tweetsent.models import INFO_FILE, ModelError
+    from tweetsent.params import load_params, make_params, parse_overrides
+    info_file = Path(args.model) / INFO_FILE
+    if not info_file.exists(): raise ModelError(f"Model folder not found or not a tweetsent model folder: {args.model}")
+    values = {**json.loads(info_file.read_text()).get("params", {}), **parse_overrides(args.set)}
+    p = load_params(args.params, values) if args.params else make_params(values, "--set")
     print(compress(args.model, args.method, p, Path(args.out)))
 
 def cmd_run(args):

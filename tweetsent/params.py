@@ -14,7 +14,7 @@ import yaml
 
 # %% auto #0
 __all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'CHOICES', 'ALIASES', 'ParamsError', 'Params', 'validate', 'parse_overrides',
-           'project_root', 'load_params', 'resolve_path', 'run_dir', 'params_dict']
+           'project_root', 'load_params', 'make_params', 'resolve_path', 'run_dir', 'params_dict']
 
 # %% ../notebooks/lib/params.ipynb #e5d2cc92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
@@ -153,16 +153,20 @@ def load_params(path: Union[str, Path], overrides=None) -> Params:
     if not path.exists(): raise ParamsError(f"Params file not found: {path}")
     raw = yaml.safe_load(path.read_text()) or {}
     if not isinstance(raw, dict): raise ParamsError(f"Params file {path} must hold a mapping of keys to values")
-    names = {f.name for f in dataclasses.fields(Params)}
-    merged = {}
-    for source, values in [(str(path), raw), ("--set/overrides", parse_overrides(overrides))]:
-        for key, value in values.items():
-            if key not in names: raise _unknown_key(key, source)
-            merged[key] = value
-    p = Params(**merged)
+    p = make_params({**_checked(raw, str(path)), **_checked(parse_overrides(overrides), "--set/overrides")}, str(path))
     p.source_file = str(path)
     if not p.run_name: p.run_name = path.stem
-    return validate(p, str(path))
+    return p
+
+def _checked(values: dict, where: str) -> dict:
+    names = {f.name for f in dataclasses.fields(Params)}
+    for key in values:
+        if key not in names: raise _unknown_key(key, where)
+    return values
+
+def make_params(values: dict, where: str = "params") -> Params:
+    "Params from a dict of keys and values, checked like a params file."
+    return validate(Params(**_checked(values, where)), where)
 
 def resolve_path(p: Params, value: str) -> Path:
     "A params path made absolute against the project root."
@@ -176,4 +180,5 @@ def run_dir(p: Params) -> Path:
     return d
 
 def params_dict(p: Params) -> dict:
+    "All settings as a plain dict (for YAML and JSON)."
     return dataclasses.asdict(p)

@@ -50,11 +50,12 @@ def render_html(notebook: Path, target: Path) -> Path:
 def run_notebooks(params_file, overrides: Optional[dict] = None, notebooks: Optional[list] = None) -> Path:
     "Execute the stage notebooks in order with papermill; write executed notebooks, HTML and index.html; return index.html."
     import papermill as pm
-    from tweetsent.params import load_params, project_root, run_dir
+    import yaml
+    from tweetsent.params import load_params, params_dict, project_root, run_dir
     overrides = dict(overrides or {})
     p = load_params(params_file, overrides)          # fail on bad params before any notebook starts
     root, out = project_root(), run_dir(p)
-    (out / "params.yaml").write_text(__import__("yaml").safe_dump(__import__("dataclasses").asdict(p), sort_keys=False))
+    (out / "params.yaml").write_text(yaml.safe_dump(params_dict(p), sort_keys=False))
     for name in notebooks or NOTEBOOKS:
         executed = out / "notebooks" / f"{name}.ipynb"
         executed.parent.mkdir(parents=True, exist_ok=True)
