@@ -104,8 +104,7 @@ def run() -> str:
     t = seconds
     labels = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
     y = pd.read_csv(DATA)["Sentiment"].map({l: i for i, l in enumerate(labels)}).to_numpy()
-    from tweetsent.data import vader_rule
-    from tweetsent.features import vader_features
+    from tweetsent.features import vader_features, vader_rule
     vader = vader_features(texts)
     provenance = " · ".join(f"{v}: {(vader_rule(vader[f'vader_{v}_compound'].to_numpy()) == y).mean():.4f}" for v in ("raw", "clean", "stripped"))
     return (header("Featurisation speed (real test tweets)", "python bench/run.py features")

@@ -52,8 +52,8 @@ def test_both_trainers_write_loadable_folders(smoke_params, trainer):
 def test_held_out_rows_never_reach_fit(smoke_params, monkeypatch):
     from tweetsent import features
     seen = []
-    original = features.FeatureExtractor.fit
-    monkeypatch.setattr(features.FeatureExtractor, "fit", lambda self, X, y=None: seen.extend(X) or original(self, X, y))
+    original = features.FeatureExtractor._fit   # fit and fit_transform both go through _fit
+    monkeypatch.setattr(features.FeatureExtractor, "_fit", lambda self, X: seen.extend(X) or original(self, X))
     data = load_dataset(smoke_params)
     smoke_params.epochs = 1
     train_model(smoke_params, data.train)

@@ -11,9 +11,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from .data import vader_rule
 from .evaluate import classification_metrics
-from .features import FeatureExtractor, extractor_from_params, vader_features
+from .features import FeatureExtractor, extractor_from_params, vader_rule, vader_scores
 
 # %% auto #0
 __all__ = ['VaderRule', 'baseline_models', 'score_baselines']
@@ -30,7 +29,7 @@ class VaderRule(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X) -> np.ndarray:
-        compound = vader_features(list(X))[f"vader_{self.variant}_compound"].to_numpy()
+        compound = vader_scores(list(X), self.variant)["compound"].to_numpy()
         return np.eye(self.n_labels)[vader_rule(compound, self.n_labels)]
 
     def predict(self, X): return self.predict_proba(X).argmax(1)

@@ -14,11 +14,14 @@ import torch
 from safetensors.torch import load as load_safetensors_bytes, save as safetensors_bytes
 from torch import nn
 
-from .models import (LOADERS, TweetClassifier, load_parts, save_model)
+from .data import load_dataset, stratified_split
+from .models import (LOADERS, WEIGHTS_FILE, TransformerWithMeta, TweetClassifier, cpu_state_dict, encode, load_model,
+                              load_parts, save_model)
+from .train import manual_loop
 
 # %% auto #0
-__all__ = ['INT8_WEIGHTS', 'ONNX_FILE', 'PRUNED_WEIGHTS', 'STRUCTURED_WEIGHTS', 'METHODS', 'quantize_int8', 'export_onnx_int8',
-           'prune_magnitude', 'shrink_ffn', 'prune_structured', 'fine_tune', 'DistillationLoss', 'make_student',
+__all__ = ['INT8_WEIGHTS', 'ONNX_FILE', 'PRUNED_WEIGHTS', 'METHODS', 'quantize_int8', 'export_onnx_int8', 'prune_magnitude',
+           'shrink_ffn', 'prune_structured', 'encoded_splits', 'fine_tune', 'DistillationLoss', 'make_student',
            'distill', 'compress']
 
 # %% ../notebooks/08_compression.ipynb #634d54da
@@ -55,8 +58,7 @@ def export_onnx_int8(clf: TweetClassifier, folder: Path):
     "Write `model.onnx` (int8) into `folder`."
     from onnxruntime.quantization import QuantType, quantize_dynamic
     model = copy.deepcopy(clf.model).cpu().eval()
-    ids = torch.tensor([[101, 2023, 2003, 102]]); mask = torch.ones_like(ids); meta = torch.zeros(1, max(clf.info["n_meta"], 1))
-    if not clf.info["n_meta"]: meta = torch.zeros(1, 0)
+    ids = torch.tensor([[101, 2023, 2003, 102]]); mask = torch.ones_like(ids); meta = torch.zeros(1, clf.info["n_meta"])
     fp32 = folder / "model_fp32.onnx"
     torch.onnx.export(_LogitsOnly(model), (ids, mask, meta), str(fp32), dynamo=False, opset_version=17,
                       input_names=["input_ids", "attention_mask", "meta"], output_names=["logits"],
@@ -98,8 +100,7 @@ def prune_magnitude(clf: TweetClassifier, amount: float) -> TweetClassifier:
                            {**clf.info, "variant": "pruned", "sparsity": sparsity, "storage": "gzip-compressed safetensors"})
 
 def _write_pruned(clf, folder: Path):
-    state = {k: v.detach().cpu().contiguous() for k, v in clf.model.state_dict().items()}
-    with gzip.open(folder / PRUNED_WEIGHTS, "wb", compresslevel=6) as f: f.write(safetensors_bytes(state))
+    with gzip.open(folder / PRUNED_WEIGHTS, "wb", compresslevel=6) as f: f.write(safetensors_bytes(cpu_state_dict(clf.model)))
 
 def _load_pruned(folder: Path, info: dict) -> TweetClassifier:
     clf = load_parts(folder, info)
@@ -110,8 +111,6 @@ def _load_pruned(folder: Path, info: dict) -> TweetClassifier:
 LOADERS["pruned"] = _load_pruned
 
 # %% ../notebooks/08_compression.ipynb #2ef09eda
-STRUCTURED_WEIGHTS = "model.safetensors"
-
 def _ffn_pairs(backbone: nn.Module):
     "(owner of the first FFN Linear, its name, owner of the second, its name) for every transformer layer."
     for layer in backbone.modules():
@@ -150,23 +149,23 @@ def _load_structured(folder: Path, info: dict) -> TweetClassifier:
     from safetensors.torch import load_file
     clf = load_parts(folder, info)
     shrink_ffn(clf.model, info["ffn_sizes"])
-    clf.model.load_state_dict(load_file(folder / STRUCTURED_WEIGHTS))
+    clf.model.load_state_dict(load_file(folder / WEIGHTS_FILE))
     clf.model.eval()
     return clf
 
 LOADERS["pruned-structured"] = _load_structured
 
+def encoded_splits(clf: TweetClassifier, train_df: pd.DataFrame, p) -> list[list[dict]]:
+    "Training rows split into (train, validation) as `train_model` does, encoded for `clf`."
+    extractor = clf.extractor if clf.info.get("uses_meta", True) else None
+    return [encode(clf.tokenizer, extractor, df["text"], clf.info["max_length"], df["label"])
+            for df in stratified_split(train_df, p.val_size, p.seed)]
+
 def fine_tune(clf: TweetClassifier, p, train_df: pd.DataFrame, epochs: int) -> TweetClassifier:
     "A few epochs of the manual loop on the training rows (validation split from them), to recover after pruning."
-    from tweetsent.data import stratified_split
-    from tweetsent.models import encode
-    from tweetsent.train import manual_loop
     if epochs <= 0: return clf
-    train, val = stratified_split(train_df, p.val_size, p.seed)
-    uses_meta = clf.info.get("uses_meta", True)
-    items = [encode(clf.tokenizer, clf.extractor if uses_meta else None, df["text"], clf.info["max_length"], df["label"])
-             for df in (train, val)]
-    history = manual_loop(clf, items[0], items[1], dataclasses.replace(p, epochs=epochs, lr=p.lr / 2), None)
+    train_items, val_items = encoded_splits(clf, train_df, p)
+    history = manual_loop(clf, train_items, val_items, dataclasses.replace(p, epochs=epochs, lr=p.lr / 2), None)
     clf.model.cpu().eval()
     clf.info = {**clf.info, "fine_tune": history}
     return clf
@@ -185,7 +184,6 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
     Otherwise a fresh `n_layers`-layer backbone `hidden` wide, its word embeddings the teacher's projected onto their
     top `hidden` principal components, and the teacher's meta-feature heads copied."""
     from transformers import AutoModel
-    from tweetsent.models import TransformerWithMeta
     info = teacher.info
     arch = info["arch"] if use_meta and info.get("uses_meta", True) else "text"
     if not hidden and arch != info["arch"]: hidden = info["hidden_size"]   # a text-only student needs fresh heads
@@ -211,19 +209,13 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
 
 def distill(teacher: TweetClassifier, p, train_df: pd.DataFrame) -> TweetClassifier:
     "Train a smaller student on the teacher's soft labels and the true labels (the manual loop with a KD loss)."
-    from tweetsent.data import stratified_split
-    from tweetsent.models import encode
-    from tweetsent.train import manual_loop
     student = make_student(teacher, p.distill_layers, p.distill_hidden, p.distill_meta)
     kd = DistillationLoss(p.distill_temperature, p.distill_alpha)
+    no_meta = {} if student.info["uses_meta"] else {"meta": np.zeros(0, np.float32)}   # a text-only student sees none
     splits = []
-    for df in stratified_split(train_df, p.val_size, p.seed):
-        items = encode(teacher.tokenizer, teacher.extractor if teacher.info["uses_meta"] else None, df["text"],
-                       teacher.info["max_length"], df["label"])
+    for items in encoded_splits(teacher, train_df, p):
         teacher_logits = np.log(np.clip(teacher.proba_from_items(items), 1e-8, 1))
-        keep_meta = student.info["uses_meta"]   # a text-only student sees no meta features
-        splits.append([{**it, "teacher_logits": t, **({} if keep_meta else {"meta": np.zeros(0, np.float32)})}
-                       for it, t in zip(items, teacher_logits)])
+        splits.append([{**it, "teacher_logits": t, **no_meta} for it, t in zip(items, teacher_logits)])
     history = manual_loop(student, splits[0], splits[1], dataclasses.replace(p, epochs=p.distill_epochs), None,
                           loss_fn=lambda model, b: kd(model(**b).logits, b["teacher_logits"], b["labels"]))
     student.model.cpu().eval()
@@ -236,7 +228,6 @@ METHODS = ["int8", "onnx-int8", "prune", "prune-structured", "distill"]
 
 def compress(model_folder, method: str, p, out) -> Path:
     "Make the `method` variant of the model in `model_folder` and write it to `out`."
-    from tweetsent.models import load_model
     if method not in METHODS: raise ValueError(f"Unknown compression method '{method}'; choose one of {METHODS}")
     teacher = load_model(model_folder)
     if method == "int8": return save_model(quantize_int8(teacher), out, _write_int8)
@@ -244,7 +235,6 @@ def compress(model_folder, method: str, p, out) -> Path:
         return save_model(dataclasses.replace(teacher, info={**teacher.info, "variant": "onnx-int8", "storage": "ONNX int8"}), out,
                           lambda clf, folder: export_onnx_int8(clf, folder))
     if method == "prune": return save_model(prune_magnitude(teacher, p.prune_amount), out, _write_pruned)
-    from tweetsent.data import load_dataset
     train = load_dataset(p).train
     if method == "prune-structured":
         return save_model(fine_tune(prune_structured(teacher, p.prune_amount), p, train, p.prune_epochs), out)

@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from .params import Params, resolve_path
+from .features import FeatureExtractor, vader_rule, vader_scores
+from .params import KAGGLE_LABELS, Params, resolve_path
 
 class DataError(ValueError):
     "A data file that cannot be used as given; the message names the file and the problem."
 
 # %% auto #0
-__all__ = ['DEFAULT_PATHS', 'DataError', 'read_text_file', 'LoadReport', 'read_tweets', 'vader_rule', 'make_demo_tweets',
+__all__ = ['DEFAULT_PATHS', 'DataError', 'read_text_file', 'LoadReport', 'with_labels', 'read_tweets', 'make_demo_tweets',
            'Dataset', 'stratified_split', 'load_dataset', 'data_fingerprint', 'class_table', 'plot_class_distribution',
            'tweet_lengths', 'plot_length_by_class', 'location_missing_by_class', 'plot_wordclouds', 'top_ngrams',
            'top_tokens', 'tweets_per_day', 'plot_tweets_per_day', 'lexicon_scores', 'label_provenance']
@@ -51,6 +52,13 @@ class LoadReport:
         return f"{self.path}: {self.rows_read} rows read ({self.encoding}), {self.rows_kept} kept; dropped: {drop}; repaired: {fix}"
 
 # %% ../notebooks/01_eda.ipynb #95553359
+def with_labels(df: pd.DataFrame, text_col: str, label_col: str, labels: list[str]) -> pd.DataFrame:
+    "Add the columns every stage reads: `text`, `label_name` and `label` (index into `labels`)."
+    df["text"] = df[text_col]
+    df["label_name"] = df[label_col].str.strip()
+    df["label"] = df["label_name"].map({name: i for i, name in enumerate(labels)}).astype(int)
+    return df
+
 def read_tweets(path, text_col: str, label_col: str, labels: list[str]) -> tuple[pd.DataFrame, LoadReport]:
     "Read a labelled tweet CSV into a frame with `text` and `label` (index into `labels`) added."
     path = Path(path)
@@ -77,9 +85,7 @@ def read_tweets(path, text_col: str, label_col: str, labels: list[str]) -> tuple
     dup = df.duplicated(subset=[text_col, label_col])
     report.dropped["duplicate tweet and label"] = int(dup.sum())
     df = df[~dup].reset_index(drop=True)
-    df["text"] = df[text_col]
-    df["label_name"] = df[label_col].str.strip()
-    df["label"] = df["label_name"].map({name: i for i, name in enumerate(labels)}).astype(int)
+    df = with_labels(df, text_col, label_col, labels)
     report.rows_kept = len(df)
     if df.empty: raise DataError(f"No usable rows in {path} after dropping: {report.summary()}")
     return df, report
@@ -105,16 +111,9 @@ _PHRASES = {
 _TAGS = ["#coronavirus", "#COVID19", "#covid_19", "#StayHome", "#panicbuying", "#grocery", "#toiletpaper", "#lockdown"]
 _PLACES = ["London", "New York, NY", "Sydney, Australia", "Toronto", "Mumbai", "Lagos", "", "", "Worldwide", "Berlin"]
 
-def vader_rule(compound: np.ndarray, n_labels: int = 5, cuts=(-0.6, -0.05, 0.05, 0.6)) -> np.ndarray:
-    "Class index from a compound score by the threshold rule (5 classes, or 3 with the ±0.05 cuts)."
-    compound = np.asarray(compound)
-    if n_labels == 3: return np.digitize(compound, [cuts[1], cuts[2]], right=True)
-    return np.digitize(compound, [cuts[0], cuts[1], cuts[2], cuts[3]], right=True)
-
 def make_demo_tweets(n: int, seed: int = 0, labels: list[str] = None, noise: float = 0.04) -> pd.DataFrame:
     "A deterministic synthetic set with the Kaggle schema, labelled by the VADER rule on the stripped text."
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-    labels = labels or ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
+    labels = labels or KAGGLE_LABELS
     rng = np.random.default_rng(seed)
     levels = list(_PHRASES)
     rows = []
@@ -129,10 +128,7 @@ def make_demo_tweets(n: int, seed: int = 0, labels: list[str] = None, noise: flo
         rows.append({"UserName": 1 + i, "ScreenName": 44953 + i, "Location": rng.choice(_PLACES),
                      "TweetAt": day.strftime("%d-%m-%Y"), "OriginalTweet": text.strip()})
     df = pd.DataFrame(rows)
-    from tweetsent.features import strip_for_vader
-    analyzer = SentimentIntensityAnalyzer()
-    compound = [analyzer.polarity_scores(strip_for_vader(t))["compound"] for t in df.OriginalTweet]
-    y = vader_rule(np.array(compound), len(labels))
+    y = vader_rule(vader_scores(df.OriginalTweet, "stripped")["compound"], len(labels))
     flip = rng.random(n) < noise  # labels made by people and tools are never perfectly a rule
     y[flip] = np.clip(y[flip] + rng.choice([-1, 1], flip.sum()), 0, len(labels) - 1)
     df["Sentiment"] = [labels[k] for k in y]
@@ -163,9 +159,7 @@ def stratified_split(df: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataF
     return a.reset_index(drop=True), b.reset_index(drop=True)
 
 def _demo(p: Params) -> Dataset:
-    df = make_demo_tweets(p.demo_rows, seed=p.seed, labels=p.labels)
-    df["text"], df["label_name"] = df.OriginalTweet, df.Sentiment
-    df["label"] = df.Sentiment.map({n: i for i, n in enumerate(p.labels)})
+    df = with_labels(make_demo_tweets(p.demo_rows, seed=p.seed, labels=p.labels), "OriginalTweet", "Sentiment", p.labels)
     train, test = stratified_split(df, 0.2, p.seed)
     notice = (f"No data files at {p.train_path} / {p.test_path}: using the embedded demo set "
               f"({len(df)} synthetic tweets). Put the Kaggle CSVs in data/ or set train_path/test_path.")
@@ -200,12 +194,8 @@ def data_fingerprint(df: pd.DataFrame) -> str:
 
 # %% ../notebooks/01_eda.ipynb #09e3b8d1
 import re
-from collections import Counter
 
-import matplotlib
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 # %% ../notebooks/01_eda.ipynb #9ec03684
@@ -307,7 +297,6 @@ def plot_tweets_per_day(df: pd.DataFrame, col: str = "TweetAt"):
 # %% ../notebooks/01_eda.ipynb #fd978f3c
 def lexicon_scores(texts, lexicon_dir) -> pd.DataFrame:
     "AFINN and VADER scores of each text (VADER on the raw, clean and stripped variants; see 02_features)."
-    from tweetsent.features import FeatureExtractor
     fx = FeatureExtractor(groups=("afinn", "vader"), lexicon_dir=str(lexicon_dir)).fit(["x"])
     raw = fx.transform_unscaled(list(texts))
     return raw[["afinn_sum", "afinn_mean", "vader_raw_compound", "vader_clean_compound", "vader_stripped_compound"]]

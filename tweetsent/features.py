@@ -16,15 +16,15 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import StandardScaler
 
-from .data import vader_rule
+from .params import Params, resolve_path
 
 # %% auto #0
 __all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'VADER_VARIANTS', 'MPQA_COLUMNS',
            'SYLLABLES_FILE', 'ensure_lexicons', 'read_afinn', 'read_nrc', 'read_mpqa', 'textblob_subjectivity_lexicon',
            'strip_urls', 'lexicon_tokens', 'clean_for_vader', 'strip_for_vader', 'count_features', 'style_features',
            'afinn_features', 'category_shares', 'nrc_features', 'mpqa_features', 'write_syllable_table',
-           'readability_features', 'vader_features', 'vader_bin_features', 'FeatureExtractor', 'cached_transform',
-           'extractor_from_params']
+           'readability_features', 'vader_rule', 'vader_scores', 'vader_features', 'vader_bin_features',
+           'FeatureExtractor', 'cached_transform', 'extractor_from_params']
 
 # %% ../notebooks/02_features.ipynb #67ee3cc9
 AFINN_FILE, NRC_FILE, MPQA_FILE = "AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt", "subjclueslen1-HLTEMNLP05.tff"
@@ -220,18 +220,25 @@ def readability_features(texts: Sequence[str], lexicon_dir="lexicons") -> pd.Dat
     return pd.DataFrame([_readability(t, table, pyphen, easy) for t in texts],
                         columns=["flesch_reading_ease", "smog_index", "dale_chall"])
 
-_VADER = None
+def vader_rule(compound: np.ndarray, n_labels: int = 5, cuts=(-0.6, -0.05, 0.05, 0.6)) -> np.ndarray:
+    "Class index from a compound score by the threshold rule (5 classes, or 3 with the ±0.05 cuts)."
+    compound = np.asarray(compound)
+    if n_labels == 3: return np.digitize(compound, [cuts[1], cuts[2]], right=True)
+    return np.digitize(compound, [cuts[0], cuts[1], cuts[2], cuts[3]], right=True)
+
+@lru_cache(maxsize=1)
+def _vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    return SentimentIntensityAnalyzer()
+
+def vader_scores(texts: Sequence[str], variant: str = "stripped") -> pd.DataFrame:
+    "VADER neg/neu/pos/compound of one text variant (see `VADER_VARIANTS`)."
+    prep = VADER_VARIANTS[variant]
+    return pd.DataFrame([_vader().polarity_scores(prep(t)) for t in texts], columns=["neg", "neu", "pos", "compound"])
+
 def vader_features(texts: Sequence[str]) -> pd.DataFrame:
-    "VADER neg/neu/pos/compound on three variants of each tweet: raw, clean (non-word characters replaced by spaces), stripped (URLs, mentions and hashtags removed, then cleaned)."
-    global _VADER
-    if _VADER is None:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-        _VADER = SentimentIntensityAnalyzer()
-    cols = {}
-    for variant, prep in VADER_VARIANTS.items():
-        scores = [_VADER.polarity_scores(prep(t)) for t in texts]
-        for k in ("neg", "neu", "pos", "compound"): cols[f"vader_{variant}_{k}"] = [s[k] for s in scores]
-    return pd.DataFrame(cols)
+    "VADER scores on three variants of each tweet: raw, clean (non-word characters replaced by spaces), stripped (URLs, mentions and hashtags removed, then cleaned)."
+    return pd.concat([vader_scores(texts, v).add_prefix(f"vader_{v}_") for v in VADER_VARIANTS], axis=1)
 
 def vader_bin_features(vader: pd.DataFrame, n_labels: int) -> pd.DataFrame:
     "One-hot of the VADER threshold rule on each variant: lets a linear layer reproduce the rule exactly."
@@ -335,7 +342,7 @@ def cached_transform(extractor: FeatureExtractor, texts: Sequence[str], cache_di
     from joblib import Memory
     return Memory(str(cache_dir), verbose=0).cache(_transform)(extractor, list(map(str, texts)))
 
-def extractor_from_params(p) -> FeatureExtractor:
-    from tweetsent.params import resolve_path
+def extractor_from_params(p: Params) -> FeatureExtractor:
+    "The extractor that params `p` describe (groups, TF-IDF size, lexicon folder, number of labels)."
     return FeatureExtractor(groups=tuple(p.feature_groups), tfidf_max_features=p.tfidf_max_features,
                             lexicon_dir=str(resolve_path(p, p.lexicon_dir)), n_labels=len(p.labels))

@@ -27,8 +27,8 @@ class ModelError(ValueError):
 # %% auto #0
 __all__ = ['TINY_RANDOM', 'INFO_FILE', 'WEIGHTS_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'LOADERS', 'ModelError', 'minilm_folder',
            'build_tiny_backbone', 'resolve_backbone', 'load_backbone', 'masked_mean', 'TransformerWithMeta', 'encode',
-           'Collator', 'pick_device', 'TweetClassifier', 'folder_bytes', 'write_folder_atomically', 'write_safetensors',
-           'save_model', 'build_model', 'load_parts', 'load_model', 'predict']
+           'Collator', 'pick_device', 'TweetClassifier', 'folder_bytes', 'write_folder_atomically', 'cpu_state_dict',
+           'write_safetensors', 'save_model', 'build_model', 'load_parts', 'load_model', 'predict']
 
 # %% ../notebooks/lib/models.ipynb #17ff5b9d
 TINY_RANDOM = "tiny-random"
@@ -201,9 +201,13 @@ def write_folder_atomically(path, write: Callable[[Path], None]) -> Path:
     shutil.rmtree(old, ignore_errors=True)
     return path
 
+def cpu_state_dict(model: nn.Module) -> dict:
+    "Weights as contiguous CPU tensors, as safetensors wants them."
+    return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+
 def write_safetensors(clf: TweetClassifier, folder: Path):
     "The fp32 weights as safetensors."
-    save_file({k: v.detach().cpu().contiguous() for k, v in clf.model.state_dict().items()}, folder / WEIGHTS_FILE)
+    save_file(cpu_state_dict(clf.model), folder / WEIGHTS_FILE)
 
 def save_model(clf: TweetClassifier, path, write_weights: Callable[[TweetClassifier, Path], None] = write_safetensors) -> Path:
     "Write weights (by `write_weights`), backbone config, tokenizer, fitted extractor and model_info.json to `path`."

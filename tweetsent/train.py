@@ -3,6 +3,7 @@
 # %% ../notebooks/05_train.ipynb #2f5f4030
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -17,11 +18,12 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from .data import data_fingerprint
+from .data import data_fingerprint, load_dataset, stratified_split
 from .evaluate import classification_metrics
-from .features import extractor_from_params
-from .models import (Collator, TransformerWithMeta, TweetClassifier, encode, load_backbone, pick_device)
-from .params import Params, ParamsError, resolve_path
+from .features import cached_transform, extractor_from_params
+from .models import (INFO_FILE, Collator, TransformerWithMeta, TweetClassifier, encode, load_backbone, load_model,
+                              pick_device, save_model)
+from .params import Params, ParamsError, resolve_path, run_dir
 
 EpochCallback = Callable[[int, dict], None]   # (epoch, validation scores); may raise to stop (Optuna pruning)
 
@@ -132,16 +134,14 @@ TRAINING_KEYS = ("train_path", "test_path", "text_col", "label_col", "labels", "
 def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame] = None,
                 on_epoch_end: Optional[EpochCallback] = None) -> TweetClassifier:
     "Fit features and model on `train_df` (validation split from it unless given); the held-out set never enters."
-    from tweetsent.data import stratified_split
-    from tweetsent.features import cached_transform
     set_seed(p.seed)
     if val_df is None: train_df, val_df = stratified_split(train_df, p.val_size, p.seed)
     cache = resolve_path(p, p.out_dir) / "cache"
     tokenizer, backbone = load_backbone(p.backbone, cache)
     uses_meta = p.arch != "text"
-    extractor = extractor_from_params(p).fit(train_df["text"]) if uses_meta else None
-    meta = {name: cached_transform(extractor, df["text"], cache / "features") if uses_meta else None
-            for name, df in (("train", train_df), ("val", val_df))}
+    extractor = extractor_from_params(p) if uses_meta else None
+    meta = {"train": extractor.fit_transform(train_df["text"]) if uses_meta else None,   # one pass: fit needs the features
+            "val": cached_transform(extractor, val_df["text"], cache / "features") if uses_meta else None}
     n_meta = meta["train"].shape[1] if uses_meta else 0
     model = TransformerWithMeta(backbone, n_meta, len(p.labels), p.arch, p.dropout)
     info = {"variant": "fp32", "backbone": p.backbone, "arch": p.arch, "n_meta": n_meta, "uses_meta": uses_meta,
@@ -158,21 +158,19 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     start = time.perf_counter()
     history = TRAINERS[p.trainer](clf, items["train"], items["val"], p, on_epoch_end)
     seconds = time.perf_counter() - start
+    best = max(history, key=lambda r: r["val_macro_f1"])   # both trainers end on the best epoch's weights
     info.update(history=history, train_seconds=round(seconds, 1),
                 train_tweets_per_s=round(len(train_df) * len(history) / seconds, 2),
-                metrics={"val": validation_scores(clf, items["val"], 2 * p.batch_size)})
+                metrics={"val": {"accuracy": best["val_accuracy"], "macro_f1": best["val_macro_f1"]}})
     clf.model.eval()
     return clf
 
 # %% ../notebooks/05_train.ipynb #c8db06ed
 def model_dir(p: Params) -> Path:
-    from tweetsent.params import run_dir
     return run_dir(p) / "model"
 
 def train_and_save(p: Params, out: Optional[Path] = None) -> Optional[Path]:
     "Load the data of `p`, train, score on the held-out rows, and write the model folder (default: the run's); under torchrun only rank 0 writes."
-    from tweetsent.data import load_dataset
-    from tweetsent.models import save_model
     data = load_dataset(p)
     clf = train_model(p, data.train)
     if not is_main_process(): return None
@@ -185,8 +183,6 @@ def train_and_save(p: Params, out: Optional[Path] = None) -> Optional[Path]:
 
 def model_for_run(p: Params):
     "The run's trained model, trained now if missing or trained with other settings."
-    import json
-    from tweetsent.models import INFO_FILE, load_model
     folder = model_dir(p)
     info_file = folder / INFO_FILE
     same = info_file.exists() and json.loads(info_file.read_text()).get("params") == {k: getattr(p, k) for k in TRAINING_KEYS}
