@@ -6,24 +6,28 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from tweetsent.features import (FeatureExtractor, MPQA_FILE, afinn_features, count_features, lexicon_tokens,
-                                mpqa_features, nrc_features, read_mpqa, style_features)
+from tweetsent.features import (FeatureExtractor, Hyphenator, MPQA_FILE, TokenBag, afinn_features, lexicon_tokens,
+                                mpqa_features, nrc_features, read_hyphenation_patterns, read_mpqa, readability_features,
+                                surface_features)
 
 
 def test_counts_and_style_known_answers():
-    c = count_features(["Hello world. Bye!"]).iloc[0]
+    texts = ["Hello world. Bye!", "NOT very good?? 2020", "", "A ² ① x"]
+    f = surface_features(texts, TokenBag([lexicon_tokens(t) for t in texts]))
+    c, s, empty, unicode_digits = f.iloc[0], f.iloc[1], f.iloc[2], f.iloc[3]
     assert (c.char_count, c.word_count, c.sentence_count) == (17, 3, 2)
     assert c.unique_word_ratio == 1.0 and abs(c.avg_word_len - 15 / 3) < 1e-9
-    s = style_features(["NOT very good?? 2020"], [lexicon_tokens("NOT very good?? 2020")]).iloc[0]
     assert (s.question_count, s.negator_count, s.intensifier_count) == (2, 1, 1)
     assert s.caps_word_ratio == 0.25 and abs(s.digit_ratio - 4 / 20) < 1e-9
+    assert (empty.word_count, empty.avg_word_len, empty.sentence_count, empty.digit_ratio) == (0, 0.0, 1, 0.0)
+    assert unicode_digits.digit_ratio == 2 / 7 and unicode_digits.caps_word_ratio == 0.0   # str.isdigit counts ² and ①
 
 
 def test_lexicon_groups_known_answers():
-    toks = [["good", "bad", "bad", "other"]]
-    a = afinn_features(toks, {"good": 3.0, "bad": -3.0}).iloc[0]
-    assert (a.afinn_sum, a.afinn_mean) == (-3.0, -0.75)
-    n = nrc_features(toks, {"good": frozenset({"joy", "positive"}), "bad": frozenset({"negative"})}).iloc[0]
+    bag = TokenBag([["good", "bad", "bad", "other"], []])
+    a = afinn_features(bag, {"good": 3.0, "bad": -3.0})
+    assert (a.afinn_sum[0], a.afinn_mean[0], a.afinn_sum[1], a.afinn_mean[1]) == (-3.0, -0.75, 0.0, 0.0)
+    n = nrc_features(bag, {"good": frozenset({"joy", "positive"}), "bad": frozenset({"negative"})}).iloc[0]
     assert (n.nrc_joy, n.nrc_negative, n.nrc_fear) == (0.25, 0.5, 0.0)
 
 
@@ -32,9 +36,32 @@ def test_mpqa_reads_type_and_polarity_from_separate_fields(tmp_path):
     f.write_text("type=strongsubj len=1 word1=awful pos1=adj stemmed1=n priorpolarity=negative\n"
                  "type=weaksubj len=1 word1=calm pos1=adj stemmed1=n priorpolarity=positive\n")
     lex = read_mpqa(f)
-    m = mpqa_features([["awful", "calm", "x", "y"]], lex).iloc[0]
+    m = mpqa_features(TokenBag([["awful", "calm", "x", "y"]]), lex).iloc[0]
     # the original counted weaksubj/strongsubj among polarity values, so these were always 0
     assert (m.mpqa_strongsubj, m.mpqa_weaksubj, m.mpqa_negative, m.mpqa_positive) == (0.25, 0.25, 0.25, 0.25)
+
+
+def test_hyphenator_counts_what_pyphen_counts():
+    import random, string
+    import pyphen
+    patterns = read_hyphenation_patterns(pyphen.LANGUAGES["en_US"])
+    reference = pyphen.Pyphen(lang="en_US")
+    assert patterns == {k: (o, tuple(map(int, v))) for k, (o, v) in reference.hd.patterns.items()}
+    rnd = random.Random(0)
+    words = ["".join(rnd.choice(string.ascii_lowercase + "'é’0_ß") for _ in range(rnd.randint(0, 40))) for _ in range(3000)]
+    words += ["accountability", "hyphenation", "coronavirus", "lockdown", "a", "ab", "abc"]   # some hit the long patterns
+    assert Hyphenator.from_patterns(patterns).count_points(words).tolist() == [len(reference.positions(w)) for w in words]
+
+
+def test_readability_equals_textstat(tmp_path):
+    import textstat
+    texts = ["The quick brown fox jumps over the lazy dog. It was not amused!", "", " ", "A", "I am OK",
+             "x . ! ?", "ÀB ² ¹1", "'' ' don't 'tis . Hi. Yes!!! ok", "Supercalifragilistic covid19 lockdownextension...",
+             "Wow ...Hello ,!abc Dr. Smith's e-mail: https://t.co/xyz #StayHome"]
+    ours = readability_features(texts, tmp_path)
+    for t, row in zip(texts, ours.itertuples()):
+        assert (row.flesch_reading_ease, row.smog_index, row.dale_chall) == (
+            textstat.flesch_reading_ease(t), textstat.smog_index(t), textstat.dale_chall_readability_score(t)), t
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +95,9 @@ def test_same_values_as_the_original_per_row_method(tmp_path):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from bench_features import ORIGINAL_GROUPS, original_features
     texts = ["Don't panic!! Shelves are EMPTY at @Tesco https://t.co/abc #COVID19", "Thank you NHS staff, wonderful work.",
-             "Prices up 20% today? Not good... I'm worried.", "", "ok", "Hand-sanitizer sold out; the supermarket's queue is 2 hours long."]
+             "Prices up 20% today? Not good... I'm worried.", "", "ok", "Hand-sanitizer sold out; the supermarket's queue is 2 hours long.",
+             "Wow ...Hello ,!abc Dr. Smith’s e-mail: WHY?? ² ① 3rd #StayHome #covid19 httpstcoXYZ123 supercalifragilistic",
+             "'' ' don't 'tis . Hi. Yes!!! ok NOT SO GOOD: very, very bad — café naïve"]
     orig = original_features(texts, tmp_path, tfidf_max_features=20)
     ours = FeatureExtractor(groups=ORIGINAL_GROUPS, tfidf_max_features=20, lexicon_dir=str(tmp_path)).fit(texts).transform_unscaled(texts)
     correct = [c for c in orig.columns if c not in ("mpqa_strongsubj", "mpqa_weaksubj")]   # always 0 in the original

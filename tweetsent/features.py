@@ -3,12 +3,14 @@
 # %% ../notebooks/02_features.ipynb #5919f41f
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
-import shutil
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,10 +21,11 @@ from sklearn.preprocessing import StandardScaler
 from .params import Params, resolve_path
 
 # %% auto #0
-__all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'VADER_VARIANTS', 'MPQA_COLUMNS',
-           'SYLLABLES_FILE', 'ensure_lexicons', 'read_afinn', 'read_nrc', 'read_mpqa', 'textblob_subjectivity_lexicon',
-           'strip_urls', 'lexicon_tokens', 'clean_for_vader', 'strip_for_vader', 'count_features', 'style_features',
-           'afinn_features', 'category_shares', 'nrc_features', 'mpqa_features', 'write_syllable_table',
+__all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'VADER_VARIANTS', 'COUNT_COLUMNS',
+           'STYLE_COLUMNS', 'MPQA_COLUMNS', 'READABILITY_FILE', 'VADER_COLUMNS', 'ensure_lexicons', 'read_afinn',
+           'read_nrc', 'read_mpqa', 'read_lexicon', 'textblob_subjectivity_lexicon', 'strip_urls', 'lexicon_tokens',
+           'TokenBag', 'clean_for_vader', 'strip_for_vader', 'surface_features', 'afinn_features', 'nrc_features',
+           'mpqa_features', 'read_hyphenation_patterns', 'Hyphenator', 'readability_tables', 'write_readability_tables',
            'readability_features', 'vader_rule', 'vader_scores', 'vader_features', 'vader_bin_features',
            'FeatureExtractor', 'cached_transform', 'extractor_from_params']
 
@@ -30,17 +33,23 @@ __all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'I
 AFINN_FILE, NRC_FILE, MPQA_FILE = "AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt", "subjclueslen1-HLTEMNLP05.tff"
 NRC_EMOTIONS = ["anger", "anticipation", "disgust", "fear", "joy", "negative", "positive", "sadness", "surprise", "trust"]
 
+def _write_atomically(path: Path, data: bytes):
+    "Write through a temporary file, so that parallel workers never read half a file."
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
 def ensure_lexicons(lexicon_dir) -> dict:
     "Write AFINN-111 and NRC into `lexicon_dir` from the installed packages where missing; return what is there."
     import afinn, nrclex
     d = Path(lexicon_dir); d.mkdir(parents=True, exist_ok=True)
     if not (d / AFINN_FILE).exists():
-        shutil.copyfile(Path(afinn.__file__).parent / "data" / AFINN_FILE, d / AFINN_FILE)
+        _write_atomically(d / AFINN_FILE, (Path(afinn.__file__).parent / "data" / AFINN_FILE).read_bytes())
     if not (d / NRC_FILE).exists():
         lex = json.loads((Path(nrclex.__file__).parent / "data" / "nrc_en.json").read_text(encoding="utf-8"))
         lines = [f"{w}\t{e}\t{int(e in set(emos))}" for w, emos in sorted(lex.items()) for e in NRC_EMOTIONS]
-        (d / NRC_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    if not (d / SYLLABLES_FILE).exists(): write_syllable_table(d / SYLLABLES_FILE)
+        _write_atomically(d / NRC_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
+    if not (d / READABILITY_FILE).exists(): write_readability_tables(d / READABILITY_FILE)
     return {name: (d / name).exists() for name in (AFINN_FILE, NRC_FILE, MPQA_FILE)}
 
 # %% ../notebooks/02_features.ipynb #f5cbca80
@@ -53,19 +62,34 @@ def read_nrc(path) -> dict[str, frozenset]:
     "NRC `word<TAB>emotion<TAB>0/1` as word -> set of emotions."
     out: dict[str, set] = {}
     for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if "\t1" not in line: continue   # nine lines in ten are 0s: skip them before splitting
         parts = line.split("\t")
         if len(parts) == 3 and parts[2].strip() == "1": out.setdefault(parts[0], set()).add(parts[1])
     return {w: frozenset(e) for w, e in out.items()}
+
+_MPQA_LINE = re.compile(r"type=(\S*) len=\S* word1=(\S+) pos1=\S* stemmed1=\S* priorpolarity=(\S*)")
 
 def read_mpqa(path) -> dict[str, tuple[str, str]]:
     "MPQA `.tff` as word -> (type, priorpolarity); type is strongsubj/weaksubj, polarity positive/negative/neutral/both."
     out = {}
     for line in Path(path).read_text(encoding="latin-1").splitlines():
-        fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
-        if "word1" in fields:
-            polarity = fields.get("priorpolarity", "neutral")
-            out.setdefault(fields["word1"], (fields.get("type", ""), "neutral" if polarity == "weakneg" else polarity))
+        regular = _MPQA_LINE.fullmatch(line)   # 99.8% of the lines; the others have extra or repeated fields
+        if regular: kind, word, polarity = regular.groups()
+        else:
+            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+            if "word1" not in fields: continue
+            kind, word, polarity = fields.get("type", ""), fields["word1"], fields.get("priorpolarity", "neutral")
+        out.setdefault(word, (kind, "neutral" if polarity == "weakneg" else polarity))
     return out
+
+@lru_cache(maxsize=16)
+def _parsed(reader, path: str, stamp: tuple):
+    return reader(path)
+
+def read_lexicon(reader, path):
+    "`reader(path)`, parsed once per process while the file stays unchanged (refits and tuning trials reuse it)."
+    stat = Path(path).stat()
+    return _parsed(reader, str(path), (stat.st_mtime_ns, stat.st_size))
 
 def textblob_subjectivity_lexicon() -> dict[str, tuple[str, str]]:
     "Fallback for MPQA: TextBlob's en-sentiment.xml mapped to (type, priorpolarity)."
@@ -93,8 +117,42 @@ def strip_urls(text: str) -> str:
     "Lower-cased text without URLs and @mentions."
     return _URL.sub(" ", text.lower())
 
-def lexicon_tokens(text: str) -> list[str]:
-    return _WORD.findall(_URL.sub(" ", text.lower().replace("’", "'")))
+def lexicon_tokens(text: str, stripped: bool = False) -> list[str]:
+    "Lower-case words of a text for lexicon look-ups (`stripped`: `text` is already `strip_urls(text)`)."
+    return _WORD.findall((text if stripped else strip_urls(text)).replace("’", "'"))
+
+class TokenBag:
+    """The lexicon tokens of many texts as one array of distinct-token codes with the text each belongs to, so that a
+    lexicon is looked up once per distinct token instead of once per token and column."""
+
+    def __init__(self, tokens: Sequence[list[str]]):
+        flat = list(chain.from_iterable(tokens))
+        self.n_tokens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        self.index = {w: i for i, w in enumerate(set(flat))}
+        self.codes = np.fromiter(map(self.index.__getitem__, flat), dtype=np.int64, count=len(flat))
+        self.text_of = np.repeat(np.arange(len(tokens)), self.n_tokens)
+
+    def total(self, scores: Mapping[str, float]) -> np.ndarray:
+        "Per text, the sum of `scores[token]` over its tokens (tokens without a score add 0)."
+        weights = np.zeros(len(self.index))
+        for w in self.index.keys() & scores.keys(): weights[self.index[w]] = scores[w]
+        return np.bincount(self.text_of, weights=weights[self.codes], minlength=len(self.n_tokens))
+
+    def category_counts(self, lexicon: Mapping[str, Iterable[str]], categories: Sequence[str]) -> np.ndarray:
+        "Per text and category, how many of its tokens the lexicon (word -> categories) puts in that category."
+        column = {c: i for i, c in enumerate(categories)}
+        weights = np.zeros((len(self.index), len(categories)))
+        for w in self.index.keys() & lexicon.keys():
+            for c in lexicon[w]:
+                if c in column: weights[self.index[w], column[c]] += 1
+        counted = np.flatnonzero(weights.any(axis=1)[self.codes])      # the tokens that have a category
+        out = np.zeros((len(self.n_tokens), len(categories)))
+        np.add.at(out, self.text_of[counted], weights[self.codes[counted]])
+        return out
+
+    def shares(self, sums: np.ndarray) -> np.ndarray:
+        "Per-text sums divided by the number of tokens (1 for texts without tokens)."
+        return (sums.T / np.maximum(self.n_tokens, 1)).T
 
 _NON_WORD = re.compile(r"\W+")
 _URL_MENTION_HASHTAG = re.compile(r"https?://\S+|@\w+|#\w+")
@@ -110,116 +168,254 @@ def strip_for_vader(text: str) -> str:
 VADER_VARIANTS = {"raw": str, "clean": clean_for_vader, "stripped": strip_for_vader}
 
 # %% ../notebooks/02_features.ipynb #5eec2d96
-def count_features(texts: Sequence[str]) -> pd.DataFrame:
-    "Characters, words, average word length, unique-word ratio, sentences."
+_STYLE_WORDS = {w: [c for c, words in (("negator", NEGATORS), ("intensifier", INTENSIFIERS)) if w in words] for w in NEGATORS | INTENSIFIERS}
+COUNT_COLUMNS = ["char_count", "word_count", "avg_word_len", "unique_word_ratio", "sentence_count"]
+STYLE_COLUMNS = ["exclaim_count", "question_count", "digit_ratio", "caps_word_ratio", "negator_count", "intensifier_count"]
+_TEXT_PIECE = re.compile(r"[^.!?\S]*[^.!?\s][^.!?]*")   # a stretch between . ! ? that is not blank: one sentence
+
+def surface_features(texts: Sequence[str], bag: TokenBag) -> pd.DataFrame:
+    """Counts (characters, words, average word length, unique-word ratio, sentences) and style (`!`, `?`, digit
+    ratio, all-caps word ratio, negators, intensifiers) in one pass over the texts."""
     rows = []
     for t in texts:
         words = t.split()
-        n = len(words)
-        rows.append((len(t), n, sum(map(len, words)) / n if n else 0.0, len({w.lower() for w in words}) / n if n else 0.0,
-                     max(1, len([s for s in re.split(r"[.!?]+", t) if s.strip()]))))
-    return pd.DataFrame(rows, columns=["char_count", "word_count", "avg_word_len", "unique_word_ratio", "sentence_count"])
-
-def style_features(texts: Sequence[str], tokens: Sequence[list[str]]) -> pd.DataFrame:
-    "Exclamation and question marks, digit ratio, all-caps word ratio, negators, intensifiers."
-    rows = []
-    for t, toks in zip(texts, tokens):
-        words = t.split()
-        caps = sum(1 for w in words if len(w) > 1 and w.isupper())
-        rows.append((t.count("!"), t.count("?"), sum(map(str.isdigit, t)) / max(len(t), 1), caps / max(len(words), 1),
-                     sum(w in NEGATORS for w in toks), sum(w in INTENSIFIERS for w in toks)))
-    return pd.DataFrame(rows, columns=["exclaim_count", "question_count", "digit_ratio", "caps_word_ratio",
-                                       "negator_count", "intensifier_count"])
+        digits = len(t) - len(t.encode().translate(None, b"0123456789")) if t.isascii() else sum(map(str.isdigit, t))   # isdigit also counts ² and ①
+        rows.append((len(t), len(words), sum(map(len, words)), len(set(t.lower().split())), len(_TEXT_PIECE.findall(t)),
+                     t.count("!"), t.count("?"), digits, sum(len(w) > 1 for w in filter(str.isupper, words))))
+    chars, n_words, word_chars, distinct, sentences, exclaim, question, digits, caps = np.array(rows, dtype=float).reshape(-1, 9).T
+    per_word = np.maximum(n_words, 1)
+    return pd.DataFrame({"char_count": chars, "word_count": n_words, "avg_word_len": word_chars / per_word,
+                         "unique_word_ratio": distinct / per_word, "sentence_count": np.maximum(sentences, 1),
+                         "exclaim_count": exclaim, "question_count": question, "digit_ratio": digits / np.maximum(chars, 1),
+                         "caps_word_ratio": caps / per_word,
+                         **dict(zip(["negator_count", "intensifier_count"], bag.category_counts(_STYLE_WORDS, ["negator", "intensifier"]).T))})
 
 # %% ../notebooks/02_features.ipynb #6c77fe7b
-def afinn_features(tokens: Sequence[list[str]], afinn: dict) -> pd.DataFrame:
+def afinn_features(bag: TokenBag, afinn: Mapping[str, float]) -> pd.DataFrame:
     "Sum and mean (over tokens) of AFINN scores."
-    sums = np.array([sum(afinn.get(w, 0.0) for w in toks) for toks in tokens], dtype=float)
-    n = np.array([max(len(toks), 1) for toks in tokens])
-    return pd.DataFrame({"afinn_sum": sums, "afinn_mean": sums / n})
+    sums = bag.total(afinn)
+    return pd.DataFrame({"afinn_sum": sums, "afinn_mean": bag.shares(sums)})
 
-def category_shares(tokens: Sequence[list[str]], lexicon: dict, categories: Sequence[str], prefix: str) -> pd.DataFrame:
-    "Share of each text's tokens that the lexicon (word -> categories) puts in each category."
-    index = {c: i for i, c in enumerate(categories)}
-    out = np.zeros((len(tokens), len(categories)))
-    for r, toks in enumerate(tokens):
-        for w in toks:
-            for c in lexicon.get(w, ()):
-                if c in index: out[r, index[c]] += 1
-        out[r] /= max(len(toks), 1)
-    return pd.DataFrame(out, columns=[f"{prefix}{c}" for c in categories])
-
-def nrc_features(tokens: Sequence[list[str]], nrc: dict) -> pd.DataFrame:
+def nrc_features(bag: TokenBag, nrc: Mapping) -> pd.DataFrame:
     "Share of tokens carrying each of NRC's ten emotions."
-    return category_shares(tokens, nrc, NRC_EMOTIONS, "nrc_")
+    return pd.DataFrame(bag.shares(bag.category_counts(nrc, NRC_EMOTIONS)), columns=[f"nrc_{e}" for e in NRC_EMOTIONS])
 
 MPQA_COLUMNS = ["strongsubj", "weaksubj", "positive", "negative", "neutral", "both"]
 
-def mpqa_features(tokens: Sequence[list[str]], mpqa: dict) -> pd.DataFrame:
+def mpqa_features(bag: TokenBag, mpqa: Mapping) -> pd.DataFrame:
     "Shares of tokens by subjectivity type (strong/weak) and by prior polarity, read from separate fields."
-    return category_shares(tokens, mpqa, MPQA_COLUMNS, "mpqa_")
+    return pd.DataFrame(bag.shares(bag.category_counts(mpqa, MPQA_COLUMNS)), columns=[f"mpqa_{c}" for c in MPQA_COLUMNS])
 
-# %% ../notebooks/02_features.ipynb #c3e7f096
-# textstat 0.7.8's definitions, computed once per text with per-word caches (textstat re-derives them per call).
-_TS_NONCONTRACTION = re.compile(r"\'(?![tsd]|ve|ll|re)")
-_TS_PUNCT = re.compile(r"[^\w\s\']")
-_TS_SENTENCE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)
+# %% ../notebooks/02_features.ipynb #a7d5b27e
+_EXACT_LEN = 12          # substrings up to 12 characters get exact int64 codes (36**12 < 2**63)
+_FILTER_SIZE = 1 << 20   # bitmap that rules most substrings out before the exact search
+
+def read_hyphenation_patterns(path) -> dict[str, tuple[int, tuple[int, ...]]]:
+    "Liang patterns of a hunspell `hyph_*.dic`, as Pyphen reads them: letters -> (offset of the first non-zero value, values)."
+    path = Path(path)
+    with path.open("rb") as f: encoding = f.readline().decode().strip()
+    out = {}
+    for pattern in path.read_bytes().decode(encoding).split("\n")[1:]:
+        pattern = pattern.strip()
+        if not pattern or pattern.startswith(("%", "#", "LEFTHYPHENMIN", "RIGHTHYPHENMIN", "COMPOUND")): continue
+        if "^^" in pattern or ("/" in pattern and "=" in pattern):
+            raise ValueError(f"{path.name}: non-standard hyphenation pattern {pattern!r} is not supported")
+        values, letters = [0], []
+        for ch in pattern:
+            if ch.isdigit(): values[-1] = int(ch)
+            else: letters.append(ch); values.append(0)
+        if any(values):
+            start, end = next(i for i, v in enumerate(values) if v), len(values) - next(i for i, v in enumerate(reversed(values)) if v)
+            out["".join(letters)] = start, tuple(values[start:end])
+    return out
+
+class Hyphenator:
+    """Number of hyphenation points of many words at once, equal to `len(pyphen.Pyphen(...).positions(word))`.
+    Every substring of the dotted words (`.word.`, back to back) gets an exact integer code per length, which is
+    looked up among the patterns' codes; the patterns' values are then maxed into per-word slots with numpy."""
+
+    def __init__(self, alphabet: np.ndarray, codes: np.ndarray, lengths: np.ndarray, value_start: np.ndarray,
+                 value_offset: np.ndarray, value: np.ndarray, long_patterns: np.ndarray, left: int = 2, right: int = 2):
+        "The compiled patterns (`from_patterns`, or `arrays` saved and loaded again)."
+        self.alphabet, self.codes, self.lengths = alphabet, codes, lengths
+        self.value_start, self.value_offset, self.value, self.long_patterns = value_start, value_offset, value, long_patterns
+        self.left, self.right = int(left), int(right)
+        self.base = len(alphabet) + 1                    # code 0: a character that no pattern has
+        self.maxlen = int(lengths.max())
+        self.by_length = {}                              # length -> (sorted codes, pattern ids)
+        for length in range(1, min(self.maxlen, _EXACT_LEN) + 1):
+            ids = np.flatnonzero(lengths == length)
+            ids = ids[np.argsort(codes[ids])]
+            if len(ids): self.by_length[length] = codes[ids], ids
+        long_ids = np.flatnonzero(lengths > _EXACT_LEN)   # longer patterns: found by their first 12 characters
+        self.long_ids = dict(zip(long_patterns.tolist(), long_ids.tolist()))
+        self.long_prefixes = np.unique(codes[long_ids])
+        self.maybe = np.zeros(_FILTER_SIZE, dtype=bool)
+        self.maybe[codes & (_FILTER_SIZE - 1)] = True
+        self.char_code = np.zeros(int(alphabet.max()) + 2, dtype=np.int64)   # code point -> code; the last entry: any other
+        self.char_code[alphabet] = np.arange(1, len(alphabet) + 1)
+
+    @classmethod
+    def from_patterns(cls, patterns: dict[str, tuple[int, tuple[int, ...]]], left: int = 2, right: int = 2) -> "Hyphenator":
+        if any("." in p[1:-1] for p in patterns) or {".", ".."} & patterns.keys():
+            raise ValueError("hyphenation patterns with a '.' inside are not supported")
+        chars = sorted({c for p in patterns for c in p})
+        char_code = {c: i + 1 for i, c in enumerate(chars)}
+        def code(s: str) -> int:
+            out = 0
+            for c in s: out = out * (len(chars) + 1) + char_code[c]
+            return out
+        names = list(patterns)
+        offsets, values, start = [], [], [0]             # the non-zero values of each pattern, pattern after pattern
+        for p in names:
+            first, vals = patterns[p]
+            for k, v in enumerate(vals):
+                if v: offsets.append(first + k); values.append(v)
+            start.append(len(values))
+        return cls(np.array([ord(c) for c in chars], dtype=np.int64), np.array([code(p[:_EXACT_LEN]) for p in names], dtype=np.int64),
+                   np.array([len(p) for p in names], dtype=np.int64), *(np.array(a, dtype=np.int64) for a in (start, offsets, values)),
+                   np.array([p for p in names if len(p) > _EXACT_LEN]), left, right)
+
+    @property
+    def arrays(self) -> dict[str, np.ndarray]:
+        "Everything `Hyphenator(**arrays)` needs, for `np.savez`."
+        return dict(alphabet=self.alphabet, codes=self.codes, lengths=self.lengths, value_start=self.value_start,
+                    value_offset=self.value_offset, value=self.value, long_patterns=self.long_patterns,
+                    left=np.array(self.left), right=np.array(self.right))
+
+    def _lookup(self, table: np.ndarray, h: np.ndarray, startable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        "Positions whose substring code `h` is in the sorted `table`, and where in it."
+        cand = np.flatnonzero(self.maybe[h & (_FILTER_SIZE - 1)] & startable[: len(h)])
+        j = np.minimum(np.searchsorted(table, h[cand]), len(table) - 1)
+        found = table[j] == h[cand]
+        return cand[found], j[found]
+
+    def _matches(self, text: str, closing: np.ndarray, word_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        "Start position and pattern id of every pattern found in the dotted words `text`."
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        codes = self.char_code[np.minimum(points, len(self.char_code) - 1)]
+        n = len(codes)
+        startable = np.ones(n, dtype=bool)
+        startable[closing] = False                       # Pyphen starts no pattern at a word's closing dot
+        positions, ids = [], []
+        h = np.zeros(n, dtype=np.int64)
+        for length in range(1, min(self.maxlen, _EXACT_LEN) + 1):
+            h = h[: n - length + 1] * self.base + codes[length - 1:]   # code of the substring starting at each position
+            if length in self.by_length:
+                table, table_ids = self.by_length[length]
+                pos, j = self._lookup(table, h, startable)
+                positions.append(pos); ids.append(table_ids[j])
+        if len(self.long_prefixes) and len(h):          # rare: check the longer patterns one substring at a time
+            for p in self._lookup(self.long_prefixes, h, startable)[0].tolist():
+                for q in range(p + _EXACT_LEN + 1, min(p + self.maxlen, closing[word_of[p]] + 1) + 1):
+                    if text[p:q] in self.long_ids: positions.append(np.array([p])); ids.append(np.array([self.long_ids[text[p:q]]]))
+        return np.concatenate(positions), np.concatenate(ids)
+
+    def count_points(self, words: Sequence[str]) -> np.ndarray:
+        "Hyphenation points of each lower-case word (Pyphen's `left`/`right` margins applied)."
+        if not len(words): return np.zeros(0, dtype=np.int64)
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        starts = np.concatenate([[0], np.cumsum(lengths + 2)[:-1]])
+        word_of = np.repeat(np.arange(len(words)), lengths + 2)
+        pos, ids = self._matches("." + "..".join(words) + ".", starts + lengths + 1, word_of)
+        counts = self.value_start[ids + 1] - self.value_start[ids]
+        value_rows = np.repeat(self.value_start[ids] - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+        # a word has len(".word.") + 1 value slots, laid out back to back: one more slot per word than characters
+        slots = np.repeat(pos + word_of[pos], counts) + self.value_offset[value_rows]
+        refs = np.zeros(len(word_of) + len(words) + 1, dtype=np.int64)
+        np.maximum.at(refs, slots, self.value[value_rows])
+        odd = np.concatenate([[0], np.cumsum(refs % 2)])
+        first_slot = starts + np.arange(len(words))
+        lo, hi = first_slot + self.left + 1, first_slot + lengths - self.right + 1   # slot i: the point before character i - 1
+        return np.where(hi >= lo, odd[np.maximum(hi, lo - 1) + 1] - odd[lo], 0)
+
+# %% ../notebooks/02_features.ipynb #61a1491e
+# textstat 0.7.8's definitions, computed for all texts at once (textstat re-derives them per text and call).
+_TS_APOSTROPHE = re.compile(r"'(?![tsd]|ve|ll|re)")   # apostrophes that do not start a contraction go first,
+_TS_PUNCTUATION = re.compile(r"[^\w\s']+")           # then punctuation
+_TS_SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
+# A word survives punctuation removal when its whitespace-separated chunk has a word character; a sentence (which
+# starts at a word character) has three words when this matches at its start.
+_TS_THREE_WORDS = re.compile(r"(?:[^\w\s]*\w\S*\s+(?:[^\w\s]+\s+)*){2}[^\w\s]*\w")
+
+_ASCII_PUNCTUATION = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) in "_'" or chr(c).isspace()))
 
 def _ts_words(text: str) -> list[str]:
-    return _TS_PUNCT.sub("", _TS_NONCONTRACTION.sub("", text)).split()
+    "textstat's lower-case words of a text."
+    if "'" in text: text = _TS_APOSTROPHE.sub("", text)
+    if text.isascii(): text = text.encode().translate(None, _ASCII_PUNCTUATION).decode()   # 2x faster than the regex
+    else: text = _TS_PUNCTUATION.sub("", text)
+    return text.lower().split()
 
-SYLLABLES_FILE = "cmudict-syllables.tsv"
+def _ts_sentences(text: str) -> int:
+    "textstat's sentence count: sentences of at most two words do not count, but a text has at least one."
+    if not text: return 0
+    return max(1, sum(map(bool, map(_TS_THREE_WORDS.match, _TS_SENTENCE.findall(text)))))
 
-def write_syllable_table(path: Path):
-    "CMU dictionary syllable counts (first pronunciation), `word<TAB>count`: loads in 50 ms, cmudict in 700 ms."
+READABILITY_FILE = "readability-en_US.npz"
+
+def readability_tables() -> dict[str, np.ndarray]:
+    """textstat's resources in arrays: CMU dictionary syllable counts (first pronunciation; words as sorted UTF-8) and
+    Pyphen's en_US patterns compiled for `Hyphenator`."""
+    import pyphen
     from textstat.backend.utils import get_cmudict
-    rows = (f"{w}\t{sum(1 for p in pr[0] if p[-1].isdigit())}" for w, pr in get_cmudict("en_US").items() if pr)
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    syllables = {w.encode(): sum(1 for p in pr[0] if p[-1].isdigit()) for w, pr in get_cmudict("en_US").items() if pr}
+    words = np.sort(np.array(list(syllables)))
+    hyphenator = Hyphenator.from_patterns(read_hyphenation_patterns(pyphen.LANGUAGES[pyphen.language_fallback("en_US")]))
+    return {"cmu_words": words, "cmu_syllables": np.array([syllables[w] for w in words.tolist()], dtype=np.int64),
+            **{f"hyphen_{k}": v for k, v in hyphenator.arrays.items()}}
+
+def write_readability_tables(path: Path):
+    "Save `readability_tables()`: they load in 5 ms, where the CMU dictionary takes 700 ms and Pyphen's patterns 70 ms."
+    buffer = io.BytesIO()
+    np.savez(buffer, **readability_tables())
+    _write_atomically(path, buffer.getvalue())
 
 @lru_cache(maxsize=None)
 def _ts_resources(lexicon_dir: str):
-    "Syllable table, Pyphen and Dale-Chall easy words, loaded once per process."
-    from textstat.backend.utils import get_lang_easy_words, get_pyphen
-    path = Path(lexicon_dir) / SYLLABLES_FILE
-    if path.exists(): table = dict(line.split("\t") for line in path.read_text(encoding="utf-8").splitlines())
-    else:  # a model folder used where no lexicon folder was set up: the CMU dictionary itself
-        from textstat.backend.utils import get_cmudict
-        table = {w: sum(1 for p in pr[0] if p[-1].isdigit()) for w, pr in get_cmudict("en_US").items() if pr}
-    return table, get_pyphen("en_US"), get_lang_easy_words("en_US")
+    "CMU syllable table, hyphenation patterns and Dale-Chall easy words, loaded once per process."
+    from textstat.backend.utils import get_lang_easy_words
+    path = Path(lexicon_dir) / READABILITY_FILE
+    # a model folder used where no lexicon folder was set up builds the tables from the packages (1 s)
+    tables = dict(np.load(path)) if path.exists() else readability_tables()
+    hyphenator = Hyphenator(**{k.removeprefix("hyphen_"): v for k, v in tables.items() if k.startswith("hyphen_")})
+    return (tables["cmu_words"], tables["cmu_syllables"]), hyphenator, get_lang_easy_words("en_US")
 
-_SYLLABLE_CACHE: dict[str, int] = {}
-
-def _syllables(word: str, table: dict, pyphen) -> int:
-    "Syllables of a lower-case word: CMU dictionary, else Pyphen hyphenation points + 1 (as textstat)."
-    n = _SYLLABLE_CACHE.get(word)
-    if n is None:
-        n = int(table[word]) if word in table else len(pyphen.positions(word)) + 1
-        _SYLLABLE_CACHE[word] = n
-    return n
-
-def _readability(text: str, table: dict, pyphen, easy: frozenset) -> tuple[float, float, float]:
-    "Flesch reading ease, SMOG and Dale-Chall of one text, equal to textstat's."
-    words = _ts_words(text)
-    n_words = len(words)
-    sentences = _TS_SENTENCE.findall(text) if text else []
-    n_sent = max(1, len(sentences) - sum(len(_ts_words(s)) <= 2 for s in sentences)) if text else 0
-    syllables = [_syllables(w.lower(), table, pyphen) for w in words]
-    wps = n_words / n_sent if n_sent else 0.0
-    spw = sum(syllables) / n_words if n_words else 0.0
-    flesch = 0.0 if wps == 0 or spw == 0 else 206.835 - 1.015 * wps - 84.6 * spw
-    smog = (1.043 * (30 * (sum(s >= 3 for s in syllables) / n_sent)) ** 0.5) + 3.1291 if n_sent else 0.0
-    if n_words:
-        hard = 100 * sum(w.lower() not in easy for w in words) / n_words
-        dale = (0.1579 * hard) + (0.0496 * wps) + (3.6365 if hard > 5 else 0.0)
-    else: dale = 0.0
-    return flesch, smog, dale
+def _cmu_syllables(words: list[str], cmu_words: np.ndarray, cmu_syllables: np.ndarray) -> np.ndarray:
+    "Syllables of each word from the CMU table, -1 where the table lacks it."
+    encoded = [w.encode() for w in words]
+    keys = np.array(encoded, dtype=cmu_words.dtype)   # cut to the longest word in the table: longer words are not in it
+    fits = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) <= cmu_words.dtype.itemsize
+    j = np.minimum(np.searchsorted(cmu_words, keys), len(cmu_words) - 1)
+    return np.where(fits & (cmu_words[j] == keys), cmu_syllables[j], -1)
 
 def readability_features(texts: Sequence[str], lexicon_dir="lexicons") -> pd.DataFrame:
-    "Flesch reading ease, SMOG and Dale-Chall (textstat's formulas and word lists)."
-    table, pyphen, easy = _ts_resources(str(lexicon_dir))
-    return pd.DataFrame([_readability(t, table, pyphen, easy) for t in texts],
-                        columns=["flesch_reading_ease", "smog_index", "dale_chall"])
+    """Flesch reading ease, SMOG and Dale-Chall, equal to textstat's: syllables from the CMU dictionary, else
+    Pyphen's hyphenation points + 1, each distinct word counted once."""
+    table, hyphenator, easy = _ts_resources(str(lexicon_dir))
+    words = [_ts_words(t) for t in texts]
+    n_sent = np.fromiter(map(_ts_sentences, texts), dtype=float, count=len(texts))
+    distinct = list(set(chain.from_iterable(words)))
+    syllables = _cmu_syllables(distinct, *table)
+    unknown = np.flatnonzero(syllables < 0)
+    syllables[unknown] = hyphenator.count_points([distinct[i] for i in unknown.tolist()]) + 1
+    hard = np.fromiter((w not in easy for w in distinct), dtype=np.int64, count=len(distinct))
+    # one integer per word packs its syllables, whether it has three or more and whether it is hard (not a Dale-Chall
+    # easy word), so that one C-level sum per text adds up all three
+    packed = dict(zip(distinct, (syllables + (syllables >= 3) * 2**20 + hard * 2**40).tolist()))
+    totals = np.array([sum(map(packed.__getitem__, w)) for w in words], dtype=np.int64)
+    n_words = np.fromiter(map(len, words), dtype=float, count=len(words))
+    n_syllables, n_polysyllables, n_hard = (totals % 2**20).astype(float), (totals >> 20) % 2**20, (totals >> 40).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wps = np.where(n_sent > 0, n_words / n_sent, 0.0)
+        spw = np.where(n_words > 0, n_syllables / n_words, 0.0)
+        hard = 100 * n_hard / n_words
+        return pd.DataFrame({
+            "flesch_reading_ease": np.where((wps == 0) | (spw == 0), 0.0, 206.835 - 1.015 * wps - 84.6 * spw),
+            "smog_index": np.where(n_sent > 0, 1.043 * np.sqrt(30 * (n_polysyllables / n_sent)) + 3.1291, 0.0),
+            "dale_chall": np.where(n_words > 0, 0.1579 * hard + 0.0496 * wps + np.where(hard > 5, 3.6365, 0.0), 0.0)})
 
+# %% ../notebooks/02_features.ipynb #8fc1e33d
 def vader_rule(compound: np.ndarray, n_labels: int = 5, cuts=(-0.6, -0.05, 0.05, 0.6)) -> np.ndarray:
     "Class index from a compound score by the threshold rule (5 classes, or 3 with the ±0.05 cuts)."
     compound = np.asarray(compound)
@@ -231,14 +427,23 @@ def _vader():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
     return SentimentIntensityAnalyzer()
 
+VADER_COLUMNS = ["neg", "neu", "pos", "compound"]
+
+def _polarity(strings: list[str]) -> list[dict]:
+    "VADER scores of each string, each distinct string scored once (text variants and retweets repeat)."
+    scored = {s: _vader().polarity_scores(s) for s in dict.fromkeys(strings)}
+    return [scored[s] for s in strings]
+
 def vader_scores(texts: Sequence[str], variant: str = "stripped") -> pd.DataFrame:
     "VADER neg/neu/pos/compound of one text variant (see `VADER_VARIANTS`)."
-    prep = VADER_VARIANTS[variant]
-    return pd.DataFrame([_vader().polarity_scores(prep(t)) for t in texts], columns=["neg", "neu", "pos", "compound"])
+    return pd.DataFrame(_polarity([VADER_VARIANTS[variant](t) for t in texts]), columns=VADER_COLUMNS)
 
 def vader_features(texts: Sequence[str]) -> pd.DataFrame:
     "VADER scores on three variants of each tweet: raw, clean (non-word characters replaced by spaces), stripped (URLs, mentions and hashtags removed, then cleaned)."
-    return pd.concat([vader_scores(texts, v).add_prefix(f"vader_{v}_") for v in VADER_VARIANTS], axis=1)
+    n = len(texts)
+    scores = pd.DataFrame(_polarity([prep(t) for prep in VADER_VARIANTS.values() for t in texts]), columns=VADER_COLUMNS)
+    return pd.concat([scores.iloc[i * n:(i + 1) * n].reset_index(drop=True).add_prefix(f"vader_{v}_")
+                      for i, v in enumerate(VADER_VARIANTS)], axis=1)
 
 def vader_bin_features(vader: pd.DataFrame, n_labels: int) -> pd.DataFrame:
     "One-hot of the VADER threshold rule on each variant: lets a linear layer reproduce the rule exactly."
@@ -248,7 +453,7 @@ def vader_bin_features(vader: pd.DataFrame, n_labels: int) -> pd.DataFrame:
         for k in range(n_labels if n_labels in (3, 5) else 0): cols[f"vader_{variant}_rule_{k}"] = (rule == k).astype(float)
     return pd.DataFrame(cols, index=vader.index)
 
-# %% ../notebooks/02_features.ipynb #0fd2ffd5
+# %% ../notebooks/02_features.ipynb #30a8458e
 class FeatureExtractor(TransformerMixin, BaseEstimator):
     "Hand-crafted tweet features as a scikit-learn transformer."
 
@@ -259,29 +464,31 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     def _load_lexicons(self):
         found = ensure_lexicons(self.lexicon_dir)
         d = Path(self.lexicon_dir)
-        self.afinn_ = read_afinn(d / AFINN_FILE) if "afinn" in self.groups else {}
-        self.nrc_ = read_nrc(d / NRC_FILE) if "nrc" in self.groups else {}
+        self.afinn_ = read_lexicon(read_afinn, d / AFINN_FILE) if "afinn" in self.groups else {}
+        self.nrc_ = read_lexicon(read_nrc, d / NRC_FILE) if "nrc" in self.groups else {}
         self.mpqa_source_ = ""
         if "mpqa" in self.groups:
             self.mpqa_source_ = MPQA_FILE if found[MPQA_FILE] else "textblob en-sentiment.xml (MPQA file not in lexicons/)"
-            self.mpqa_ = read_mpqa(d / MPQA_FILE) if found[MPQA_FILE] else textblob_subjectivity_lexicon()
+            self.mpqa_ = read_lexicon(read_mpqa, d / MPQA_FILE) if found[MPQA_FILE] else textblob_subjectivity_lexicon()
 
-    def _raw(self, texts: Sequence[str]) -> pd.DataFrame:
+    def _raw(self, texts: Sequence[str], fitting: bool = False) -> pd.DataFrame:
         texts = [str(t) for t in texts]
-        tokens = [lexicon_tokens(t) for t in texts]
+        stripped = [strip_urls(t) for t in texts]             # shared by the lexicon tokens and TF-IDF
+        bag = TokenBag([lexicon_tokens(s, stripped=True) for s in stripped])
         blocks, g = [], set(self.groups)
-        if "counts" in g: blocks.append(count_features(texts))
-        if "style" in g: blocks.append(style_features(texts, tokens))
-        if "afinn" in g: blocks.append(afinn_features(tokens, self.afinn_))
-        if "nrc" in g: blocks.append(nrc_features(tokens, self.nrc_))
-        if "mpqa" in g: blocks.append(mpqa_features(tokens, self.mpqa_))
+        if g & {"counts", "style"}:
+            surface = surface_features(texts, bag)
+            blocks.append(surface[[c for group, cols in (("counts", COUNT_COLUMNS), ("style", STYLE_COLUMNS)) if group in g for c in cols]])
+        if "afinn" in g: blocks.append(afinn_features(bag, self.afinn_))
+        if "nrc" in g: blocks.append(nrc_features(bag, self.nrc_))
+        if "mpqa" in g: blocks.append(mpqa_features(bag, self.mpqa_))
         if "readability" in g: blocks.append(readability_features(texts, self.lexicon_dir))
         if g & {"vader", "vader_bins"}:
             vader = vader_features(texts)
             if "vader" in g: blocks.append(vader)
             if "vader_bins" in g: blocks.append(vader_bin_features(vader, self.n_labels))
         if "tfidf" in g:
-            tf = self.tfidf_.transform(texts).toarray()
+            tf = (self.tfidf_.fit_transform if fitting else self.tfidf_.transform)(stripped).toarray()
             blocks.append(pd.DataFrame(tf, columns=[f"tfidf_{w}" for w in self.tfidf_.get_feature_names_out()]))
         if not blocks: raise ValueError("FeatureExtractor has no feature groups switched on; set feature_groups")
         return pd.concat([b.reset_index(drop=True) for b in blocks], axis=1)
@@ -297,11 +504,10 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     def _fit(self, X) -> np.ndarray:
         self._load_lexicons()
-        if "tfidf" in self.groups:
+        if "tfidf" in self.groups:   # fed `strip_urls(text)`, which `_raw` computes once for the lexicons too
             self.tfidf_ = TfidfVectorizer(max_features=self.tfidf_max_features, stop_words="english",
-                                          token_pattern=r"(?u)\b[a-zA-Z]{2,}\b", preprocessor=strip_urls)
-            self.tfidf_.fit([str(t) for t in X])
-        raw = self._raw(X)
+                                          token_pattern=r"(?u)\b[a-zA-Z]{2,}\b", lowercase=False)
+        raw = self._raw(X, fitting=True)
         self.feature_names_out_ = np.array(raw.columns)
         values = raw.to_numpy(dtype=float)
         self.scaler_ = StandardScaler().fit(values)
@@ -333,7 +539,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             out.setdefault(group, []).append(i)
         return out
 
-# %% ../notebooks/02_features.ipynb #8fc1e33d
+# %% ../notebooks/02_features.ipynb #604d107f
 def _transform(extractor: FeatureExtractor, texts: list[str]) -> np.ndarray:
     return extractor.transform(texts)
 
