@@ -62,7 +62,7 @@ def read_nrc(path) -> dict[str, frozenset]:
     "NRC `word<TAB>emotion<TAB>0/1` as word -> set of emotions."
     out: dict[str, set] = {}
     for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if "\t1" not in line: continue   # nine lines in ten are 0s: skip them before splitting
+        if "1" not in line: continue   # nine lines in ten end in 0: skip them before splitting
         parts = line.split("\t")
         if len(parts) == 3 and parts[2].strip() == "1": out.setdefault(parts[0], set()).add(parts[1])
     return {w: frozenset(e) for w, e in out.items()}
@@ -125,12 +125,15 @@ class TokenBag:
     """The lexicon tokens of many texts as one array of distinct-token codes with the text each belongs to, so that a
     lexicon is looked up once per distinct token instead of once per token and column."""
 
-    def __init__(self, tokens: Sequence[list[str]]):
-        flat = list(chain.from_iterable(tokens))
-        self.n_tokens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        self.index = {w: i for i, w in enumerate(set(flat))}
+    def __init__(self, tokens: Iterable[list[str]]):
+        flat, n_tokens = [], []
+        for t in tokens:
+            flat += t
+            n_tokens.append(len(t))
+        self.n_tokens = np.array(n_tokens, dtype=np.int64)
+        self.index = dict(zip(set(flat), range(len(flat))))
         self.codes = np.fromiter(map(self.index.__getitem__, flat), dtype=np.int64, count=len(flat))
-        self.text_of = np.repeat(np.arange(len(tokens)), self.n_tokens)
+        self.text_of = np.repeat(np.arange(len(n_tokens)), self.n_tokens)
 
     def total(self, scores: Mapping[str, float]) -> np.ndarray:
         "Per text, the sum of `scores[token]` over its tokens (tokens without a score add 0)."
@@ -146,9 +149,9 @@ class TokenBag:
             for c in lexicon[w]:
                 if c in column: weights[self.index[w], column[c]] += 1
         counted = np.flatnonzero(weights.any(axis=1)[self.codes])      # the tokens that have a category
-        out = np.zeros((len(self.n_tokens), len(categories)))
-        np.add.at(out, self.text_of[counted], weights[self.codes[counted]])
-        return out
+        cells = (self.text_of[counted, None] * len(categories) + np.arange(len(categories))).ravel()   # (text, category)
+        return np.bincount(cells, weights=weights[self.codes[counted]].ravel(),
+                           minlength=len(self.n_tokens) * len(categories)).reshape(len(self.n_tokens), len(categories))
 
     def shares(self, sums: np.ndarray) -> np.ndarray:
         "Per-text sums divided by the number of tokens (1 for texts without tokens)."
@@ -179,8 +182,9 @@ def surface_features(texts: Sequence[str], bag: TokenBag) -> pd.DataFrame:
     rows = []
     for t in texts:
         words = t.split()
-        digits = len(t) - len(t.encode().translate(None, b"0123456789")) if t.isascii() else sum(map(str.isdigit, t))   # isdigit also counts ² and ①
-        rows.append((len(t), len(words), sum(map(len, words)), len(set(t.lower().split())), len(_TEXT_PIECE.findall(t)),
+        # str.isdigit also counts ² and ①; on ASCII text deleting 0-9 counts the same, 3x faster
+        digits = len(t) - len(t.encode().translate(None, b"0123456789")) if t.isascii() else sum(map(str.isdigit, t))
+        rows.append((len(t), len(words), len("".join(words)), len(set(map(str.lower, words))), len(_TEXT_PIECE.findall(t)),
                      t.count("!"), t.count("?"), digits, sum(len(w) > 1 for w in filter(str.isupper, words))))
     chars, n_words, word_chars, distinct, sentences, exclaim, question, digits, caps = np.array(rows, dtype=float).reshape(-1, 9).T
     per_word = np.maximum(n_words, 1)
@@ -474,7 +478,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     def _raw(self, texts: Sequence[str], fitting: bool = False) -> pd.DataFrame:
         texts = [str(t) for t in texts]
         stripped = [strip_urls(t) for t in texts]             # shared by the lexicon tokens and TF-IDF
-        bag = TokenBag([lexicon_tokens(s, stripped=True) for s in stripped])
+        bag = TokenBag(lexicon_tokens(s, stripped=True) for s in stripped)
         blocks, g = [], set(self.groups)
         if g & {"counts", "style"}:
             surface = surface_features(texts, bag)
