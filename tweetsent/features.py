@@ -359,15 +359,15 @@ def _ts_sentences(text: str) -> int:
 READABILITY_FILE = "readability-en_US.npz"
 
 def readability_tables() -> dict[str, np.ndarray]:
-    """textstat's resources in arrays: CMU dictionary syllable counts (first pronunciation; words as sorted UTF-8) and
-    Pyphen's en_US patterns compiled for `Hyphenator`."""
+    """textstat's resources in arrays: CMU dictionary syllable counts (first pronunciation; words as sorted UTF-8),
+    Pyphen's en_US patterns compiled for `Hyphenator` and the Dale-Chall easy words."""
     import pyphen
-    from textstat.backend.utils import get_cmudict
+    from textstat.backend.utils import get_cmudict, get_lang_easy_words
     syllables = {w.encode(): sum(1 for p in pr[0] if p[-1].isdigit()) for w, pr in get_cmudict("en_US").items() if pr}
     words = np.sort(np.array(list(syllables)))
     hyphenator = Hyphenator.from_patterns(read_hyphenation_patterns(pyphen.LANGUAGES[pyphen.language_fallback("en_US")]))
     return {"cmu_words": words, "cmu_syllables": np.array([syllables[w] for w in words.tolist()], dtype=np.int64),
-            **{f"hyphen_{k}": v for k, v in hyphenator.arrays.items()}}
+            "easy_words": np.array(sorted(get_lang_easy_words("en_US"))), **{f"hyphen_{k}": v for k, v in hyphenator.arrays.items()}}
 
 def write_readability_tables(path: Path):
     "Save `readability_tables()`: they load in 5 ms, where the CMU dictionary takes 700 ms and Pyphen's patterns 70 ms."
@@ -378,12 +378,11 @@ def write_readability_tables(path: Path):
 @lru_cache(maxsize=None)
 def _ts_resources(lexicon_dir: str):
     "CMU syllable table, hyphenation patterns and Dale-Chall easy words, loaded once per process."
-    from textstat.backend.utils import get_lang_easy_words
     path = Path(lexicon_dir) / READABILITY_FILE
     # a model folder used where no lexicon folder was set up builds the tables from the packages (1 s)
     tables = dict(np.load(path)) if path.exists() else readability_tables()
     hyphenator = Hyphenator(**{k.removeprefix("hyphen_"): v for k, v in tables.items() if k.startswith("hyphen_")})
-    return (tables["cmu_words"], tables["cmu_syllables"]), hyphenator, get_lang_easy_words("en_US")
+    return (tables["cmu_words"], tables["cmu_syllables"]), hyphenator, frozenset(tables["easy_words"].tolist())
 
 def _cmu_syllables(words: list[str], cmu_words: np.ndarray, cmu_syllables: np.ndarray) -> np.ndarray:
     "Syllables of each word from the CMU table, -1 where the table lacks it."
