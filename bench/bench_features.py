@@ -97,7 +97,7 @@ def timed(method: str, preload: bool) -> float:
     return time.perf_counter() - start
 
 
-REPEATS = 7   # fresh processes per method and mode, interleaved: single runs on this machine vary by ±15%
+REPEATS = 9   # fresh processes per method and mode, interleaved: single runs on this machine vary by ±15%
 
 
 def run() -> str:
