@@ -54,10 +54,13 @@ def test_hyphenator_counts_what_pyphen_counts():
 
 
 def test_readability_equals_textstat(tmp_path):
+    import random
     import textstat
     texts = ["The quick brown fox jumps over the lazy dog. It was not amused!", "", " ", "A", "I am OK",
              "x . ! ?", "ÀB ² ¹1", "'' ' don't 'tis . Hi. Yes!!! ok", "Supercalifragilistic covid19 lockdownextension...",
              "Wow ...Hello ,!abc Dr. Smith's e-mail: https://t.co/xyz #StayHome"]
+    rnd = random.Random(2)   # random texts over the characters that decide words and sentences
+    texts += ["".join(rnd.choice("ab Z1_ .!?,'’-\n²é") for _ in range(rnd.randint(0, 40))) for _ in range(300)]
     ours = readability_features(texts, tmp_path)
     for t, row in zip(texts, ours.itertuples()):
         assert (row.flesch_reading_ease, row.smog_index, row.dale_chall) == (
