@@ -418,7 +418,7 @@ def readability_features(texts: Sequence[str], lexicon_dir="lexicons") -> pd.Dat
             "smog_index": np.where(n_sent > 0, 1.043 * np.sqrt(30 * (n_polysyllables / n_sent)) + 3.1291, 0.0),
             "dale_chall": np.where(n_words > 0, 0.1579 * hard + 0.0496 * wps + np.where(hard > 5, 3.6365, 0.0), 0.0)})
 
-# %% ../notebooks/02_features.ipynb #8fc1e33d
+# %% ../notebooks/02_features.ipynb #30a8458e
 def vader_rule(compound: np.ndarray, n_labels: int = 5, cuts=(-0.6, -0.05, 0.05, 0.6)) -> np.ndarray:
     "Class index from a compound score by the threshold rule (5 classes, or 3 with the ±0.05 cuts)."
     compound = np.asarray(compound)
@@ -456,7 +456,7 @@ def vader_bin_features(vader: pd.DataFrame, n_labels: int) -> pd.DataFrame:
         for k in range(n_labels if n_labels in (3, 5) else 0): cols[f"vader_{variant}_rule_{k}"] = (rule == k).astype(float)
     return pd.DataFrame(cols, index=vader.index)
 
-# %% ../notebooks/02_features.ipynb #30a8458e
+# %% ../notebooks/02_features.ipynb #604d107f
 class FeatureExtractor(TransformerMixin, BaseEstimator):
     "Hand-crafted tweet features as a scikit-learn transformer."
 
@@ -542,7 +542,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             out.setdefault(group, []).append(i)
         return out
 
-# %% ../notebooks/02_features.ipynb #604d107f
+# %% ../notebooks/02_features.ipynb #b318662c
 def _transform(extractor: FeatureExtractor, texts: list[str]) -> np.ndarray:
     return extractor.transform(texts)
 
