@@ -22,12 +22,12 @@ from .params import Params, resolve_path
 
 # %% auto #0
 __all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'VADER_VARIANTS', 'COUNT_COLUMNS',
-           'STYLE_COLUMNS', 'MPQA_COLUMNS', 'READABILITY_FILE', 'VADER_COLUMNS', 'ensure_lexicons', 'read_afinn',
-           'read_nrc', 'read_mpqa', 'read_lexicon', 'textblob_subjectivity_lexicon', 'strip_urls', 'lexicon_tokens',
-           'TokenBag', 'clean_for_vader', 'strip_for_vader', 'surface_features', 'afinn_features', 'nrc_features',
-           'mpqa_features', 'read_hyphenation_patterns', 'Hyphenator', 'readability_tables', 'write_readability_tables',
-           'readability_features', 'vader_rule', 'vader_scores', 'vader_features', 'vader_bin_features',
-           'FeatureExtractor', 'cached_transform', 'extractor_from_params']
+           'STYLE_COLUMNS', 'MPQA_COLUMNS', 'READABILITY_FILE', 'READABILITY_COLUMNS', 'VADER_COLUMNS',
+           'ensure_lexicons', 'read_afinn', 'read_nrc', 'read_mpqa', 'read_lexicon', 'textblob_subjectivity_lexicon',
+           'strip_urls', 'lexicon_tokens', 'TokenBag', 'clean_for_vader', 'strip_for_vader', 'surface_features',
+           'afinn_features', 'nrc_features', 'mpqa_features', 'read_hyphenation_patterns', 'Hyphenator',
+           'readability_tables', 'write_readability_tables', 'readability_features', 'vader_rule', 'vader_scores',
+           'vader_features', 'vader_bin_features', 'FeatureExtractor', 'cached_transform', 'extractor_from_params']
 
 # %% ../notebooks/02_features.ipynb #67ee3cc9
 AFINN_FILE, NRC_FILE, MPQA_FILE = "AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt", "subjclueslen1-HLTEMNLP05.tff"
@@ -357,6 +357,7 @@ def _ts_sentences(text: str) -> int:
     return max(1, sum(map(bool, map(_TS_THREE_WORDS.match, _TS_SENTENCE.findall(text)))))
 
 READABILITY_FILE = "readability-en_US.npz"
+READABILITY_COLUMNS = ["flesch_reading_ease", "smog_index", "dale_chall"]
 
 def readability_tables() -> dict[str, np.ndarray]:
     """textstat's resources in arrays: CMU dictionary syllable counts (first pronunciation; words as sorted UTF-8),
@@ -413,10 +414,10 @@ def readability_features(texts: Sequence[str], lexicon_dir="lexicons") -> pd.Dat
         wps = np.where(n_sent > 0, n_words / n_sent, 0.0)
         spw = np.where(n_words > 0, n_syllables / n_words, 0.0)
         hard = 100 * n_hard / n_words
-        return pd.DataFrame({
-            "flesch_reading_ease": np.where((wps == 0) | (spw == 0), 0.0, 206.835 - 1.015 * wps - 84.6 * spw),
-            "smog_index": np.where(n_sent > 0, 1.043 * np.sqrt(30 * (n_polysyllables / n_sent)) + 3.1291, 0.0),
-            "dale_chall": np.where(n_words > 0, 0.1579 * hard + 0.0496 * wps + np.where(hard > 5, 3.6365, 0.0), 0.0)})
+        return pd.DataFrame(dict(zip(READABILITY_COLUMNS, [
+            np.where((wps == 0) | (spw == 0), 0.0, 206.835 - 1.015 * wps - 84.6 * spw),           # Flesch reading ease
+            np.where(n_sent > 0, 1.043 * np.sqrt(30 * (n_polysyllables / n_sent)) + 3.1291, 0.0),  # SMOG
+            np.where(n_words > 0, 0.1579 * hard + 0.0496 * wps + np.where(hard > 5, 3.6365, 0.0), 0.0)])))   # Dale-Chall
 
 # %% ../notebooks/02_features.ipynb #30a8458e
 def vader_rule(compound: np.ndarray, n_labels: int = 5, cuts=(-0.6, -0.05, 0.05, 0.6)) -> np.ndarray:
@@ -531,10 +532,8 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     def group_slices(self) -> dict[str, list[int]]:
         "Column indices of each feature group, for explanations by group."
-        prefixes = {"counts": ("char_count", "word_count", "avg_word_len", "unique_word_ratio", "sentence_count"),
-                    "style": ("exclaim_count", "question_count", "digit_ratio", "caps_word_ratio", "negator_count", "intensifier_count"),
-                    "afinn": ("afinn_",), "nrc": ("nrc_",), "mpqa": ("mpqa_",),
-                    "readability": ("flesch_reading_ease", "smog_index", "dale_chall"), "tfidf": ("tfidf_",)}
+        prefixes = {"counts": tuple(COUNT_COLUMNS), "style": tuple(STYLE_COLUMNS), "afinn": ("afinn_",), "nrc": ("nrc_",),
+                    "mpqa": ("mpqa_",), "readability": tuple(READABILITY_COLUMNS), "tfidf": ("tfidf_",)}
         out = {}
         for i, name in enumerate(self.feature_names_out_):
             if name.startswith("vader_"): group = "vader_bins" if "_rule_" in name else "vader"
