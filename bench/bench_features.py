@@ -89,15 +89,15 @@ def timed(method: str, preload: bool) -> float:
     if preload:
         import textstat
         textstat.flesch_reading_ease("Warm up the dictionaries.")   # textstat keeps only 128 texts per cache
-        loaded = original_lexicons(lexicons) if method == "original" else None
-        if method != "original": FeatureExtractor(groups=groups, lexicon_dir=lexicons).fit_transform(["Warm up the lexicons."])
+        if method == "original": loaded = original_lexicons(lexicons)
+        else: FeatureExtractor(groups=groups, lexicon_dir=lexicons).fit_transform(["Warm up the lexicons."])
     start = time.perf_counter()
     if method == "original": original_features(texts, lexicons, lexicons=loaded)
     else: FeatureExtractor(groups=groups, lexicon_dir=lexicons).fit_transform(texts)
     return time.perf_counter() - start
 
 
-REPEATS = 9   # fresh processes per method and mode, interleaved: single runs on this machine vary by ±15%
+REPEATS = 9   # fresh processes per method and mode, interleaved: this machine's speed drifts by up to ±30%
 
 
 def run() -> str:

@@ -2,18 +2,19 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from tweetsent.features import (FeatureExtractor, Hyphenator, MPQA_FILE, TokenBag, afinn_features, lexicon_tokens,
-                                mpqa_features, nrc_features, read_hyphenation_patterns, read_mpqa, readability_features,
-                                surface_features)
+                                mpqa_features, negation_features, nrc_features, read_hyphenation_patterns, read_mpqa,
+                                readability_features, surface_features)
 
 
 def test_counts_and_style_known_answers():
     texts = ["Hello world. Bye!", "NOT very good?? 2020", "", "A ² ① x"]
-    f = surface_features(texts, TokenBag([lexicon_tokens(t) for t in texts]))
+    f = pd.concat([surface_features(texts), negation_features(TokenBag([lexicon_tokens(t) for t in texts]))], axis=1)
     c, s, empty, unicode_digits = f.iloc[0], f.iloc[1], f.iloc[2], f.iloc[3]
     assert (c.char_count, c.word_count, c.sentence_count) == (17, 3, 2)
     assert c.unique_word_ratio == 1.0 and abs(c.avg_word_len - 15 / 3) < 1e-9

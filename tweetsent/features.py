@@ -25,9 +25,10 @@ __all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'I
            'STYLE_COLUMNS', 'MPQA_COLUMNS', 'READABILITY_FILE', 'READABILITY_COLUMNS', 'VADER_COLUMNS',
            'ensure_lexicons', 'read_afinn', 'read_nrc', 'read_mpqa', 'read_lexicon', 'textblob_subjectivity_lexicon',
            'strip_urls', 'lexicon_tokens', 'TokenBag', 'clean_for_vader', 'strip_for_vader', 'surface_features',
-           'afinn_features', 'nrc_features', 'mpqa_features', 'read_hyphenation_patterns', 'Hyphenator',
-           'readability_tables', 'write_readability_tables', 'readability_features', 'vader_rule', 'vader_scores',
-           'vader_features', 'vader_bin_features', 'FeatureExtractor', 'cached_transform', 'extractor_from_params']
+           'negation_features', 'afinn_features', 'nrc_features', 'mpqa_features', 'read_hyphenation_patterns',
+           'Hyphenator', 'readability_tables', 'write_readability_tables', 'readability_features', 'vader_rule',
+           'vader_scores', 'vader_features', 'vader_bin_features', 'FeatureExtractor', 'cached_transform',
+           'extractor_from_params']
 
 # %% ../notebooks/02_features.ipynb #67ee3cc9
 AFINN_FILE, NRC_FILE, MPQA_FILE = "AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt", "subjclueslen1-HLTEMNLP05.tff"
@@ -40,7 +41,7 @@ def _write_atomically(path: Path, data: bytes):
     os.replace(tmp, path)
 
 def ensure_lexicons(lexicon_dir) -> dict:
-    "Write AFINN-111 and NRC into `lexicon_dir` from the installed packages where missing; return what is there."
+    "Write AFINN-111, NRC and the readability tables into `lexicon_dir` from the installed packages where missing; return which lexicons are there."
     import afinn, nrclex
     d = Path(lexicon_dir); d.mkdir(parents=True, exist_ok=True)
     if not (d / AFINN_FILE).exists():
@@ -91,6 +92,7 @@ def read_lexicon(reader, path):
     stat = Path(path).stat()
     return _parsed(reader, str(path), (stat.st_mtime_ns, stat.st_size))
 
+@lru_cache(maxsize=1)
 def textblob_subjectivity_lexicon() -> dict[str, tuple[str, str]]:
     "Fallback for MPQA: TextBlob's en-sentiment.xml mapped to (type, priorpolarity)."
     import textblob, xml.etree.ElementTree as ET
@@ -176,9 +178,9 @@ COUNT_COLUMNS = ["char_count", "word_count", "avg_word_len", "unique_word_ratio"
 STYLE_COLUMNS = ["exclaim_count", "question_count", "digit_ratio", "caps_word_ratio", "negator_count", "intensifier_count"]
 _TEXT_PIECE = re.compile(r"[^.!?\S]*[^.!?\s][^.!?]*")   # a stretch between . ! ? that is not blank: one sentence
 
-def surface_features(texts: Sequence[str], bag: TokenBag) -> pd.DataFrame:
-    """Counts (characters, words, average word length, unique-word ratio, sentences) and style (`!`, `?`, digit
-    ratio, all-caps word ratio, negators, intensifiers) in one pass over the texts."""
+def surface_features(texts: Sequence[str]) -> pd.DataFrame:
+    """Counts (characters, words, average word length, unique-word ratio, sentences) and the style read off the text
+    itself (`!`, `?`, digit ratio, all-caps word ratio), in one pass over the texts."""
     rows = []
     for t in texts:
         words = t.split()
@@ -191,8 +193,11 @@ def surface_features(texts: Sequence[str], bag: TokenBag) -> pd.DataFrame:
     return pd.DataFrame({"char_count": chars, "word_count": n_words, "avg_word_len": word_chars / per_word,
                          "unique_word_ratio": distinct / per_word, "sentence_count": np.maximum(sentences, 1),
                          "exclaim_count": exclaim, "question_count": question, "digit_ratio": digits / np.maximum(chars, 1),
-                         "caps_word_ratio": caps / per_word,
-                         **dict(zip(["negator_count", "intensifier_count"], bag.category_counts(_STYLE_WORDS, ["negator", "intensifier"]).T))})
+                         "caps_word_ratio": caps / per_word})
+
+def negation_features(bag: TokenBag) -> pd.DataFrame:
+    "Negators and intensifiers among the lexicon tokens (the rest of the style group)."
+    return pd.DataFrame(bag.category_counts(_STYLE_WORDS, ["negator", "intensifier"]), columns=["negator_count", "intensifier_count"])
 
 # %% ../notebooks/02_features.ipynb #6c77fe7b
 def afinn_features(bag: TokenBag, afinn: Mapping[str, float]) -> pd.DataFrame:
@@ -403,10 +408,10 @@ def readability_features(texts: Sequence[str], lexicon_dir="lexicons") -> pd.Dat
     syllables = _cmu_syllables(distinct, *table)
     unknown = np.flatnonzero(syllables < 0)
     syllables[unknown] = hyphenator.count_points([distinct[i] for i in unknown.tolist()]) + 1
-    hard = np.fromiter((w not in easy for w in distinct), dtype=np.int64, count=len(distinct))
+    is_hard = np.fromiter((w not in easy for w in distinct), dtype=np.int64, count=len(distinct))
     # one integer per word packs its syllables, whether it has three or more and whether it is hard (not a Dale-Chall
     # easy word), so that one C-level sum per text adds up all three
-    packed = dict(zip(distinct, (syllables + (syllables >= 3) * 2**20 + hard * 2**40).tolist()))
+    packed = dict(zip(distinct, (syllables + (syllables >= 3) * 2**20 + is_hard * 2**40).tolist()))
     totals = np.array([sum(map(packed.__getitem__, w)) for w in words], dtype=np.int64)
     n_words = np.fromiter(map(len, words), dtype=float, count=len(words))
     n_syllables, n_polysyllables, n_hard = (totals % 2**20).astype(float), (totals >> 20) % 2**20, (totals >> 40).astype(float)
@@ -477,12 +482,14 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     def _raw(self, texts: Sequence[str], fitting: bool = False) -> pd.DataFrame:
         texts = [str(t) for t in texts]
-        stripped = [strip_urls(t) for t in texts]             # shared by the lexicon tokens and TF-IDF
-        bag = TokenBag(lexicon_tokens(s, stripped=True) for s in stripped)
         blocks, g = [], set(self.groups)
+        needs_tokens = bool(g & {"style", "afinn", "nrc", "mpqa"})
+        stripped = [strip_urls(t) for t in texts] if needs_tokens or "tfidf" in g else []   # lexicon tokens and TF-IDF share it
+        bag = TokenBag(lexicon_tokens(s, stripped=True) for s in stripped) if needs_tokens else None
         if g & {"counts", "style"}:
-            surface = surface_features(texts, bag)
-            blocks.append(surface[[c for group, cols in (("counts", COUNT_COLUMNS), ("style", STYLE_COLUMNS)) if group in g for c in cols]])
+            surface = surface_features(texts)
+            if "counts" in g: blocks.append(surface[COUNT_COLUMNS])
+            if "style" in g: blocks.append(pd.concat([surface.drop(columns=COUNT_COLUMNS), negation_features(bag)], axis=1))
         if "afinn" in g: blocks.append(afinn_features(bag, self.afinn_))
         if "nrc" in g: blocks.append(nrc_features(bag, self.nrc_))
         if "mpqa" in g: blocks.append(mpqa_features(bag, self.mpqa_))
