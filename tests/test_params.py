@@ -27,7 +27,7 @@ def test_unknown_key_names_it_and_suggests(tmp_path):
 
 
 @pytest.mark.parametrize("item,match", [("dropout=1.5", "'dropout'"), ("trainer=keras", "choose one of"),
-                                        ("epochs=two", "'epochs'"), ("batch_size=0", "> 0"),
+                                        ("epochs=two", "'epochs'"), ("batch_size=0", r"in \(0, inf\)"),
                                         ("feature_groups=[counts, emojis]", "emojis")])
 def test_bad_values_are_named(item, match):
     with pytest.raises(ParamsError, match=match):
@@ -45,3 +45,30 @@ def test_overrides_are_parsed_as_yaml():
 def test_missing_params_file():
     with pytest.raises(ParamsError, match="Params file not found"):
         load_params("params/nope.yaml")
+
+
+@pytest.mark.parametrize("item,match", [("lr=.nan", "'lr' in --set/overrides \\(lr=nan\\): nan; it must be a finite number"),
+                                        ("head_lr=.inf", "finite"),
+                                        ("val_size=0", r"'val_size' in --set/overrides \(val_size=0\): 0.0; it must be in \(0, 1\)"),
+                                        ("split_size=1", r"\(0, 1\)"), ("prune_amount=0", r"\(0, 1\)"),
+                                        ("layer_lr_decay=0", r"\(0, 1\]"), ("distill_alpha=1.5", r"\[0, 1\]"),
+                                        ("select_metric=auc", "choose one of"), ("class_bias=auto", "choose one of"),
+                                        ("compress_methods=[int8, zip]", "'zip'; choose one of")])
+def test_overrides_are_named_when_bad(item, match):
+    with pytest.raises(ParamsError, match=match):
+        load_params(ROOT / "params/smoke.yaml", [item])
+
+
+def test_a_bad_value_in_the_file_names_the_file(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text("val_size: 0\n")
+    with pytest.raises(ParamsError, match=r"'val_size' in .*p.yaml: 0.0"):
+        load_params(f)
+
+
+def test_training_keys_come_from_the_fields():
+    from tweetsent.params import help_table, training_keys
+    keys = training_keys()
+    assert {"lr", "val_path", "select_metric", "class_bias", "layer_lr_decay", "feature_groups"} <= set(keys)
+    assert not {"tune_trials", "out_dir", "explain_samples", "compress_methods"} & set(keys)
+    assert "| `select_metric` | `macro_f1` |" in help_table()

@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from .evaluate import classification_metrics
+from .metrics import classification_metrics
 from .features import FeatureExtractor, extractor_from_params, vader_rule, vader_scores
 
 # %% auto #0

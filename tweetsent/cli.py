@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['cmd_train', 'cmd_tune', 'cmd_evaluate', 'cmd_predict', 'cmd_compress', 'cmd_run', 'cmd_report', 'cmd_lexicons',
-           'build_parser', 'main']
+__all__ = ['cmd_train', 'cmd_tune', 'cmd_evaluate', 'cmd_predict', 'cmd_compress', 'cmd_run', 'cmd_report', 'cmd_tweeteval',
+           'cmd_lexicons', 'build_parser', 'main']
 
 # %% ../notebooks/lib/cli.ipynb #b6b4ec3f
 def _params(args):
@@ -40,7 +40,8 @@ def cmd_tune(args):
     from tweetsent.tune import tune, write_tuned
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     p = _params(args)
-    study = tune(p, load_dataset(p).train)
+    data = load_dataset(p)
+    study = tune(p, data.train, val_df=data.val)
     print(write_tuned(p, study))
 
 def cmd_evaluate(args):
@@ -92,6 +93,12 @@ def cmd_report(args):
     from tweetsent.report import build_report
     print(build_report(Path(args.run)))
 
+def cmd_tweeteval(args):
+    "Download (or convert a local copy of) TweetEval sentiment into text,label CSVs."
+    from tweetsent.data import tweeteval_to_csv
+    rows = tweeteval_to_csv(args.out, *([args.source] if args.source else []))
+    print(", ".join(f"{Path(args.out) / f'{k}.csv'}: {v} rows" for k, v in rows.items()))
+
 def cmd_lexicons(args):
     from tweetsent.features import ensure_lexicons
     print(json.dumps(ensure_lexicons(args.dir)))
@@ -118,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--model", required=True); sp.add_argument("--method", required=True, choices=["int8", "onnx-int8", "prune", "prune-structured", "distill"])
     sp.add_argument("--out", required=True); with_params(sp, required=False); sp.set_defaults(fn=cmd_compress)
     sp = sub.add_parser("report", help="rebuild a run's index.html"); sp.add_argument("--run", required=True); sp.set_defaults(fn=cmd_report)
+    sp = sub.add_parser("tweeteval", help="write TweetEval sentiment (human-labelled SemEval-2017) as text,label CSVs")
+    sp.add_argument("--out", default="data/semeval"); sp.add_argument("--source", default=None, help="URL prefix or local folder (default: cardiffnlp/tweeteval on GitHub)")
+    sp.set_defaults(fn=cmd_tweeteval)
     sp = sub.add_parser("lexicons", help="write AFINN and NRC lexicon files"); sp.add_argument("--dir", default="lexicons"); sp.set_defaults(fn=cmd_lexicons)
     return ap
 

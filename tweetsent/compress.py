@@ -14,10 +14,10 @@ import torch
 from safetensors.torch import load as load_safetensors_bytes, save as safetensors_bytes
 from torch import nn
 
-from .data import load_dataset, stratified_split
+from .data import Dataset, load_dataset, stratified_split
 from .models import (LOADERS, WEIGHTS_FILE, TransformerWithMeta, TweetClassifier, cpu_state_dict, encode, load_model,
                               load_parts, save_model)
-from .train import manual_loop
+from .train import finish_training, manual_loop
 
 # %% auto #0
 __all__ = ['INT8_WEIGHTS', 'ONNX_FILE', 'PRUNED_WEIGHTS', 'METHODS', 'quantize_int8', 'export_onnx_int8', 'prune_magnitude',
@@ -155,19 +155,20 @@ def _load_structured(folder: Path, info: dict) -> TweetClassifier:
 
 LOADERS["pruned-structured"] = _load_structured
 
-def encoded_splits(clf: TweetClassifier, train_df: pd.DataFrame, p) -> list[list[dict]]:
-    "Training rows split into (train, validation) as `train_model` does, encoded for `clf`."
+def encoded_splits(clf: TweetClassifier, data: Dataset, p) -> list[list[dict]]:
+    "(train, validation) as `train_model` has them (the validation file, else a split of the training rows), encoded for `clf`."
     extractor = clf.extractor if clf.info.get("uses_meta", True) else None
-    return [encode(clf.tokenizer, extractor, df["text"], clf.info["max_length"], df["label"])
-            for df in stratified_split(train_df, p.val_size, p.seed)]
+    frames = (data.train, data.val) if data.val is not None else stratified_split(data.train, p.val_size, p.seed)
+    return [encode(clf.tokenizer, extractor, df["text"], clf.info["max_length"], df["label"]) for df in frames]
 
-def fine_tune(clf: TweetClassifier, p, train_df: pd.DataFrame, epochs: int) -> TweetClassifier:
-    "A few epochs of the manual loop on the training rows (validation split from them), to recover after pruning."
+def fine_tune(clf: TweetClassifier, p, data: Dataset, epochs: int) -> TweetClassifier:
+    "A few epochs of the manual loop on the training rows, to recover after pruning; class offsets fitted again."
     if epochs <= 0: return clf
-    train_items, val_items = encoded_splits(clf, train_df, p)
+    train_items, val_items = encoded_splits(clf, data, p)
     history = manual_loop(clf, train_items, val_items, dataclasses.replace(p, epochs=epochs, lr=p.lr / 2), None)
-    clf.model.cpu().eval()
     clf.info = {**clf.info, "fine_tune": history}
+    finish_training(clf, train_items, val_items, p)
+    clf.model.cpu()
     return clf
 
 # %% ../notebooks/08_compression.ipynb #27d5976a
@@ -207,18 +208,19 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
             "distilled_from": info.get("backbone"), "variant": "fp32", "arch": arch, "uses_meta": arch != "text"}
     return TweetClassifier(model, teacher.tokenizer, teacher.extractor, info)
 
-def distill(teacher: TweetClassifier, p, train_df: pd.DataFrame) -> TweetClassifier:
+def distill(teacher: TweetClassifier, p, data: Dataset) -> TweetClassifier:
     "Train a smaller student on the teacher's soft labels and the true labels (the manual loop with a KD loss)."
     student = make_student(teacher, p.distill_layers, p.distill_hidden, p.distill_meta)
     kd = DistillationLoss(p.distill_temperature, p.distill_alpha)
     no_meta = {} if student.info["uses_meta"] else {"meta": np.zeros(0, np.float32)}   # a text-only student sees none
     splits = []
-    for items in encoded_splits(teacher, train_df, p):
-        teacher_logits = np.log(np.clip(teacher.proba_from_items(items), 1e-8, 1))
+    for items in encoded_splits(teacher, data, p):
+        teacher_logits = teacher.logits_from_items(items)   # the student inherits the class offsets
         splits.append([{**it, "teacher_logits": t, **no_meta} for it, t in zip(items, teacher_logits)])
     history = manual_loop(student, splits[0], splits[1], dataclasses.replace(p, epochs=p.distill_epochs), None,
                           loss_fn=lambda model, b: kd(model(**b).logits, b["teacher_logits"], b["labels"]))
-    student.model.cpu().eval()
+    finish_training(student, splits[0], splits[1], p)
+    student.model.cpu()
     student.info.update(history=history, distill={"temperature": p.distill_temperature, "alpha": p.distill_alpha,
                                                    "epochs": p.distill_epochs})
     return student
@@ -235,7 +237,7 @@ def compress(model_folder, method: str, p, out) -> Path:
         return save_model(dataclasses.replace(teacher, info={**teacher.info, "variant": "onnx-int8", "storage": "ONNX int8"}), out,
                           lambda clf, folder: export_onnx_int8(clf, folder))
     if method == "prune": return save_model(prune_magnitude(teacher, p.prune_amount), out, _write_pruned)
-    train = load_dataset(p).train
+    data = load_dataset(p)
     if method == "prune-structured":
-        return save_model(fine_tune(prune_structured(teacher, p.prune_amount), p, train, p.prune_epochs), out)
-    return save_model(distill(teacher, p, train), out)
+        return save_model(fine_tune(prune_structured(teacher, p.prune_amount), p, data, p.prune_epochs), out)
+    return save_model(distill(teacher, p, data), out)

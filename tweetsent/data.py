@@ -22,10 +22,11 @@ class DataError(ValueError):
     "A data file that cannot be used as given; the message names the file and the problem."
 
 # %% auto #0
-__all__ = ['DEFAULT_PATHS', 'DataError', 'read_text_file', 'LoadReport', 'with_labels', 'read_tweets', 'make_demo_tweets',
-           'Dataset', 'stratified_split', 'load_dataset', 'data_fingerprint', 'class_table', 'plot_class_distribution',
-           'tweet_lengths', 'plot_length_by_class', 'location_missing_by_class', 'plot_wordclouds', 'top_ngrams',
-           'top_tokens', 'tweets_per_day', 'plot_tweets_per_day', 'lexicon_scores', 'label_provenance']
+__all__ = ['DEFAULT_PATHS', 'TWEETEVAL_URL', 'DataError', 'read_text_file', 'LoadReport', 'with_labels', 'read_tweets',
+           'make_demo_tweets', 'Dataset', 'stratified_split', 'load_dataset', 'data_fingerprint', 'tweeteval_to_csv',
+           'class_table', 'plot_class_distribution', 'tweet_lengths', 'plot_length_by_class',
+           'location_missing_by_class', 'plot_wordclouds', 'top_ngrams', 'top_tokens', 'tweets_per_day',
+           'plot_tweets_per_day', 'lexicon_scores', 'label_provenance']
 
 # %% ../notebooks/01_eda.ipynb #036d2235
 def read_text_file(path: Path) -> tuple[str, str]:
@@ -139,16 +140,17 @@ DEFAULT_PATHS = (Params.train_path, Params.test_path)
 
 @dataclass
 class Dataset:
-    "Train and held-out frames, where they came from, and what loading did."
+    "Train, validation (when a file gives it) and held-out frames, where they came from, and what loading did."
     train: pd.DataFrame
     test: pd.DataFrame
     source: str
     reports: list
     notice: str = ""
+    val: Optional[pd.DataFrame] = None
 
     def summary(self) -> dict:
         return {"source": self.source, "notice": self.notice, "train_rows": len(self.train), "test_rows": len(self.test),
-                "files": [asdict(r) for r in self.reports]}
+                "val_rows": None if self.val is None else len(self.val), "files": [asdict(r) for r in self.reports]}
 
 def stratified_split(df: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Stratified split into (rest, held-out); plain split when a class is too small to stratify."
@@ -181,6 +183,10 @@ def load_dataset(p: Params) -> Dataset:
         else:
             train, rep_train = read_tweets(train_file, p.text_col, p.label_col, p.labels)
             data = Dataset(train, test, f"{train_file.name} + {test_file.name}", [rep_train, rep_test])
+    if p.val_path:
+        data.val, rep_val = read_tweets(resolve_path(p, p.val_path), p.text_col, p.label_col, p.labels)
+        data.reports.append(rep_val)
+        data.source += f", validation {Path(p.val_path).name}"
     if p.max_rows and len(data.train) > p.max_rows:
         data.train, _ = stratified_split(data.train, 1 - p.max_rows / len(data.train), p.seed)
         data.source += f", training rows capped at {p.max_rows}"
@@ -191,6 +197,38 @@ def data_fingerprint(df: pd.DataFrame) -> str:
     h = hashlib.sha256()
     for t, y in zip(df["text"], df["label"]): h.update(f"{y}\t{t}\n".encode())
     return h.hexdigest()[:16]
+
+# %% ../notebooks/01_eda.ipynb #c3e0a002
+TWEETEVAL_URL = "https://raw.githubusercontent.com/cardiffnlp/tweeteval/main/datasets/sentiment"
+
+def _read_source(source: str, name: str) -> str:
+    "A file of TweetEval's layout from a URL prefix or a local folder."
+    if source.startswith(("http://", "https://")):
+        from urllib.request import urlopen
+        with urlopen(f"{source.rstrip('/')}/{name}", timeout=60) as r: return r.read().decode("utf-8")
+    path = Path(source) / name
+    if not path.exists(): raise DataError(f"{path} not found: the folder must hold TweetEval's sentiment files ({name}, ...)")
+    return path.read_text(encoding="utf-8")
+
+def tweeteval_to_csv(out, source: str = TWEETEVAL_URL, splits=("train", "val", "test")) -> dict[str, int]:
+    "Write TweetEval sentiment's splits as `<out>/{split}.csv` (`text,label`, label names from mapping.txt); return rows per split."
+    mapping = dict(line.split("\t")[:2] for line in _read_source(source, "mapping.txt").splitlines() if line.strip())
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    for split in splits:
+        texts = _read_source(source, f"{split}_text.txt").split("\n")
+        labels = _read_source(source, f"{split}_labels.txt").split()
+        if texts and texts[-1] == "": texts.pop()
+        if len(texts) != len(labels):
+            raise DataError(f"TweetEval {split}: {len(texts)} tweets but {len(labels)} labels; the files do not belong together")
+        unknown = sorted(set(labels) - set(mapping))
+        if unknown: raise DataError(f"TweetEval {split}: label ids {unknown} are not in mapping.txt")
+        frame = pd.DataFrame({"text": texts, "label": [mapping[k] for k in labels]})
+        tmp = out / f".{split}.csv.tmp"
+        frame.to_csv(tmp, index=False)
+        tmp.replace(out / f"{split}.csv")
+        rows[split] = len(frame)
+    return rows
 
 # %% ../notebooks/01_eda.ipynb #09e3b8d1
 import re

@@ -12,36 +12,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from sklearn.calibration import calibration_curve
-from sklearn.metrics import (ConfusionMatrixDisplay, RocCurveDisplay, accuracy_score, classification_report,
-                             precision_recall_fscore_support, roc_auc_score)
+from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
+
+from .metrics import classification_metrics, expected_calibration_error
 
 # %% auto #0
-__all__ = ['LEADERBOARD_COLUMNS', 'expected_calibration_error', 'classification_metrics', 'measure_speed', 'evaluate_model',
-           'plot_confusion', 'plot_roc', 'plot_reliability', 'confident_mistakes', 'accuracy_by_length', 'leaderboard',
-           'plot_leaderboard', 'record_metrics']
-
-# %% ../notebooks/06_evaluate.ipynb #f29b135f
-def expected_calibration_error(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
-    "Weighted mean |accuracy - confidence| over equal-width bins of the top-class probability."
-    conf, correct = proba.max(1), (proba.argmax(1) == y_true)
-    bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
-    return float(sum(abs(correct[bins == b].mean() - conf[bins == b].mean()) * (bins == b).mean()
-                     for b in range(n_bins) if (bins == b).any()))
-
-def classification_metrics(y_true, proba: np.ndarray, labels: Sequence[str]) -> dict:
-    "Accuracy, macro/weighted P/R/F1, per-class report, ROC AUC (one-vs-rest) and ECE from class probabilities."
-    y_true, proba = np.asarray(y_true).astype(int), np.asarray(proba, dtype=float)
-    y_pred, ks = proba.argmax(1), list(range(len(labels)))
-    out = {"n": int(len(y_true)), "accuracy": float(accuracy_score(y_true, y_pred))}
-    for avg in ("macro", "weighted"):
-        pr, rc, f1, _ = precision_recall_fscore_support(y_true, y_pred, labels=ks, average=avg, zero_division=0)
-        out.update({f"{avg}_precision": float(pr), f"{avg}_recall": float(rc), f"{avg}_f1": float(f1)})
-    out["per_class"] = classification_report(y_true, y_pred, labels=ks, target_names=list(labels), output_dict=True, zero_division=0)
-    present = [k for k in ks if 0 < (y_true == k).sum() < len(y_true)]
-    out["roc_auc"] = {labels[k]: float(roc_auc_score(y_true == k, proba[:, k])) for k in present}
-    out["macro_roc_auc"] = float(np.mean(list(out["roc_auc"].values()))) if present else float("nan")
-    out["ece"] = expected_calibration_error(y_true, proba)
-    return out
+__all__ = ['LEADERBOARD_COLUMNS', 'measure_speed', 'evaluate_model', 'plot_confusion', 'plot_roc', 'plot_reliability',
+           'confident_mistakes', 'accuracy_by_length', 'leaderboard', 'plot_leaderboard', 'record_metrics']
 
 # %% ../notebooks/06_evaluate.ipynb #e428c279
 def measure_speed(clf, texts: Sequence[str], batch_size: int = 64, latency_samples: int = 20) -> dict:

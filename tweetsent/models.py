@@ -94,6 +94,7 @@ class TransformerWithMeta(nn.Module):
         self.classifier = nn.Sequential(nn.Linear(text_dim + (meta_dim if uses_meta else 0), hidden_dim), nn.ReLU(),
                                         nn.Dropout(dropout), nn.Linear(hidden_dim, n_labels))
         self.meta_logits = nn.Linear(n_meta, n_labels) if arch == "hybrid" else None
+        self.register_buffer("class_weight", None, persistent=False)   # cross-entropy weights while training (class_weight)
 
     def head_parameters(self):
         "Everything but the backbone (trained at `head_lr`)."
@@ -108,7 +109,7 @@ class TransformerWithMeta(nn.Module):
             meta = meta.to(text.dtype)
             logits = self.classifier(torch.cat([text, self.meta_proj(meta)], dim=-1))
             if self.meta_logits is not None: logits = logits + self.meta_logits(meta)
-        loss = F.cross_entropy(logits.float(), labels) if labels is not None else None
+        loss = F.cross_entropy(logits.float(), labels, weight=self.class_weight) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
 # %% ../notebooks/lib/models.ipynb #d4906959
@@ -151,6 +152,11 @@ class TweetClassifier:
     @property
     def labels(self) -> list[str]: return self.info["labels"]
 
+    @property
+    def class_bias(self) -> np.ndarray:
+        "Offsets added to the logits before the softmax (zeros when the model has none)."
+        return np.asarray(self.info.get("class_bias") or np.zeros(len(self.labels)), dtype=np.float32)
+
     def _logits(self, batch: dict) -> np.ndarray:
         if self.runner is not None: return self.runner(batch)
         device = next(self.model.parameters()).device
@@ -166,16 +172,20 @@ class TweetClassifier:
                        self.info["max_length"], meta=meta)
         return self.proba_from_items(items, batch_size, progress)
 
-    def proba_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        "Class probabilities for already encoded tweets."
+    def logits_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        "The network's logits for already encoded tweets (class offsets not added), batched by length."
         order = np.argsort([len(it["input_ids"]) for it in items], kind="stable")
         collate, out = Collator(self.tokenizer), np.zeros((len(items), len(self.labels)), np.float32)
         if self.model is not None: self.model.eval()
         for start in tqdm(range(0, len(order), batch_size), disable=not progress or len(order) <= 4 * batch_size, desc="predict"):
             idx = order[start:start + batch_size]
-            logits = self._logits(collate([items[i] for i in idx]))
-            out[idx] = torch.softmax(torch.from_numpy(logits), -1).numpy()
+            out[idx] = self._logits(collate([items[i] for i in idx]))
         return out
+
+    def proba_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        "Class probabilities for already encoded tweets: softmax of logits plus class offsets."
+        logits = self.logits_from_items(items, batch_size, progress) + self.class_bias
+        return torch.softmax(torch.from_numpy(logits), -1).numpy()
 
     def predict(self, texts: Sequence[str], **kw) -> list[str]:
         return [self.labels[k] for k in self.predict_proba(texts, **kw).argmax(1)]

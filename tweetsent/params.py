@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,79 +14,98 @@ from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 import yaml
 
 # %% auto #0
-__all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'CHOICES', 'ALIASES', 'ParamsError', 'Params', 'validate', 'parse_overrides',
-           'project_root', 'load_params', 'make_params', 'resolve_path', 'run_dir', 'params_dict']
+__all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'RANGES', 'ALIASES', 'ParamsError', 'arg',
+           'Params', 'validate', 'training_keys', 'help_table', 'parse_overrides', 'project_root', 'load_params',
+           'make_params', 'resolve_path', 'run_dir', 'params_dict']
 
 # %% ../notebooks/lib/params.ipynb #e5d2cc92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
 FEATURE_GROUPS = ["counts", "style", "afinn", "nrc", "mpqa", "readability", "vader", "vader_bins", "tfidf"]
-CHOICES = {
-    "trainer": ["manual", "hf"],
-    "arch": ["hybrid", "seed", "text"],
-}
+COMPRESS_METHODS = ["int8", "onnx-int8", "prune", "prune-structured", "distill"]
+SELECT_METRICS = ["macro_f1", "macro_recall", "accuracy"]
 
 class ParamsError(ValueError):
     "A params file or override that cannot be used; the message names the key."
+
+RANGES = {  # name -> (low, high, low included, high included)
+    "positive": (0, math.inf, False, False), "non_negative": (0, math.inf, True, False),
+    "open_unit": (0, 1, False, False), "unit": (0, 1, True, False), "closed_unit": (0, 1, True, True),
+    "fraction": (0, 1, False, True)}
+
+def arg(default, help: str, *, training: bool = False, choices: Optional[list] = None, check: str = ""):
+    "A `Params` field that carries its help text, allowed values, range and whether the trained model depends on it."
+    kw = {"default_factory": (lambda: list(default))} if isinstance(default, list) else {"default": default}
+    return field(**kw, metadata={"help": help, "training": training, "choices": choices, "check": check})
 
 # %% ../notebooks/lib/params.ipynb #070555af
 @dataclass
 class Params:
     "Everything a run needs. Paths are relative to the project root."
-    run_name: str = ""                       # '' -> the params file's stem
-    train_path: str = "data/Corona_NLP_train.csv"  # '' -> split test_path (see split_size)
-    test_path: str = "data/Corona_NLP_test.csv"
-    text_col: str = "OriginalTweet"
-    label_col: str = "Sentiment"
-    labels: list = field(default_factory=lambda: list(KAGGLE_LABELS))
-    split_size: float = 0.2                  # held-out share when train_path is ''
-    max_rows: Optional[int] = None           # stratified cap on training rows
-    demo_rows: int = 3000                    # size of the embedded demo set (train + test)
-    val_size: float = 0.1
-    backbone: str = "minilm"
-    trainer: str = "manual"
-    arch: str = "hybrid"
-    max_length: int = 96
-    batch_size: int = 32
-    lr: float = 5e-5                         # backbone learning rate
-    head_lr: float = 2e-3                    # projection and classifier heads
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    epochs: int = 3
-    dropout: float = 0.1
-    patience: int = 2                        # epochs without better val macro-F1 before stopping
-    grad_clip: float = 1.0
-    seed: int = 42
-    feature_groups: list = field(default_factory=lambda: list(FEATURE_GROUPS))
-    tfidf_max_features: int = 100
-    lexicon_dir: str = "lexicons"
-    tune_trials: int = 4
-    tune_epochs: int = 1
-    tune_max_rows: Optional[int] = 600
-    tune_storage: str = ""                   # '' -> sqlite file under out_dir; any SQLAlchemy URL
-    use_tuned: bool = False                  # 05_train: start from params/tuned/<backbone>-<trainer>.yaml
-    explain_samples: int = 5
-    explain_max_evals: int = 200
-    compress_methods: list = field(default_factory=lambda: ["int8", "onnx-int8", "prune", "prune-structured", "distill"])
-    prune_amount: float = 0.3
-    prune_epochs: int = 1                    # fine-tune after structured pruning
-    distill_layers: int = 2
-    distill_hidden: int = 128                # student width; 0 = the teacher's, first layers copied
-    distill_meta: bool = True                # False: a text-only student (no meta features)
-    distill_temperature: float = 2.0
-    distill_alpha: float = 0.5
-    distill_epochs: int = 2
-    out_dir: str = "outputs"
-    source_file: str = ""                    # set by load_params; where these params came from
+    run_name: str = arg("", "name of the run folder under out_dir/runs; '' -> the params file's stem")
+    # data
+    train_path: str = arg("data/Corona_NLP_train.csv", "training CSV; '' -> split test_path (split_size)", training=True)
+    val_path: str = arg("", "validation CSV for early stopping, class bias and tuning; '' -> val_size of the training rows", training=True)
+    test_path: str = arg("data/Corona_NLP_test.csv", "held-out CSV, scored once by the finished model", training=True)
+    text_col: str = arg("OriginalTweet", "column holding the tweet", training=True)
+    label_col: str = arg("Sentiment", "column holding the label", training=True)
+    labels: list = arg(KAGGLE_LABELS, "label names, in order (ordinal order for the VADER rule)", training=True)
+    split_size: float = arg(0.2, "held-out share when train_path is ''", training=True, check="open_unit")
+    max_rows: Optional[int] = arg(None, "stratified cap on training rows (null: all)", training=True, check="positive")
+    demo_rows: int = arg(3000, "size of the embedded demo set (train + test)", training=True, check="positive")
+    val_size: float = arg(0.1, "validation share of the training rows when val_path is ''", training=True, check="open_unit")
+    # model and training
+    backbone: str = arg("minilm", "'minilm' (offline), 'tiny-random', a local model folder or a hub name", training=True)
+    trainer: str = arg("manual", "own loop or HF Trainer", training=True, choices=["manual", "hf"])
+    arch: str = arg("hybrid", "text only, meta features beside the text, or also a direct meta-to-logits path",
+                    training=True, choices=["hybrid", "seed", "text"])
+    max_length: int = arg(96, "tokens per tweet (capped at the backbone's positions)", training=True, check="positive")
+    batch_size: int = arg(32, "training batch size", training=True, check="positive")
+    lr: float = arg(5e-5, "backbone learning rate (its top layer)", training=True, check="positive")
+    head_lr: float = arg(2e-3, "learning rate of the projection and classifier heads", training=True, check="positive")
+    layer_lr_decay: float = arg(1.0, "each lower backbone layer learns at this factor of the one above (1: one rate)",
+                                training=True, check="fraction")
+    weight_decay: float = arg(0.01, "AdamW weight decay (not on biases and LayerNorm)", training=True, check="non_negative")
+    warmup_ratio: float = arg(0.1, "share of steps with a rising learning rate", training=True, check="unit")
+    epochs: int = arg(3, "training epochs (at most)", training=True, check="positive")
+    dropout: float = arg(0.1, "dropout in the classifier head", training=True, check="unit")
+    patience: int = arg(2, "epochs without a better validation score before stopping", training=True, check="non_negative")
+    grad_clip: float = arg(1.0, "gradient norm clip", training=True, check="non_negative")
+    seed: int = arg(42, "seed of splits, initialisation and batch order", training=True)
+    class_weight: str = arg("none", "cross-entropy weights: 'balanced' weighs classes by inverse frequency",
+                            training=True, choices=["none", "balanced"])
+    class_bias: str = arg("none", "offsets added to the logits: 'prior' = -log(training class share), for balanced "
+                          "decisions; 'tuned' = fitted on validation for select_metric", training=True,
+                          choices=["none", "prior", "tuned"])
+    select_metric: str = arg("macro_f1", "validation metric for early stopping, class bias, tuning and the leaderboard",
+                             training=True, choices=SELECT_METRICS)
+    feature_groups: list = arg(FEATURE_GROUPS, "meta-feature groups (02_features)", training=True)
+    tfidf_max_features: int = arg(100, "TF-IDF columns among the meta features", training=True, check="positive")
+    lexicon_dir: str = arg("lexicons", "folder of the lexicon files")
+    # tuning
+    tune_trials: int = arg(4, "trials in the study (across all workers)", check="positive")
+    tune_epochs: int = arg(1, "most epochs a trial may draw", check="positive")
+    tune_max_rows: Optional[int] = arg(600, "training rows a trial uses (null: all)", check="positive")
+    tune_storage: str = arg("", "'' -> SQLite file under out_dir; any SQLAlchemy URL")
+    use_tuned: bool = arg(False, "05_train: start from params/tuned/<backbone>-<trainer>.yaml")
+    # explanation
+    explain_samples: int = arg(5, "tweets explained with SHAP", check="positive")
+    explain_max_evals: int = arg(200, "model calls per explained tweet", check="positive")
+    # compression
+    compress_methods: list = arg(COMPRESS_METHODS, "variants 08_compression makes", choices=COMPRESS_METHODS)
+    prune_amount: float = arg(0.3, "share of weights (or FFN neurons) pruned", check="open_unit")
+    prune_epochs: int = arg(1, "fine-tuning epochs after structured pruning", check="non_negative")
+    distill_layers: int = arg(2, "student layers", check="positive")
+    distill_hidden: int = arg(128, "student width; 0 = the teacher's, first layers copied", check="non_negative")
+    distill_meta: bool = arg(True, "False: a text-only student (no meta features)")
+    distill_temperature: float = arg(2.0, "softening of the teacher's probabilities", check="positive")
+    distill_alpha: float = arg(0.5, "weight of the teacher's soft labels against the true labels", check="closed_unit")
+    distill_epochs: int = arg(2, "student training epochs", check="positive")
+    out_dir: str = arg("outputs", "where runs, caches and studies go")
+    source_file: str = arg("", "set by load_params: where these params came from")
 
 # %% ../notebooks/lib/params.ipynb #c1fd7f17
-_POSITIVE = {"max_length", "batch_size", "lr", "head_lr", "epochs", "tfidf_max_features", "demo_rows",
-             "tune_trials", "tune_epochs", "explain_samples", "explain_max_evals", "distill_layers",
-             "distill_temperature", "distill_epochs"}
-_NON_NEGATIVE = {"distill_hidden", "prune_epochs", "max_rows", "tune_max_rows", "weight_decay", "grad_clip", "patience"}
-_UNIT = {"val_size", "split_size", "dropout", "warmup_ratio", "prune_amount", "distill_alpha"}
-
 def _check_type(key: str, value: Any, hint: Any, where: str) -> Any:
-    "Coerce ints to floats where a float is wanted; reject anything else of the wrong type."
+    "Coerce ints to floats where a float is wanted; reject anything else of the wrong type, and non-finite numbers."
     if get_origin(hint) is Union:
         if value is None and type(None) in get_args(hint): return None
         hint = [a for a in get_args(hint) if a is not type(None)][0]
@@ -96,27 +116,43 @@ def _check_type(key: str, value: Any, hint: Any, where: str) -> Any:
     ok = isinstance(value, list) if hint is list else isinstance(value, hint) and not (hint is not bool and isinstance(value, bool))
     if not ok:
         raise ParamsError(f"Bad value for '{key}' in {where}: {value!r} is {type(value).__name__}, expected {getattr(hint, '__name__', hint)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParamsError(f"Bad value for '{key}' in {where}: {value!r}; it must be a finite number")
     return value
 
-def validate(p: Params, where: str = "params") -> Params:
-    "Check types, ranges and choices of every field; return `p`."
+def _check_range(key: str, value, check: str, where: str):
+    low, high, low_in, high_in = RANGES[check]
+    if (value > low or (low_in and value == low)) and (value < high or (high_in and value == high)): return
+    span = f"{'[' if low_in else '('}{low}, {'inf' if high == math.inf else high}{']' if high_in else ')'}"
+    raise ParamsError(f"Bad value for '{key}' in {where}: {value!r}; it must be in {span}")
+
+def validate(p: Params, where: str = "params", sources: Optional[dict] = None) -> Params:
+    "Check types, ranges and choices of every field (as its `arg` declares them); return `p`. `sources`: key -> where it was set."
     hints = get_type_hints(Params)
     for f in dataclasses.fields(p):
-        value = _check_type(f.name, getattr(p, f.name), hints[f.name], where)
+        where_key = (sources or {}).get(f.name, where)
+        value = _check_type(f.name, getattr(p, f.name), hints[f.name], where_key)
         setattr(p, f.name, value)
         if value is None: continue
-        if f.name in _POSITIVE and value <= 0:
-            raise ParamsError(f"Bad value for '{f.name}' in {where}: {value!r}; it must be > 0")
-        if f.name in _NON_NEGATIVE and value < 0:
-            raise ParamsError(f"Bad value for '{f.name}' in {where}: {value!r}; it must be >= 0")
-        if f.name in _UNIT and not 0 <= value < 1:
-            raise ParamsError(f"Bad value for '{f.name}' in {where}: {value!r}; it must be in [0, 1)")
-        if f.name in CHOICES and value not in CHOICES[f.name]:
-            raise ParamsError(f"Bad value for '{f.name}' in {where}: {value!r}; choose one of {CHOICES[f.name]}")
+        if f.metadata["check"]: _check_range(f.name, value, f.metadata["check"], where_key)
+        allowed = f.metadata["choices"]
+        bad = [v for v in value if v not in allowed] if allowed and isinstance(value, list) else \
+              [value] if allowed and value not in allowed else []
+        if bad: raise ParamsError(f"Bad value for '{f.name}' in {where_key}: {bad[0]!r}; choose one of {allowed}")
     unknown = sorted(set(p.feature_groups) - set(FEATURE_GROUPS))
     if unknown: raise ParamsError(f"Unknown feature group(s) {unknown} in {where}; known groups: {FEATURE_GROUPS}")
     if len(set(p.labels)) < 2: raise ParamsError(f"'labels' in {where} needs at least two distinct label names")
     return p
+
+def training_keys() -> list[str]:
+    "The fields that decide the trained model (declared with `training=True`)."
+    return [f.name for f in dataclasses.fields(Params) if f.metadata["training"]]
+
+def help_table() -> str:
+    "Every key with its default and help, as a Markdown table (README, `--help`)."
+    rows = [f"| `{f.name}` | `{f.default if f.default is not dataclasses.MISSING else f.default_factory()}` | {f.metadata['help']} |"
+            for f in dataclasses.fields(Params) if f.name != "source_file"]
+    return "\n".join(["| key | default | meaning |", "|---|---|---|", *rows])
 
 # %% ../notebooks/lib/params.ipynb #6cdd489e
 ALIASES = {"learning_rate": "lr", "head_learning_rate": "head_lr", "num_epochs": "epochs", "num_train_epochs": "epochs",
@@ -153,7 +189,8 @@ def load_params(path: Union[str, Path], overrides=None) -> Params:
     if not path.exists(): raise ParamsError(f"Params file not found: {path}")
     raw = yaml.safe_load(path.read_text()) or {}
     if not isinstance(raw, dict): raise ParamsError(f"Params file {path} must hold a mapping of keys to values")
-    p = make_params({**_checked(raw, str(path)), **_checked(parse_overrides(overrides), "--set/overrides")}, str(path))
+    extra = _checked(parse_overrides(overrides), "--set/overrides")
+    p = make_params({**_checked(raw, str(path)), **extra}, str(path), {k: f"--set/overrides ({k}={v!r})" for k, v in extra.items()})
     p.source_file = str(path)
     if not p.run_name: p.run_name = path.stem
     return p
@@ -164,9 +201,9 @@ def _checked(values: dict, where: str) -> dict:
         if key not in names: raise _unknown_key(key, where)
     return values
 
-def make_params(values: dict, where: str = "params") -> Params:
+def make_params(values: dict, where: str = "params", sources: Optional[dict] = None) -> Params:
     "Params from a dict of keys and values, checked like a params file."
-    return validate(Params(**_checked(values, where)), where)
+    return validate(Params(**_checked(values, where)), where, sources)
 
 def resolve_path(p: Params, value: str) -> Path:
     "A params path made absolute against the project root."

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -19,11 +20,11 @@ from transformers import get_linear_schedule_with_warmup, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from .data import data_fingerprint, load_dataset, stratified_split
-from .evaluate import classification_metrics
 from .features import cached_transform, extractor_from_params
 from .models import (INFO_FILE, Collator, TransformerWithMeta, TweetClassifier, encode, load_backbone, load_model,
                               pick_device, save_model)
-from .params import Params, ParamsError, resolve_path, run_dir
+from .metrics import classification_metrics, fit_class_bias
+from .params import Params, ParamsError, resolve_path, run_dir, training_keys
 
 EpochCallback = Callable[[int, dict], None]   # (epoch, validation scores); may raise to stop (Optuna pruning)
 
@@ -31,26 +32,55 @@ def world_size() -> int: return int(os.environ.get("WORLD_SIZE", 1))
 def is_main_process() -> bool: return int(os.environ.get("RANK", 0)) == 0
 
 # %% auto #0
-__all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'world_size', 'is_main_process', 'make_optimizer', 'validation_scores',
-           'EarlyStopper', 'manual_loop', 'hf_loop', 'train_model', 'model_dir', 'train_and_save', 'model_for_run']
+__all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'world_size', 'is_main_process', 'parameter_groups', 'make_optimizer',
+           'class_shares', 'scores_from_logits', 'validation_scores', 'EarlyStopper', 'manual_loop', 'hf_loop',
+           'balanced_class_weight', 'train_model', 'finish_training', 'model_dir', 'train_and_save', 'model_for_run']
 
 # %% ../notebooks/05_train.ipynb #27b8f5ad
+_LAYER = re.compile(r"\.(?:layer|layers|block|blocks|h)\.(\d+)\.")
+
+def parameter_groups(model: TransformerWithMeta, p: Params) -> list[dict]:
+    """AdamW groups: heads at `head_lr`; backbone layer i of L at `lr * layer_lr_decay**(L - i)` (embeddings one step
+    below the first layer, pooler at `lr`); no weight decay on biases and LayerNorm weights."""
+    n_layers = model.backbone.config.num_hidden_layers
+    groups: dict = {}
+    for name, param in model.named_parameters():
+        if not param.requires_grad: continue
+        if not name.startswith("backbone."): lr = p.head_lr
+        else:
+            layer = _LAYER.search(name)
+            depth = int(layer.group(1)) + 1 if layer else 0 if "embed" in name else n_layers   # 0 embeddings, 1..L layers
+            lr = p.lr * p.layer_lr_decay ** (n_layers - depth)
+        decay = p.weight_decay if param.ndim > 1 else 0.0
+        groups.setdefault((lr, decay), []).append(param)
+    return [{"params": params, "lr": lr, "weight_decay": decay} for (lr, decay), params in groups.items()]
+
 def make_optimizer(model: TransformerWithMeta, p: Params, total_steps: int):
-    "AdamW with two learning rates (backbone, heads) and a linear schedule with warmup."
-    heads = {id(x) for x in model.head_parameters()}
-    groups = [{"params": [x for x in model.parameters() if id(x) not in heads], "lr": p.lr},
-              {"params": model.head_parameters(), "lr": p.head_lr}]
-    opt = torch.optim.AdamW(groups, weight_decay=p.weight_decay)
+    "AdamW over `parameter_groups` and a linear schedule with warmup."
+    opt = torch.optim.AdamW(parameter_groups(model, p))
     sched = get_linear_schedule_with_warmup(opt, int(p.warmup_ratio * total_steps), total_steps)
     return opt, sched
 
-def validation_scores(clf: TweetClassifier, items: list[dict], batch_size: int) -> dict:
-    "Accuracy and macro-F1 of `clf` on encoded, labelled items."
-    m = classification_metrics(np.array([it["labels"] for it in items]), clf.proba_from_items(items, batch_size), clf.labels)
-    return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"]}
+# %% ../notebooks/05_train.ipynb #b7d1e004
+def class_shares(items: list[dict], n_labels: int) -> np.ndarray:
+    "Share of each class among labelled items."
+    counts = np.bincount([it["labels"] for it in items], minlength=n_labels)
+    return counts / max(counts.sum(), 1)
+
+def scores_from_logits(logits: np.ndarray, y: np.ndarray, labels, p: Params, prior: np.ndarray) -> dict:
+    "Accuracy, macro-F1 and macro-recall after the class offsets of `p.class_bias`, and the offsets themselves."
+    bias = fit_class_bias(logits, y, p.class_bias, prior, p.select_metric)
+    proba = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32) + bias.astype(np.float32)), -1).numpy()
+    m = classification_metrics(y, proba, labels)
+    return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "macro_recall": m["macro_recall"], "class_bias": bias.round(4).tolist()}
+
+def validation_scores(clf: TweetClassifier, items: list[dict], batch_size: int, p: Params, prior: np.ndarray) -> dict:
+    "`scores_from_logits` of `clf` on encoded, labelled items."
+    y = np.array([it["labels"] for it in items])
+    return scores_from_logits(clf.logits_from_items(items, batch_size), y, clf.labels, p, prior)
 
 class EarlyStopper:
-    "Keeps the best weights by validation macro-F1; says stop after `patience` epochs without gain."
+    "Keeps the best weights by a validation score; says stop after `patience` epochs without gain."
     def __init__(self, patience: int): self.patience, self.best, self.best_epoch, self.state = patience, -1.0, -1, None
     def update(self, model, score: float, epoch: int) -> bool:
         if score > self.best:
@@ -61,7 +91,7 @@ class EarlyStopper:
 # %% ../notebooks/05_train.ipynb #0a9692a2
 def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_end: Optional[EpochCallback],
                 loss_fn: Optional[Callable] = None) -> list[dict]:
-    "Our own loop: length-grouped batches, AdamW, clipping, autocast on GPU, early stopping; `loss_fn(model, batch)` replaces the model's cross-entropy (distillation)."
+    "Our own loop: length-grouped batches, AdamW, clipping, autocast on GPU, early stopping on `select_metric`; `loss_fn(model, batch)` replaces the model's cross-entropy (distillation)."
     if world_size() > 1:
         raise ParamsError("trainer 'manual' runs in one process; use trainer: hf under torchrun / accelerate launch")
     model, device = clf.model, pick_device()
@@ -70,7 +100,7 @@ def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoc
     sampler = LengthGroupedSampler(p.batch_size, lengths=[len(it["input_ids"]) for it in train_items], generator=gen)
     loader = torch.utils.data.DataLoader(train_items, batch_size=p.batch_size, sampler=sampler, collate_fn=Collator(clf.tokenizer))
     opt, sched = make_optimizer(model, p, len(loader) * p.epochs)
-    stopper, history = EarlyStopper(p.patience), []
+    stopper, history, prior = EarlyStopper(p.patience), [], class_shares(train_items, len(clf.labels))
     for epoch in range(1, p.epochs + 1):
         model.train(); start, seen, total_loss = time.perf_counter(), 0, 0.0
         for batch in tqdm(loader, desc=f"epoch {epoch}/{p.epochs}", leave=False):
@@ -82,10 +112,10 @@ def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoc
             opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
             seen += len(batch["labels"]); total_loss += loss.item() * len(batch["labels"])
         row = {"epoch": epoch, "train_loss": total_loss / seen, "train_tweets_per_s": seen / (time.perf_counter() - start),
-               **{f"val_{k}": v for k, v in validation_scores(clf, val_items, 2 * p.batch_size).items()}}
+               **{f"val_{k}": v for k, v in validation_scores(clf, val_items, 2 * p.batch_size, p, prior).items()}}
         history.append(row)
         if on_epoch_end: on_epoch_end(epoch, row)
-        if stopper.update(model, row["val_macro_f1"], epoch): break
+        if stopper.update(model, row[f"val_{p.select_metric}"], epoch): break
     model.load_state_dict(stopper.state)
     return history
 
@@ -94,21 +124,21 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
     "HF `Trainer` over the same model, batches and optimiser."
     from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
 
+    prior = class_shares(train_items, len(clf.labels))
     def compute_metrics(pred):
-        proba = torch.softmax(torch.from_numpy(np.asarray(pred.predictions, dtype=np.float32)), -1).numpy()
-        m = classification_metrics(pred.label_ids, proba, clf.labels)
-        return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"]}
+        scores = scores_from_logits(np.asarray(pred.predictions), np.asarray(pred.label_ids), clf.labels, p, prior)
+        return {k: v for k, v in scores.items() if k != "class_bias"}
 
     class EpochReport(TrainerCallback):
         def on_evaluate(self, args, state, control, metrics=None, **kw):
-            if on_epoch_end and metrics: on_epoch_end(round(state.epoch), {"val_accuracy": metrics["eval_accuracy"], "val_macro_f1": metrics["eval_macro_f1"]})
+            if on_epoch_end and metrics: on_epoch_end(round(state.epoch), {f"val_{k}": metrics[f"eval_{k}"] for k in ("accuracy", "macro_f1", "macro_recall")})
 
     work = resolve_path(p, p.out_dir) / "cache" / f"hf-checkpoints-{p.run_name}"   # shared by all ranks under torchrun
     use_cuda = torch.cuda.is_available()
     args = TrainingArguments(
         output_dir=work, per_device_train_batch_size=p.batch_size, per_device_eval_batch_size=2 * p.batch_size,
         num_train_epochs=p.epochs, eval_strategy="epoch", save_strategy="epoch", save_total_limit=1,
-        load_best_model_at_end=True, metric_for_best_model="macro_f1", greater_is_better=True,
+        load_best_model_at_end=True, metric_for_best_model=p.select_metric, greater_is_better=True,
         max_grad_norm=p.grad_clip, seed=p.seed, data_seed=p.seed, train_sampling_strategy="group_by_length",
         bf16=use_cuda and torch.cuda.is_bf16_supported(), report_to="none", logging_strategy="epoch",
         disable_tqdm=False, dataloader_num_workers=0, use_cpu=not use_cuda and pick_device().type == "cpu",
@@ -119,7 +149,9 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
                       optimizers=make_optimizer(clf.model, p, steps), compute_metrics=compute_metrics,
                       callbacks=[EarlyStoppingCallback(early_stopping_patience=p.patience), EpochReport()])
     trainer.train()
-    history = [{"epoch": round(r["epoch"]), "val_accuracy": r["eval_accuracy"], "val_macro_f1": r["eval_macro_f1"]}
+    losses = {round(r["epoch"]): r["loss"] for r in trainer.state.log_history if "loss" in r}
+    history = [{"epoch": round(r["epoch"]), "train_loss": losses.get(round(r["epoch"])),
+                **{f"val_{k}": r[f"eval_{k}"] for k in ("accuracy", "macro_f1", "macro_recall")}}
                for r in trainer.state.log_history if "eval_macro_f1" in r]
     if trainer.is_world_process_zero(): shutil.rmtree(work, ignore_errors=True)
     clf.model.to(pick_device())
@@ -127,9 +159,12 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
 
 # %% ../notebooks/05_train.ipynb #4ca7c543
 TRAINERS = {"manual": manual_loop, "hf": hf_loop}
-TRAINING_KEYS = ("train_path", "test_path", "text_col", "label_col", "labels", "split_size", "max_rows", "demo_rows",
-                 "val_size", "backbone", "trainer", "arch", "max_length", "batch_size", "lr", "head_lr", "weight_decay",
-                 "warmup_ratio", "epochs", "dropout", "patience", "grad_clip", "seed", "feature_groups", "tfidf_max_features")
+TRAINING_KEYS = tuple(training_keys())   # declared on the Params fields (training=True)
+
+def balanced_class_weight(labels: np.ndarray, n_labels: int) -> torch.Tensor:
+    "Cross-entropy weights n / (k * count) per class, as scikit-learn's `class_weight='balanced'` (absent classes: 0)."
+    counts = np.bincount(labels, minlength=n_labels).astype(float)
+    return torch.tensor(np.where(counts > 0, counts.sum() / (n_labels * np.maximum(counts, 1)), 0.0), dtype=torch.float32)
 
 def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame] = None,
                 on_epoch_end: Optional[EpochCallback] = None) -> TweetClassifier:
@@ -144,6 +179,7 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
             "val": cached_transform(extractor, val_df["text"], cache / "features") if uses_meta else None}
     n_meta = meta["train"].shape[1] if uses_meta else 0
     model = TransformerWithMeta(backbone, n_meta, len(p.labels), p.arch, p.dropout)
+    if p.class_weight == "balanced": model.class_weight = balanced_class_weight(train_df["label"].to_numpy(), len(p.labels))
     info = {"variant": "fp32", "backbone": p.backbone, "arch": p.arch, "n_meta": n_meta, "uses_meta": uses_meta,
             "labels": list(p.labels), "max_length": p.max_length, "dropout": p.dropout,
             "hidden_size": backbone.config.hidden_size, "n_layers": backbone.config.num_hidden_layers,
@@ -158,11 +194,17 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     start = time.perf_counter()
     history = TRAINERS[p.trainer](clf, items["train"], items["val"], p, on_epoch_end)
     seconds = time.perf_counter() - start
-    best = max(history, key=lambda r: r["val_macro_f1"])   # both trainers end on the best epoch's weights
-    info.update(history=history, train_seconds=round(seconds, 1),
-                train_tweets_per_s=round(len(train_df) * len(history) / seconds, 2),
-                metrics={"val": {"accuracy": best["val_accuracy"], "macro_f1": best["val_macro_f1"]}})
+    info.update(history=history, train_seconds=round(seconds, 1), select_metric=p.select_metric,
+                train_tweets_per_s=round(len(train_df) * len(history) / seconds, 2))
+    return finish_training(clf, items["train"], items["val"], p)
+
+def finish_training(clf: TweetClassifier, train_items: list[dict], val_items: list[dict], p: Params) -> TweetClassifier:
+    "After a trainer ends on the best epoch's weights: fit the class offsets and record the validation scores, as the model will decide."
     clf.model.eval()
+    clf.model.class_weight = None
+    final = validation_scores(clf, val_items, 2 * p.batch_size, p, class_shares(train_items, len(clf.labels)))
+    clf.info["class_bias"] = final.pop("class_bias")
+    clf.info.setdefault("metrics", {})["val"] = final
     return clf
 
 # %% ../notebooks/05_train.ipynb #c8db06ed
@@ -172,11 +214,11 @@ def model_dir(p: Params) -> Path:
 def train_and_save(p: Params, out: Optional[Path] = None) -> Optional[Path]:
     "Load the data of `p`, train, score on the held-out rows, and write the model folder (default: the run's); under torchrun only rank 0 writes."
     data = load_dataset(p)
-    clf = train_model(p, data.train)
+    clf = train_model(p, data.train, data.val)
     if not is_main_process(): return None
     proba = clf.predict_proba(data.test["text"])
     test = classification_metrics(data.test["label"].to_numpy(), proba, clf.labels)
-    clf.info["metrics"]["test"] = {k: test[k] for k in ("accuracy", "macro_f1", "weighted_f1")}
+    clf.info["metrics"]["test"] = {k: test[k] for k in ("accuracy", "macro_f1", "macro_recall", "weighted_f1")}
     clf.info["data_fingerprint"]["test"] = data_fingerprint(data.test)
     clf.info["data_source"] = data.source
     return save_model(clf, out or model_dir(p))

@@ -43,13 +43,14 @@ def safe_name(text: str) -> str:
 
 # %% ../notebooks/04_tune.ipynb #97311cb7
 def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
-    "Optuna objective: train with the trial's params, report each epoch to the pruner, return the best val macro-F1."
+    "Optuna objective: train with the trial's params, report each epoch to the pruner, return the best validation `select_metric`."
+    key = f"val_{p.select_metric}"
     def run(trial: optuna.Trial) -> float:
         def report(epoch: int, row: dict):
-            trial.report(row["val_macro_f1"], epoch)
+            trial.report(row[key], epoch)
             if trial.should_prune(): raise optuna.TrialPruned()
         clf = train_model(search_space(trial, p), train, val, on_epoch_end=report)
-        return max(r["val_macro_f1"] for r in clf.info["history"])
+        return max(r[key] for r in clf.info["history"])
     return run
 
 def open_study(p: Params) -> optuna.Study:
@@ -62,12 +63,13 @@ def open_study(p: Params) -> optuna.Study:
         if "exist" not in str(e).lower() and "unique" not in str(e).lower() and "duplicate" not in str(e).lower(): raise
         return optuna.load_study(**kw)
 
-def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None) -> optuna.Study:
-    "Run (or resume) the study until it holds `n_trials` finished trials, counted across all workers."
+def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None, val_df: pd.DataFrame | None = None) -> optuna.Study:
+    "Run (or resume) the study until it holds `n_trials` finished trials, counted across all workers; `val_df`: the validation file, else a split of the training rows."
     n_trials = n_trials or p.tune_trials
     rows = train_df if not p.tune_max_rows or len(train_df) <= p.tune_max_rows else \
         stratified_split(train_df, 1 - p.tune_max_rows / len(train_df), p.seed)[0]
-    train, val = stratified_split(rows, p.val_size if len(rows) * p.val_size >= len(p.labels) else 0.25, p.seed)
+    if val_df is not None: train, val = rows, val_df
+    else: train, val = stratified_split(rows, p.val_size if len(rows) * p.val_size >= len(p.labels) else 0.25, p.seed)
     study = open_study(p)
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     if len(study.get_trials(states=done)) < n_trials:
