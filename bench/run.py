@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-BENCHMARKS = ["pipeline", "features", "model", "compression"]   # module bench/bench_<name>.py, function run() -> markdown
+BENCHMARKS = ["pipeline", "features", "model", "compression", "semeval"]   # module bench/bench_<name>.py, function run() -> markdown
 
 
 def machine() -> str:

@@ -6,16 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.svm import LinearSVC
 
 from .metrics import classification_metrics
 from .features import FeatureExtractor, extractor_from_params, vader_rule, vader_scores
 
 # %% auto #0
-__all__ = ['VaderRule', 'baseline_models', 'score_baselines']
+__all__ = ['VaderRule', 'word_char_tfidf', 'baseline_models', 'score_baselines']
 
 # %% ../notebooks/03_baselines.ipynb #0380566d
 class VaderRule(ClassifierMixin, BaseEstimator):
@@ -35,11 +37,17 @@ class VaderRule(ClassifierMixin, BaseEstimator):
     def predict(self, X): return self.predict_proba(X).argmax(1)
 
 # %% ../notebooks/03_baselines.ipynb #a72e7557
+def word_char_tfidf():
+    "Word 1-2-grams and character 2-5-grams (within word boundaries), sublinear TF-IDF, side by side."
+    return make_union(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                      TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True))
+
 def baseline_models(p) -> dict:
     "The baselines for params `p`, unfitted."
     meta = lambda: extractor_from_params(p)
     models = {"tfidf_logreg": make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
                                             LogisticRegression(max_iter=2000, C=4.0)),
+              "tfidf_word_char_svm": make_pipeline(word_char_tfidf(), CalibratedClassifierCV(LinearSVC(C=0.3), cv=3)),
               "meta_logreg": make_pipeline(meta(), LogisticRegression(max_iter=3000)),
               "meta_gbm": make_pipeline(meta(), HistGradientBoostingClassifier(random_state=p.seed))}
     if len(p.labels) in (3, 5):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Sequence
@@ -14,11 +15,13 @@ import pandas as pd
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 
+from .features import NEGATORS
 from .metrics import classification_metrics, expected_calibration_error
 
 # %% auto #0
 __all__ = ['LEADERBOARD_COLUMNS', 'measure_speed', 'evaluate_model', 'plot_confusion', 'plot_roc', 'plot_reliability',
-           'confident_mistakes', 'accuracy_by_length', 'leaderboard', 'plot_leaderboard', 'record_metrics']
+           'confident_mistakes', 'accuracy_by_length', 'slice_masks', 'error_slices', 'slice_mistakes', 'leaderboard',
+           'plot_leaderboard', 'record_metrics']
 
 # %% ../notebooks/06_evaluate.ipynb #e428c279
 def measure_speed(clf, texts: Sequence[str], batch_size: int = 64, latency_samples: int = 20) -> dict:
@@ -92,19 +95,58 @@ def accuracy_by_length(df: pd.DataFrame, proba: np.ndarray, bins=(0, 10, 20, 30,
     return (pd.DataFrame({"words": bucket, "correct": correct}).groupby("words", observed=True)["correct"]
             .agg(tweets="size", accuracy="mean").reset_index())
 
-# %% ../notebooks/06_evaluate.ipynb #dfc11901
-LEADERBOARD_COLUMNS = ["run", "model", "backbone", "trainer", "arch", "variant", "accuracy", "macro_f1", "size_mb", "tweets_per_s"]
+# %% ../notebooks/06_evaluate.ipynb #d6e0a003
+_NEGATION = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, NEGATORS), key=len, reverse=True)) + r")\b|n't\b", re.I)
+_SARCASM = re.compile(r"#sarcas\w*|#not\b|#irony|\byeah,? right\b|\boh,? (?:great|wonderful|joy|fantastic|perfect)\b|"
+                      r"\bthanks a lot\b|\bjust what (?:i|we) needed\b|\b(?:love|loving) (?:it )?(?:how|when)\b|(?:^|\s)/s\b|"
+                      r"\bsure(?:ly)?\.\.\.|\bso much fun\b", re.I)
+_EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\U0001F1E6-\U0001F1FF]|[:;=]-?[)(DPp/]")
+_TOKEN = re.compile(r"https?://\S+|\S+")
 
-def leaderboard(runs_dir) -> pd.DataFrame:
-    "One row per model variant of every run under `runs_dir`, best macro-F1 first."
+def slice_masks(texts) -> pd.DataFrame:
+    "One boolean column per slice (negation, sarcasm_cue, mostly_hashtags, emoji_heavy) and `all`."
+    texts = pd.Series(list(texts), dtype=str)
+    def hashtag_share(t: str) -> float:
+        words = [w for w in _TOKEN.findall(t) if not w.startswith(("http", "@"))]
+        return sum(w.startswith("#") for w in words) / max(len(words), 1)
+    return pd.DataFrame({"all": True, "negation": texts.str.contains(_NEGATION), "sarcasm_cue": texts.str.contains(_SARCASM),
+                         "mostly_hashtags": texts.map(hashtag_share) >= 0.5,
+                         "emoji_heavy": texts.map(lambda t: len(_EMOJI.findall(t)) >= 2)})
+
+# %% ../notebooks/06_evaluate.ipynb #d6e0a005
+def error_slices(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str]) -> pd.DataFrame:
+    "Per slice of `slice_masks`: tweets, share, accuracy, macro-recall and the most common confusion."
+    y, pred = df["label"].to_numpy(), proba.argmax(1)
+    rows = []
+    for name, mask in slice_masks(df["text"]).items():
+        mask = mask.to_numpy()
+        if not mask.any(): rows.append({"slice": name, "tweets": 0}); continue
+        m = classification_metrics(y[mask], proba[mask], labels)
+        wrong = pd.Series([f"{labels[a]} → {labels[b]}" for a, b in zip(y[mask], pred[mask]) if a != b])
+        rows.append({"slice": name, "tweets": int(mask.sum()), "share": round(float(mask.mean()), 3),
+                     "accuracy": round(m["accuracy"], 3), "macro_recall": round(m["macro_recall"], 3),
+                     "most common mistake": wrong.value_counts().index[0] if len(wrong) else ""})
+    return pd.DataFrame(rows)
+
+def slice_mistakes(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str], name: str, k: int = 5) -> pd.DataFrame:
+    "The k most confident mistakes inside one slice."
+    mask = slice_masks(df["text"])[name].to_numpy()
+    return confident_mistakes(df[mask].reset_index(drop=True), proba[mask], labels, k)
+
+# %% ../notebooks/06_evaluate.ipynb #dfc11901
+LEADERBOARD_COLUMNS = ["run", "model", "backbone", "trainer", "arch", "variant", "accuracy", "macro_f1", "macro_recall",
+                       "size_mb", "tweets_per_s"]
+
+def leaderboard(runs_dir, metric: str = "macro_f1") -> pd.DataFrame:
+    "One row per model variant of every run under `runs_dir`, best `metric` first."
     rows = []
     for f in sorted(Path(runs_dir).glob("*/metrics.json")):
         for name, m in json.loads(f.read_text()).items():
             rows.append({"run": f.parent.name, "model": name, "backbone": m.get("backbone", ""), "trainer": m.get("trainer", ""),
                          "arch": m.get("arch", ""), "variant": m.get("variant", ""), "accuracy": m.get("accuracy"),
-                         "macro_f1": m.get("macro_f1"), "size_mb": (m.get("size_bytes") or 0) / 1e6 or None,
-                         "tweets_per_s": m.get("tweets_per_s")})
-    return pd.DataFrame(rows, columns=LEADERBOARD_COLUMNS).sort_values("macro_f1", ascending=False, ignore_index=True)
+                         "macro_f1": m.get("macro_f1"), "macro_recall": m.get("macro_recall"),
+                         "size_mb": (m.get("size_bytes") or 0) / 1e6 or None, "tweets_per_s": m.get("tweets_per_s")})
+    return pd.DataFrame(rows, columns=LEADERBOARD_COLUMNS).sort_values(metric, ascending=False, ignore_index=True)
 
 def plot_leaderboard(board: pd.DataFrame):
     "Accuracy against throughput, one point per run and variant."

@@ -76,6 +76,7 @@ def _table(rows: dict) -> str:
     return f"<table>{cells}</table>"
 
 METRIC_COLUMNS = {"variant": ("variant", str), "accuracy": ("accuracy", "{:.4f}"), "macro_f1": ("macro-F1", "{:.4f}"),
+                  "macro_recall": ("macro-recall", "{:.4f}"),
                   "weighted_f1": ("weighted F1", "{:.4f}"), "macro_roc_auc": ("macro ROC AUC", "{:.4f}"), "ece": ("ECE", "{:.4f}"),
                   "tweets_per_s": ("tweets/s", "{:.0f}"), "latency_ms_batch1": ("latency ms", "{:.1f}"),
                   "size_bytes": ("size MB", lambda b: f"{b / 1e6:.1f}")}

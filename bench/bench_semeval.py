@@ -1,0 +1,201 @@
+"""SemEval-2017 Task 4A as packaged by TweetEval: people's labels, not a lexicon's. The recipe of
+params/semeval-minilm.yaml trained on ../shared/data/semeval/train.csv, selected on val.csv, scored once on test.csv,
+beside the published table, the baselines of 03_baselines, an ablation (do hand-crafted features help a transformer
+on human labels?) and the compressed variants of 08_compression.
+
+`python bench/bench_semeval.py PART ...` runs parts (baselines, recipe, ablation, compression), each saving JSON under
+bench/results/semeval/ (ablation: one file per run, so an interrupted ablation resumes); `python bench/run.py semeval`
+runs the parts that have no results yet and writes the section from all of them. Models go to outputs/bench-semeval/
+(git-ignored). test.csv never chooses anything: every choice is made on val.csv."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from run import ROOT, RESULTS, header
+
+DATA = ROOT.parent / "shared" / "data" / "semeval"
+STORE = RESULTS / "semeval"
+WORK = ROOT / "outputs" / "bench-semeval"
+PARTS = ["baselines", "recipe", "ablation", "compression"]
+PUBLISHED = [("SVM (TweetEval)", 0.629), ("FastText (TweetEval)", 0.629), ("BLSTM (TweetEval)", 0.583),
+             ("RoBERTa-base (TweetEval)", 0.713), ("RoBERTa-twitter (TweetEval)", 0.691),
+             ("RoBERTa-retrained (TweetEval)", 0.728), ("BERTweet (TweetEval)", 0.734), ("TimeLMs-2021", 0.737),
+             ("SemEval-2017 winners", 0.681)]
+ABLATION_ROWS = 8000     # training rows of each ablation run (stratified), 2 epochs: 13 runs fit in ~1.5 h here
+ABLATION_EPOCHS = 2
+FAMILIES = {"lexicons": ["afinn", "nrc", "mpqa"], "vader": ["vader", "vader_bins"], "readability": ["readability"],
+            "tfidf": ["tfidf"]}
+
+
+def params(extra: dict | None = None):
+    "The shipped SemEval params with the data paths pointed at ../shared/data/semeval and outputs under WORK."
+    from tweetsent.params import load_params
+    paths = {k: str(DATA / f"{split}.csv") for k, split in (("train_path", "train"), ("val_path", "val"), ("test_path", "test"))}
+    return load_params(ROOT / "params" / "semeval-minilm.yaml", {**paths, "out_dir": str(WORK), "lexicon_dir": str(lexicons()),
+                                                                 **(extra or {})})
+
+
+def lexicons() -> Path:
+    "The project's lexicons plus MPQA from ../shared/lexicons (its licence keeps it out of the repository)."
+    from bench_features import lexicon_dir
+    return lexicon_dir()
+
+
+def save(name: str, value) -> Path:
+    path = STORE / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=1, default=float))
+    return path
+
+
+def load(name: str):
+    path = STORE / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def scores(m: dict) -> dict:
+    "The numbers the tables show, from a `classification_metrics` dict."
+    keep = ("macro_recall", "macro_f1", "accuracy", "n")
+    per_class = {k: round(v["recall"], 4) for k, v in m.get("per_class", {}).items() if isinstance(v, dict) and "recall" in v and k not in ("macro avg", "weighted avg")}
+    return {**{k: m[k] for k in keep if k in m}, "recall_per_class": per_class}
+
+
+def part_baselines():
+    from tweetsent.baselines import score_baselines
+    from tweetsent.data import load_dataset
+    p = params()
+    data = load_dataset(p)
+    start = time.perf_counter()
+    out = {name: scores(m) for name, m in score_baselines(p, data.train, data.test).items()}
+    save("baselines", {"results": out, "seconds": time.perf_counter() - start, "train_rows": len(data.train)})
+
+
+def train_and_score(p, folder: Path) -> dict:
+    "Train with `p` into `folder` (through train_and_save, as the CLI does) and score on val and test."
+    from tweetsent.data import load_dataset
+    from tweetsent.evaluate import evaluate_model
+    from tweetsent.models import load_model
+    from tweetsent.train import train_and_save
+    start = time.perf_counter()
+    train_and_save(p, folder)
+    minutes = (time.perf_counter() - start) / 60
+    clf, data = load_model(folder), load_dataset(p)
+    test, _ = evaluate_model(clf, data.test, folder)
+    return {"test": scores(test), "val": clf.info["metrics"]["val"], "minutes": minutes, "history": clf.info["history"],
+            "class_bias": clf.info.get("class_bias"), "train_rows": clf.info["rows"]["train"],
+            "tweets_per_s": test["tweets_per_s"], "size_bytes": test.get("size_bytes")}
+
+
+def part_recipe():
+    save("recipe", {"params": "params/semeval-minilm.yaml", **train_and_score(params({"run_name": "recipe"}), WORK / "model")})
+
+
+def ablation_runs() -> list[tuple[str, dict]]:
+    base = {"max_rows": ABLATION_ROWS, "epochs": ABLATION_EPOCHS}
+    runs = [(f"{arch}-seed{seed}", {**base, "arch": arch, "seed": seed}) for arch in ("text", "seed", "hybrid") for seed in (1, 2, 3)]
+    from tweetsent.params import FEATURE_GROUPS
+    for family, groups in FAMILIES.items():
+        runs.append((f"hybrid-without-{family}-seed1", {**base, "arch": "hybrid", "seed": 1,
+                                                         "feature_groups": [g for g in FEATURE_GROUPS if g not in groups]}))
+    return runs
+
+
+def part_ablation():
+    for name, extra in ablation_runs():
+        if load(f"ablation/{name}"): continue
+        result = train_and_score(params({"run_name": f"ablation-{name}", **extra}), WORK / "ablation" / name)
+        save(f"ablation/{name}", {"overrides": extra, **result})
+
+
+def part_compression():
+    from tweetsent.compress import compress
+    from tweetsent.data import load_dataset
+    from tweetsent.evaluate import evaluate_model
+    from tweetsent.models import load_model
+    from tweetsent.params import COMPRESS_METHODS
+    teacher = WORK / "model"
+    if not (teacher / "model_info.json").exists(): part_recipe()
+    p = params({"run_name": "recipe"})
+    test, rows = load_dataset(p).test, {}
+    for name in ["fp32"] + COMPRESS_METHODS:
+        start = time.perf_counter()
+        folder = teacher if name == "fp32" else compress(teacher, name, p, WORK / "compressed" / name)
+        m, proba = evaluate_model(load_model(folder), test, folder)
+        rows[name] = {**scores(m), "tweets_per_s": m["tweets_per_s"], "latency_ms_batch1": m["latency_ms_batch1"],
+                      "size_bytes": m["size_bytes"], "make_minutes": (time.perf_counter() - start) / 60}
+    save("compression", rows)
+
+
+def table(rows: list[list], head: list[str]) -> str:
+    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(map(str, r)) + " |" for r in rows])
+
+
+def section() -> str:
+    f = lambda v: f"{v:.3f}" if isinstance(v, (int, float)) else ""
+    parts = [header("Human-labelled benchmark: SemEval-2017 Task 4A (TweetEval sentiment)", "python bench/run.py semeval"),
+             "Three classes, human labels. Trained on `train.csv` (47,942 tweets), chosen on `val.csv` (2,000), scored once "
+             "on `test.csv` (12,284; 32% negative, 48% neutral, 19% positive). Metric of the published table: "
+             "macro-averaged recall. Published figures are TweetEval's table (Barbieri et al., 2020) and the "
+             "SemEval-2017 report, copied here for comparison, not measured here.\n"]
+    rows = []
+    recipe, base = load("recipe"), load("baselines")
+    if recipe:
+        t = recipe["test"]
+        rows.append([f"**tweetsent: `params/semeval-minilm.yaml`** (MiniLM-L6, 22.7M, CPU)", f"**{t['macro_recall']:.3f}**",
+                     f(t["macro_f1"]), f(t["accuracy"]), "measured"])
+    for name, m in (base or {}).get("results", {}).items():
+        rows.append([f"baseline: {name}", f(m["macro_recall"]), f(m["macro_f1"]), f(m["accuracy"]), "measured"])
+    rows += [[name, f"{v:.3f}", "", "", "published"] for name, v in PUBLISHED]
+    rows.sort(key=lambda r: -float(r[1].strip("*")))
+    parts.append(table(rows, ["model", "macro-recall", "macro-F1", "accuracy", "source"]))
+    if recipe:
+        h = recipe["history"]
+        parts.append(f"\nRecipe: {recipe['train_rows']:,} training tweets, {len(h)} epochs in {recipe['minutes']:.0f} min "
+                     f"(training, features and validation included; 2 CPU cores), class offsets {recipe['class_bias']} fitted on val. "
+                     f"Per-class test recall: {recipe['test']['recall_per_class']}. Validation: {json.dumps({k: round(v, 4) for k, v in recipe['val'].items()})}.\n\n"
+                     + table([[r["epoch"], f(r.get("train_loss")), f(r.get("val_macro_recall")), f(r.get("val_macro_f1")),
+                               f"{r.get('train_tweets_per_s', 0):.0f}"] for r in h],
+                             ["epoch", "train loss", "val macro-recall", "val macro-F1", "train tweets/s"]))
+    runs = {name: load(f"ablation/{name}") for name, _ in ablation_runs()}
+    done = {k: v for k, v in runs.items() if v}
+    if done:
+        import numpy as np
+        lines = []
+        for arch in ("text", "seed", "hybrid"):
+            got = [done[f"{arch}-seed{s}"]["test"]["macro_recall"] for s in (1, 2, 3) if f"{arch}-seed{s}" in done]
+            if got: lines.append([f"arch `{arch}`", len(got), f"{np.mean(got):.3f}", f"{np.std(got):.3f}" if len(got) > 1 else "",
+                                  f"{min(got):.3f}–{max(got):.3f}"])
+        for family in FAMILIES:
+            r = done.get(f"hybrid-without-{family}-seed1")
+            if r: lines.append([f"hybrid without {family}", 1, f"{r['test']['macro_recall']:.3f}", "", ""])
+        parts.append(f"\nAblation ({ABLATION_ROWS:,} training tweets, {ABLATION_EPOCHS} epochs each, otherwise the recipe; test macro-recall):\n\n"
+                     + table(lines, ["model", "runs", "mean", "std", "range"]))
+    comp = load("compression")
+    if comp:
+        fp = comp["fp32"]
+        parts.append("\nCompressed variants of the recipe model (test set; throughput at batch 64 with features, 2 cores):\n\n" + table(
+            [[n, f(r["macro_recall"]), f"{100 * (r['macro_recall'] - fp['macro_recall']):+.1f}", f(r["accuracy"]),
+              f"{r['size_bytes'] / 1e6:.1f}", f"{r['tweets_per_s']:.0f}", f"{r['tweets_per_s'] / fp['tweets_per_s']:.1f}×",
+              f"{r['latency_ms_batch1']:.1f}"] for n, r in comp.items()],
+            ["variant", "macro-recall", "Δ points", "accuracy", "size MB", "tweets/s", "speed-up", "latency ms"]))
+    return "\n".join(parts) + "\n"
+
+
+def run() -> str:
+    "Run the parts that have no results yet, then write the section."
+    for part in PARTS:
+        if part == "ablation" or not load(part): globals()[f"part_{part}"]()
+    return section()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    for part in sys.argv[1:] or PARTS:
+        if part not in PARTS: sys.exit(f"unknown part {part!r}; parts: {PARTS}")
+        print(f"[semeval] {part}", flush=True)
+        globals()[f"part_{part}"]()
+    (RESULTS / "semeval.md").write_text(section())
+    print(RESULTS / "semeval.md")
