@@ -18,7 +18,7 @@ def run() -> str:
     from tweetsent.compress import compress
     from tweetsent.data import load_dataset
     from tweetsent.evaluate import evaluate_model
-    from tweetsent.models import load_model
+    from tweetsent.variants import load_model
     from tweetsent.params import load_params, run_dir
     from tweetsent.train import train_and_save
     p = load_params(ROOT / "params/minilm-manual.yaml", {**SPLIT, "run_name": "bench-compression"})

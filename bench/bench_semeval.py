@@ -77,7 +77,7 @@ def train_and_score(p, folder: Path) -> dict:
     "Train with `p` into `folder` (through train_and_save, as the CLI does) and score on val and test."
     from tweetsent.data import load_dataset
     from tweetsent.evaluate import evaluate_model
-    from tweetsent.models import load_model
+    from tweetsent.variants import load_model
     from tweetsent.train import train_and_save
     start = time.perf_counter()
     train_and_save(p, folder)
@@ -114,7 +114,7 @@ def part_compression():
     from tweetsent.compress import compress
     from tweetsent.data import load_dataset
     from tweetsent.evaluate import evaluate_model
-    from tweetsent.models import load_model
+    from tweetsent.variants import load_model
     from tweetsent.params import COMPRESS_METHODS
     teacher = WORK / "model"
     if not (teacher / "model_info.json").exists(): part_recipe()

@@ -14,6 +14,20 @@ def smoke_params(tmp_path, monkeypatch):
     return load_params(ROOT / "params" / "smoke.yaml", {"out_dir": str(tmp_path / "outputs"), "run_name": "t"})
 
 
+@pytest.fixture(scope="session")
+def smoke_variants(tmp_path_factory):
+    "A smoke model trained once, and every compressed variant of it: (params, teacher folder, {method: folder}, test frame)."
+    from tweetsent.compress import compress
+    from tweetsent.data import load_dataset
+    from tweetsent.params import COMPRESS_METHODS, load_params
+    from tweetsent.train import train_and_save
+    out = tmp_path_factory.mktemp("variants")
+    p = load_params(ROOT / "params" / "smoke.yaml", {"out_dir": str(out), "run_name": "c", "epochs": 1})
+    teacher = train_and_save(p)
+    folders = {method: compress(teacher, method, p, out / method) for method in COMPRESS_METHODS}
+    return p, teacher, folders, load_dataset(p).test
+
+
 def run_cli(*args, cwd=ROOT, input=None):
     import subprocess
     return subprocess.run([sys.executable, "-m", "tweetsent", *map(str, args)], cwd=cwd, input=input,

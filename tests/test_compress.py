@@ -5,33 +5,24 @@ import numpy as np
 import pytest
 
 from tweetsent.compress import compress
-from tweetsent.data import load_dataset
-from tweetsent.models import folder_bytes, load_model
-from tweetsent.train import train_and_save
+from tweetsent.metrics import folder_bytes
+from tweetsent.params import COMPRESS_METHODS
+from tweetsent.variants import load_model
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory):
-    from tweetsent.params import load_params
-    from conftest import ROOT
-    out = tmp_path_factory.mktemp("compress")
-    p = load_params(ROOT / "params" / "smoke.yaml", {"out_dir": str(out), "run_name": "c", "epochs": 1})
-    teacher = train_and_save(p)
-    return p, teacher, load_dataset(p).test, out
-
-
-@pytest.mark.parametrize("method", ["int8", "onnx-int8", "prune", "prune-structured", "distill"])
-def test_variant_loads_and_predicts(setup, method):
-    p, teacher, test, out = setup
-    folder = compress(teacher, method, p, out / method)
+@pytest.mark.parametrize("method", COMPRESS_METHODS)
+def test_variant_loads_and_predicts(smoke_variants, method):
+    p, teacher, folders, test = smoke_variants
+    folder = folders[method]
     clf = load_model(folder)
     proba = clf.predict_proba(test["text"])
     assert proba.shape == (len(test), len(p.labels)) and np.allclose(proba.sum(1), 1, atol=1e-4)
     info = json.loads((folder / "model_info.json").read_text())
     fp32 = load_model(teacher)
-    if method == "onnx-int8":   # the exported graph keeps the meta input and agrees with PyTorch
-        agree = (proba.argmax(1) == fp32.predict_proba(test["text"]).argmax(1)).mean()
-        assert agree >= 0.99
+    if method in ("int8", "onnx-int8"):   # rounding to 8 bits barely moves a prediction; the folder shrinks
+        same = (proba.argmax(1) == fp32.predict_proba(test["text"]).argmax(1)).mean()
+        assert same >= 0.97 and np.abs(proba - fp32.predict_proba(test["text"])).max() < 0.1
+        assert folder_bytes(folder) < 0.6 * folder_bytes(teacher)
     if method == "prune":
         assert info["sparsity"] >= p.prune_amount - 0.01 and folder_bytes(folder) < folder_bytes(teacher)
     if method == "prune-structured":
@@ -41,10 +32,10 @@ def test_variant_loads_and_predicts(setup, method):
         assert folder_bytes(folder) < folder_bytes(teacher)
 
 
-def test_text_only_student(setup):
+def test_text_only_student(smoke_variants, tmp_path):
     import dataclasses
-    p, teacher, test, out = setup
-    folder = compress(teacher, "distill", dataclasses.replace(p, distill_meta=False), out / "text-student")
+    p, teacher, _, test = smoke_variants
+    folder = compress(teacher, "distill", dataclasses.replace(p, distill_meta=False), tmp_path / "text-student")
     clf = load_model(folder)
     assert clf.info["arch"] == "text" and not clf.info["uses_meta"]
     assert clf.predict_proba(test["text"][:5]).shape == (5, len(p.labels))

@@ -9,7 +9,7 @@ import torch
 
 from conftest import run_cli
 from tweetsent.data import DataError, load_dataset, make_demo_tweets, tweeteval_to_csv
-from tweetsent.models import load_model
+from tweetsent.variants import load_model
 from tweetsent.train import balanced_class_weight, train_and_save
 
 LABELS = ["negative", "neutral", "positive"]

@@ -5,24 +5,14 @@ import pytest
 import torch
 
 from tweetsent.data import load_dataset
-from tweetsent.models import ModelError, folder_bytes, load_model, masked_mean, save_model, write_folder_atomically
+from tweetsent.models import ModelError, masked_mean
+from tweetsent.variants import load_model
 from tweetsent.train import train_and_save, train_model
 
 
 def test_masked_mean_ignores_padding():
     h = torch.tensor([[[1.0], [3.0], [100.0]]])
     assert masked_mean(h, torch.tensor([[1, 1, 0]])).item() == 2.0
-
-
-def test_atomic_write_keeps_old_folder_on_crash(tmp_path):
-    target = tmp_path / "m"
-    write_folder_atomically(target, lambda d: (d / "a.txt").write_text("old"))
-    def crash(d):
-        (d / "a.txt").write_text("half")
-        raise RuntimeError("disk full")
-    with pytest.raises(RuntimeError):
-        write_folder_atomically(target, crash)
-    assert (target / "a.txt").read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["m"]
 
 
 def test_missing_model_folder_errors(tmp_path):
@@ -39,7 +29,7 @@ def test_both_trainers_write_loadable_folders(smoke_params, trainer):
     folder = train_and_save(smoke_params)
     info = json.loads((folder / "model_info.json").read_text())
     assert info["trainer"] == trainer and info["labels"] == smoke_params.labels and info["history"]
-    assert {"model.safetensors", "features.joblib", "tokenizer.json", "backbone_config"} <= {p.name for p in folder.iterdir()}
+    assert {"model.safetensors", "features.json", "tokenizer.json", "backbone_config"} <= {p.name for p in folder.iterdir()}
     clf = load_model(folder)
     texts = ["Thank you nurses, wonderful!", "Awful empty shelves"]
     p1 = clf.predict_proba(texts)

@@ -4,6 +4,6 @@ __version__ = "0.1.0"
 # imported lazily so that `import tweetsent.params` does not pull in torch.
 def __getattr__(name):
     if name in ("load_model", "predict"):
-        from . import models
-        return getattr(models, name)
+        from . import variants
+        return getattr(variants, name)
     raise AttributeError(f"module 'tweetsent' has no attribute {name!r}")

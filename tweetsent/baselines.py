@@ -43,13 +43,15 @@ def word_char_tfidf():
                       TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True))
 
 def baseline_models(p) -> dict:
-    "The baselines for params `p`, unfitted."
+    "The baselines for params `p`, unfitted; classes weighed as balanced when the run asks for balanced decisions."
     meta = lambda: extractor_from_params(p)
+    weight = "balanced" if p.class_weight == "balanced" or p.class_bias != "none" else None
     models = {"tfidf_logreg": make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                                            LogisticRegression(max_iter=2000, C=4.0)),
-              "tfidf_word_char_svm": make_pipeline(word_char_tfidf(), CalibratedClassifierCV(LinearSVC(C=0.3), cv=3)),
-              "meta_logreg": make_pipeline(meta(), LogisticRegression(max_iter=3000)),
-              "meta_gbm": make_pipeline(meta(), HistGradientBoostingClassifier(random_state=p.seed))}
+                                            LogisticRegression(max_iter=2000, C=4.0, class_weight=weight)),
+              "tfidf_word_char_svm": make_pipeline(word_char_tfidf(),
+                                                   CalibratedClassifierCV(LinearSVC(C=0.3, class_weight=weight), cv=3)),
+              "meta_logreg": make_pipeline(meta(), LogisticRegression(max_iter=3000, class_weight=weight)),
+              "meta_gbm": make_pipeline(meta(), HistGradientBoostingClassifier(random_state=p.seed, class_weight=weight))}
     if len(p.labels) in (3, 5):
         models["vader_rule"] = VaderRule("clean", len(p.labels))
         models["vader_rule_stripped"] = VaderRule("stripped", len(p.labels))

@@ -47,7 +47,7 @@ def cmd_tune(args):
 def cmd_evaluate(args):
     from tweetsent.data import read_tweets
     from tweetsent.evaluate import evaluate_model
-    from tweetsent.models import load_model
+    from tweetsent.variants import load_model
     clf = load_model(args.model)
     p = clf.info.get("params", {})
     df, report = read_tweets(args.input, args.text_col or p.get("text_col", "OriginalTweet"), args.label_col or p.get("label_col", "Sentiment"), clf.labels)
@@ -58,7 +58,7 @@ def cmd_evaluate(args):
 # %% ../notebooks/lib/cli.ipynb #998fe01d
 def cmd_predict(args):
     import pandas as pd
-    from tweetsent.models import load_model
+    from tweetsent.variants import load_model
     clf = load_model(args.model)
     col = args.text_col or clf.info.get("params", {}).get("text_col", "OriginalTweet")
     df = _read_input(args.input, col)
@@ -75,7 +75,8 @@ def cmd_predict(args):
 def cmd_compress(args):
     "Method settings: the model's own training params, then --params, then --set."
     from tweetsent.compress import compress
-    from tweetsent.models import INFO_FILE, ModelError
+    from tweetsent.models import ModelError
+    from tweetsent.variants import INFO_FILE
     from tweetsent.params import load_params, make_params, parse_overrides
     info_file = Path(args.model) / INFO_FILE
     if not info_file.exists(): raise ModelError(f"Model folder not found or not a tweetsent model folder: {args.model}")

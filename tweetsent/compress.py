@@ -5,87 +5,29 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import gzip
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from safetensors.torch import load as load_safetensors_bytes, save as safetensors_bytes
 from torch import nn
 
 from .data import Dataset, load_dataset, stratified_split
-from .models import (LOADERS, WEIGHTS_FILE, TransformerWithMeta, TweetClassifier, cpu_state_dict, encode, load_model,
-                              load_parts, save_model)
+from .models import TransformerWithMeta, TweetClassifier
+from .params import COMPRESS_METHODS
 from .train import finish_training, manual_loop
+from .variants import ffn_pairs, load_model, save_model, shrink_ffn
 
 # %% auto #0
-__all__ = ['INT8_WEIGHTS', 'ONNX_FILE', 'PRUNED_WEIGHTS', 'METHODS', 'quantize_int8', 'export_onnx_int8', 'prune_magnitude',
-           'shrink_ffn', 'prune_structured', 'encoded_splits', 'fine_tune', 'DistillationLoss', 'make_student',
-           'distill', 'compress']
+__all__ = ['with_variant', 'prune_magnitude', 'prune_structured', 'encoded_splits', 'fine_tune', 'DistillationLoss',
+           'make_student', 'distill', 'compress']
 
 # %% ../notebooks/08_compression.ipynb #634d54da
-def _quantize(model: nn.Module) -> nn.Module:
-    from torchao.quantization import Int8DynamicActivationInt8WeightConfig, quantize_
-    quantize_(model, Int8DynamicActivationInt8WeightConfig(), filter_fn=lambda m, fqn: isinstance(m, nn.Linear))
-    return model
-
-INT8_WEIGHTS = "model_int8.pt"
-
-def quantize_int8(clf: TweetClassifier) -> TweetClassifier:
-    "A dynamic-int8 copy of `clf` (CPU)."
-    model = _quantize(copy.deepcopy(clf.model).cpu().eval())
-    return TweetClassifier(model, clf.tokenizer, clf.extractor, {**clf.info, "variant": "int8", "storage": "torchao int8 state dict"})
-
-def _write_int8(clf, folder: Path): torch.save(clf.model.state_dict(), folder / INT8_WEIGHTS)
-
-def _load_int8(folder: Path, info: dict) -> TweetClassifier:
-    clf = load_parts(folder, info)
-    clf.model = _quantize(clf.model.eval())
-    clf.model.load_state_dict(torch.load(folder / INT8_WEIGHTS, weights_only=False), assign=True)
-    return clf
-
-LOADERS["int8"] = _load_int8
-
-# %% ../notebooks/08_compression.ipynb #3dffc56c
-ONNX_FILE = "model.onnx"
-
-class _LogitsOnly(nn.Module):
-    def __init__(self, model): super().__init__(); self.model = model
-    def forward(self, input_ids, attention_mask, meta): return self.model(input_ids, attention_mask, meta).logits
-
-def export_onnx_int8(clf: TweetClassifier, folder: Path):
-    "Write `model.onnx` (int8) into `folder`."
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    model = copy.deepcopy(clf.model).cpu().eval()
-    ids = torch.tensor([[101, 2023, 2003, 102]]); mask = torch.ones_like(ids); meta = torch.zeros(1, clf.info["n_meta"])
-    fp32 = folder / "model_fp32.onnx"
-    torch.onnx.export(_LogitsOnly(model), (ids, mask, meta), str(fp32), dynamo=False, opset_version=17,
-                      input_names=["input_ids", "attention_mask", "meta"], output_names=["logits"],
-                      dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                                    "meta": {0: "batch"}, "logits": {0: "batch"}})
-    quantize_dynamic(str(fp32), str(folder / ONNX_FILE), weight_type=QuantType.QInt8)
-    fp32.unlink()
-
-def _onnx_runner(folder: Path):
-    import onnxruntime as ort
-    session = ort.InferenceSession(str(folder / ONNX_FILE), providers=["CPUExecutionProvider"])
-    names = {i.name for i in session.get_inputs()}
-    def run(batch: dict) -> np.ndarray:
-        feed = {k: batch[k].numpy().astype(np.int64 if k != "meta" else np.float32) for k in ("input_ids", "attention_mask", "meta") if k in names}
-        return session.run(["logits"], feed)[0]
-    return run
-
-def _load_onnx(folder: Path, info: dict) -> TweetClassifier:
-    clf = load_parts(folder, info)
-    clf.model, clf.runner = None, _onnx_runner(folder)
-    return clf
-
-LOADERS["onnx-int8"] = _load_onnx
+def with_variant(clf: TweetClassifier, variant: str, **info) -> TweetClassifier:
+    "The same classifier, to be stored as `variant` (see `lib/variants`), with extra facts for model_info.json."
+    return dataclasses.replace(clf, info={**clf.info, "variant": variant, **info})
 
 # %% ../notebooks/08_compression.ipynb #36436e90
-PRUNED_WEIGHTS = "model.safetensors.gz"
-
 def prune_magnitude(clf: TweetClassifier, amount: float) -> TweetClassifier:
     "A copy of `clf` with `amount` of each backbone Linear weight zeroed by magnitude."
     from torch.nn.utils import prune
@@ -97,69 +39,24 @@ def prune_magnitude(clf: TweetClassifier, amount: float) -> TweetClassifier:
     linear = [m.weight for m in model.backbone.modules() if isinstance(m, nn.Linear)]
     sparsity = float(sum((w == 0).sum().item() for w in linear) / sum(w.numel() for w in linear))
     return TweetClassifier(model, clf.tokenizer, clf.extractor,
-                           {**clf.info, "variant": "pruned", "sparsity": sparsity, "storage": "gzip-compressed safetensors"})
-
-def _write_pruned(clf, folder: Path):
-    with gzip.open(folder / PRUNED_WEIGHTS, "wb", compresslevel=6) as f: f.write(safetensors_bytes(cpu_state_dict(clf.model)))
-
-def _load_pruned(folder: Path, info: dict) -> TweetClassifier:
-    clf = load_parts(folder, info)
-    with gzip.open(folder / PRUNED_WEIGHTS, "rb") as f: clf.model.load_state_dict(load_safetensors_bytes(f.read()))
-    clf.model.eval()
-    return clf
-
-LOADERS["pruned"] = _load_pruned
+                           {**clf.info, "variant": "pruned", "sparsity": sparsity})
 
 # %% ../notebooks/08_compression.ipynb #2ef09eda
-def _ffn_pairs(backbone: nn.Module):
-    "(owner of the first FFN Linear, its name, owner of the second, its name) for every transformer layer."
-    for layer in backbone.modules():
-        if hasattr(layer, "intermediate") and hasattr(layer, "output") and hasattr(layer.intermediate, "dense"):
-            yield layer.intermediate, "dense", layer.output, "dense"
-        elif hasattr(layer, "ffn") and hasattr(layer.ffn, "lin1"):
-            yield layer.ffn, "lin1", layer.ffn, "lin2"
-
-def _shrink(first: nn.Linear, second: nn.Linear, keep: torch.Tensor) -> tuple[nn.Linear, nn.Linear]:
-    a, b = nn.Linear(first.in_features, len(keep)), nn.Linear(len(keep), second.out_features)
-    a.weight.data, a.bias.data = first.weight.data[keep].clone(), first.bias.data[keep].clone()
-    b.weight.data, b.bias.data = second.weight.data[:, keep].clone(), second.bias.data.clone()
-    return a, b
-
-def shrink_ffn(model: nn.Module, sizes: list[int], scores: list[torch.Tensor] | None = None) -> nn.Module:
-    "Cut each layer's FFN to `sizes[i]` neurons, keeping the highest `scores` (or the first neurons: shapes only)."
-    for i, (o1, n1, o2, n2) in enumerate(_ffn_pairs(model.backbone)):
-        first, second = getattr(o1, n1), getattr(o2, n2)
-        keep = scores[i].topk(sizes[i]).indices.sort().values if scores else torch.arange(sizes[i])
-        a, b = _shrink(first, second, keep)
-        setattr(o1, n1, a); setattr(o2, n2, b)
-    return model
-
 def prune_structured(clf: TweetClassifier, amount: float) -> TweetClassifier:
     "A copy of `clf` without the `amount` share of FFN neurons of lowest weight norm in each layer."
     model = copy.deepcopy(clf.model).cpu().eval()
-    pairs = list(_ffn_pairs(model.backbone))
+    pairs = list(ffn_pairs(model.backbone))
     scores = [getattr(o1, n1).weight.norm(dim=1) * getattr(o2, n2).weight.norm(dim=0) for o1, n1, o2, n2 in pairs]
     sizes = [max(1, int(round(len(sc) * (1 - amount)))) for sc in scores]
     shrink_ffn(model, sizes, scores)
-    info = {**clf.info, "variant": "pruned-structured", "ffn_sizes": sizes, "storage": "safetensors (smaller matrices)",
+    info = {**clf.info, "variant": "pruned-structured", "ffn_sizes": sizes,
             "n_parameters": sum(x.numel() for x in model.parameters())}
     return TweetClassifier(model, clf.tokenizer, clf.extractor, info)
 
-def _load_structured(folder: Path, info: dict) -> TweetClassifier:
-    from safetensors.torch import load_file
-    clf = load_parts(folder, info)
-    shrink_ffn(clf.model, info["ffn_sizes"])
-    clf.model.load_state_dict(load_file(folder / WEIGHTS_FILE))
-    clf.model.eval()
-    return clf
-
-LOADERS["pruned-structured"] = _load_structured
-
 def encoded_splits(clf: TweetClassifier, data: Dataset, p) -> list[list[dict]]:
     "(train, validation) as `train_model` has them (the validation file, else a split of the training rows), encoded for `clf`."
-    extractor = clf.extractor if clf.info.get("uses_meta", True) else None
     frames = (data.train, data.val) if data.val is not None else stratified_split(data.train, p.val_size, p.seed)
-    return [encode(clf.tokenizer, extractor, df["text"], clf.info["max_length"], df["label"]) for df in frames]
+    return [clf.encode(df["text"], df["label"]) for df in frames]
 
 def fine_tune(clf: TweetClassifier, p, data: Dataset, epochs: int) -> TweetClassifier:
     "A few epochs of the manual loop on the training rows, to recover after pruning; class offsets fitted again."
@@ -226,17 +123,12 @@ def distill(teacher: TweetClassifier, p, data: Dataset) -> TweetClassifier:
     return student
 
 # %% ../notebooks/08_compression.ipynb #3c04dc26
-METHODS = ["int8", "onnx-int8", "prune", "prune-structured", "distill"]
-
 def compress(model_folder, method: str, p, out) -> Path:
     "Make the `method` variant of the model in `model_folder` and write it to `out`."
-    if method not in METHODS: raise ValueError(f"Unknown compression method '{method}'; choose one of {METHODS}")
+    if method not in COMPRESS_METHODS: raise ValueError(f"Unknown compression method '{method}'; choose one of {COMPRESS_METHODS}")
     teacher = load_model(model_folder)
-    if method == "int8": return save_model(quantize_int8(teacher), out, _write_int8)
-    if method == "onnx-int8":
-        return save_model(dataclasses.replace(teacher, info={**teacher.info, "variant": "onnx-int8", "storage": "ONNX int8"}), out,
-                          lambda clf, folder: export_onnx_int8(clf, folder))
-    if method == "prune": return save_model(prune_magnitude(teacher, p.prune_amount), out, _write_pruned)
+    if method in ("int8", "onnx-int8"): return save_model(with_variant(teacher, method), out)
+    if method == "prune": return save_model(prune_magnitude(teacher, p.prune_amount), out)
     data = load_dataset(p)
     if method == "prune-structured":
         return save_model(fine_tune(prune_structured(teacher, p.prune_amount), p, data, p.prune_epochs), out)

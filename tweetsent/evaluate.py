@@ -16,7 +16,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 
 from .features import NEGATORS
-from .metrics import classification_metrics, expected_calibration_error
+from .metrics import classification_metrics, expected_calibration_error, folder_bytes
 
 # %% auto #0
 __all__ = ['LEADERBOARD_COLUMNS', 'measure_speed', 'evaluate_model', 'plot_confusion', 'plot_roc', 'plot_reliability',
@@ -37,7 +37,6 @@ def measure_speed(clf, texts: Sequence[str], batch_size: int = 64, latency_sampl
 
 def evaluate_model(clf, df: pd.DataFrame, folder=None, batch_size: int = 64) -> tuple[dict, np.ndarray]:
     "Metrics, speed and (when `folder` is given) size of a loaded model on a labelled frame; also the probabilities."
-    from tweetsent.models import folder_bytes
     proba = clf.predict_proba(df["text"], batch_size=batch_size, progress=True)
     metrics = classification_metrics(df["label"].to_numpy(), proba, clf.labels)
     metrics.update(measure_speed(clf, df["text"].tolist()[:512], batch_size))

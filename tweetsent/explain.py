@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shap
 
-from .models import TweetClassifier, encode
+from .models import TweetClassifier
 
 # %% auto #0
 __all__ = ['explain_tokens', 'top_tokens_by_class', 'explain_meta_groups']
@@ -42,11 +42,11 @@ def explain_meta_groups(clf: TweetClassifier, texts: Sequence[str], max_evals: i
     meta = clf.extractor.transform(list(texts))
     totals = np.zeros(len(names))
     for text, row in zip(texts, meta):
-        pred = clf.proba_from_items(encode(clf.tokenizer, None, [text], clf.info["max_length"], meta=row[None]))[0].argmax()
+        pred = clf.proba_from_items(clf.encode([text], meta=row[None]))[0].argmax()
         def f(mask: np.ndarray) -> np.ndarray:
             variants = np.repeat(row[None], len(mask), 0)
             for j, c in enumerate(cols): variants[np.ix_(mask[:, j] == 0, c)] = 0.0
-            items = encode(clf.tokenizer, None, [text] * len(mask), clf.info["max_length"], meta=variants)
+            items = clf.encode([text] * len(mask), meta=variants)
             return clf.proba_from_items(items)[:, pred]
         explainer = shap.explainers.Permutation(f, np.zeros((1, len(names))))
         totals += np.abs(explainer(np.ones((1, len(names))), max_evals=max(max_evals, 2 * len(names) + 1), silent=True).values[0])

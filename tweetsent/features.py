@@ -3,9 +3,9 @@
 # %% ../notebooks/02_features.ipynb #5919f41f
 from __future__ import annotations
 
+import hashlib
 import io
 import json
-import os
 import re
 from functools import lru_cache
 from itertools import chain
@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import StandardScaler
 
 from .params import Params, resolve_path
+from .storage import write_file_atomically
 
 # %% auto #0
 __all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'VADER_VARIANTS', 'COUNT_COLUMNS',
@@ -34,22 +35,16 @@ __all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'I
 AFINN_FILE, NRC_FILE, MPQA_FILE = "AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt", "subjclueslen1-HLTEMNLP05.tff"
 NRC_EMOTIONS = ["anger", "anticipation", "disgust", "fear", "joy", "negative", "positive", "sadness", "surprise", "trust"]
 
-def _write_atomically(path: Path, data: bytes):
-    "Write through a temporary file, so that parallel workers never read half a file."
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
 def ensure_lexicons(lexicon_dir) -> dict:
     "Write AFINN-111, NRC and the readability tables into `lexicon_dir` from the installed packages where missing; return which lexicons are there."
     import afinn, nrclex
     d = Path(lexicon_dir); d.mkdir(parents=True, exist_ok=True)
     if not (d / AFINN_FILE).exists():
-        _write_atomically(d / AFINN_FILE, (Path(afinn.__file__).parent / "data" / AFINN_FILE).read_bytes())
+        write_file_atomically(d / AFINN_FILE, (Path(afinn.__file__).parent / "data" / AFINN_FILE).read_bytes())
     if not (d / NRC_FILE).exists():
         lex = json.loads((Path(nrclex.__file__).parent / "data" / "nrc_en.json").read_text(encoding="utf-8"))
         lines = [f"{w}\t{e}\t{int(e in set(emos))}" for w, emos in sorted(lex.items()) for e in NRC_EMOTIONS]
-        _write_atomically(d / NRC_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
+        write_file_atomically(d / NRC_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
     if not (d / READABILITY_FILE).exists(): write_readability_tables(d / READABILITY_FILE)
     return {name: (d / name).exists() for name in (AFINN_FILE, NRC_FILE, MPQA_FILE)}
 
@@ -379,7 +374,7 @@ def write_readability_tables(path: Path):
     "Save `readability_tables()`: they load in 5 ms, where the CMU dictionary takes 700 ms and Pyphen's patterns 70 ms."
     buffer = io.BytesIO()
     np.savez(buffer, **readability_tables())
-    _write_atomically(path, buffer.getvalue())
+    write_file_atomically(path, buffer.getvalue())
 
 @lru_cache(maxsize=None)
 def _ts_resources(lexicon_dir: str):
@@ -467,8 +462,9 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     "Hand-crafted tweet features as a scikit-learn transformer."
 
     def __init__(self, groups: Sequence[str] = ("counts", "style", "afinn", "nrc", "mpqa", "readability", "vader", "vader_bins", "tfidf"),
-                 tfidf_max_features: int = 100, lexicon_dir: str = "lexicons", n_labels: int = 5):
+                 tfidf_max_features: int = 100, lexicon_dir: str = "lexicons", n_labels: int = 5, max_chars: int = 1000):
         self.groups, self.tfidf_max_features, self.lexicon_dir, self.n_labels = groups, tfidf_max_features, lexicon_dir, n_labels
+        self.max_chars = max_chars
 
     def _load_lexicons(self):
         found = ensure_lexicons(self.lexicon_dir)
@@ -481,7 +477,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             self.mpqa_ = read_lexicon(read_mpqa, d / MPQA_FILE) if found[MPQA_FILE] else textblob_subjectivity_lexicon()
 
     def _raw(self, texts: Sequence[str], fitting: bool = False) -> pd.DataFrame:
-        texts = [str(t) for t in texts]
+        texts = [str(t)[: self.max_chars] for t in texts]
         blocks, g = [], set(self.groups)
         needs_tokens = bool(g & {"style", "afinn", "nrc", "mpqa"})
         stripped = [strip_urls(t) for t in texts] if needs_tokens or "tfidf" in g else []   # lexicon tokens and TF-IDF share it
@@ -504,6 +500,11 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         if not blocks: raise ValueError("FeatureExtractor has no feature groups switched on; set feature_groups")
         return pd.concat([b.reset_index(drop=True) for b in blocks], axis=1)
 
+    def _new_tfidf(self) -> TfidfVectorizer:
+        "TF-IDF over `strip_urls(text)` (which `_raw` computes once for the lexicons too)."
+        return TfidfVectorizer(max_features=self.tfidf_max_features, stop_words="english",
+                               token_pattern=r"(?u)\b[a-zA-Z]{2,}\b", lowercase=False)
+
     def fit(self, X, y=None):
         self._fit(X)
         return self
@@ -515,9 +516,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     def _fit(self, X) -> np.ndarray:
         self._load_lexicons()
-        if "tfidf" in self.groups:   # fed `strip_urls(text)`, which `_raw` computes once for the lexicons too
-            self.tfidf_ = TfidfVectorizer(max_features=self.tfidf_max_features, stop_words="english",
-                                          token_pattern=r"(?u)\b[a-zA-Z]{2,}\b", lowercase=False)
+        if "tfidf" in self.groups: self.tfidf_ = self._new_tfidf()
         raw = self._raw(X, fitting=True)
         self.feature_names_out_ = np.array(raw.columns)
         values = raw.to_numpy(dtype=float)
@@ -548,16 +547,59 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             out.setdefault(group, []).append(i)
         return out
 
-# %% ../notebooks/02_features.ipynb #b318662c
-def _transform(extractor: FeatureExtractor, texts: list[str]) -> np.ndarray:
-    return extractor.transform(texts)
+    def to_state(self) -> dict:
+        "The fitted extractor as JSON-safe values: settings, column names, scaler, TF-IDF and the lexicon entries it uses."
+        state = {"format": 1, "settings": {**self.get_params(), "groups": list(self.groups)},
+                 "feature_names_out": [str(c) for c in self.feature_names_out_],
+                 "scaler": {"mean": self.scaler_.mean_.tolist(), "scale": self.scaler_.scale_.tolist(), "var": self.scaler_.var_.tolist(),
+                            "n_samples_seen": int(np.max(self.scaler_.n_samples_seen_))},
+                 "mpqa_source": self.mpqa_source_,
+                 "lexicons": {"afinn": dict(self.afinn_), "nrc": {w: sorted(e) for w, e in self.nrc_.items()},
+                              "mpqa": {w: list(v) for w, v in getattr(self, "mpqa_", {}).items()}}}
+        if "tfidf" in self.groups:
+            state["tfidf"] = {"vocabulary": {w: int(i) for w, i in self.tfidf_.vocabulary_.items()}, "idf": self.tfidf_.idf_.tolist()}
+        return state
 
+    @classmethod
+    def from_state(cls, state: dict) -> "FeatureExtractor":
+        "Rebuild a fitted extractor from `to_state()`; a ValueError names what is missing or malformed."
+        try:
+            settings = dict(state["settings"])
+            fx = cls(**{**settings, "groups": tuple(settings["groups"])})
+            fx.feature_names_out_ = np.array(state["feature_names_out"], dtype=object)
+            fx.scaler_ = StandardScaler()
+            for attr, key in (("mean_", "mean"), ("scale_", "scale"), ("var_", "var")):
+                setattr(fx.scaler_, attr, np.asarray(state["scaler"][key], dtype=np.float64))
+            fx.scaler_.n_features_in_, fx.scaler_.n_samples_seen_ = len(fx.feature_names_out_), int(state["scaler"]["n_samples_seen"])
+            lex = state["lexicons"]
+            fx.afinn_ = {str(w): float(v) for w, v in lex["afinn"].items()}
+            fx.nrc_ = {str(w): frozenset(map(str, e)) for w, e in lex["nrc"].items()}
+            fx.mpqa_ = {str(w): (str(v[0]), str(v[1])) for w, v in lex["mpqa"].items()}
+            fx.mpqa_source_ = str(state["mpqa_source"])
+            if "tfidf" in fx.groups:
+                fx.tfidf_ = fx._new_tfidf()
+                fx.tfidf_.vocabulary_ = {str(w): int(i) for w, i in state["tfidf"]["vocabulary"].items()}
+                fx.tfidf_.idf_ = np.asarray(state["tfidf"]["idf"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise ValueError(f"not a fitted FeatureExtractor state ({type(e).__name__}: {e})") from None
+        if len(fx.scaler_.mean_) != len(fx.feature_names_out_):
+            raise ValueError(f"not a fitted FeatureExtractor state: {len(fx.feature_names_out_)} columns but {len(fx.scaler_.mean_)} scaler means")
+        return fx
+
+# %% ../notebooks/02_features.ipynb #b318662c
 def cached_transform(extractor: FeatureExtractor, texts: Sequence[str], cache_dir) -> np.ndarray:
-    "`extractor.transform(texts)`, memoised on disk under `cache_dir`."
-    from joblib import Memory
-    return Memory(str(cache_dir), verbose=0).cache(_transform)(extractor, list(map(str, texts)))
+    "`extractor.transform(texts)`, memoised on disk under `cache_dir` as `.npy` files keyed by extractor state and texts."
+    texts = list(map(str, texts))
+    h = hashlib.sha256(json.dumps(extractor.to_state(), sort_keys=True).encode())
+    for t in texts: h.update(t.encode("utf-8", "surrogatepass") + b"\0")
+    path = Path(cache_dir) / f"{h.hexdigest()[:32]}.npy"
+    if path.exists(): return np.load(path, allow_pickle=False)
+    values = extractor.transform(texts)
+    buffer = io.BytesIO(); np.save(buffer, values, allow_pickle=False)
+    write_file_atomically(path, buffer.getvalue())
+    return values
 
 def extractor_from_params(p: Params) -> FeatureExtractor:
-    "The extractor that params `p` describe (groups, TF-IDF size, lexicon folder, number of labels)."
+    "The extractor that params `p` describe (groups, TF-IDF size, lexicon folder, number of labels, text cap)."
     return FeatureExtractor(groups=tuple(p.feature_groups), tfidf_max_features=p.tfidf_max_features,
-                            lexicon_dir=str(resolve_path(p, p.lexicon_dir)), n_labels=len(p.labels))
+                            lexicon_dir=str(resolve_path(p, p.lexicon_dir)), n_labels=len(p.labels), max_chars=p.max_text_chars)

@@ -3,6 +3,7 @@
 # %% ../notebooks/lib/metrics.ipynb #a1c0e003
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
@@ -10,7 +11,7 @@ from sklearn.metrics import (accuracy_score, classification_report, f1_score, pr
                              roc_auc_score)
 
 # %% auto #0
-__all__ = ['SCORERS', 'expected_calibration_error', 'classification_metrics', 'selection_score', 'fit_class_bias']
+__all__ = ['SCORERS', 'expected_calibration_error', 'classification_metrics', 'selection_score', 'fit_class_bias', 'folder_bytes']
 
 # %% ../notebooks/lib/metrics.ipynb #f29b135f
 def expected_calibration_error(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
@@ -69,3 +70,8 @@ def fit_class_bias(logits: np.ndarray, y_true, mode: str, prior: Optional[np.nda
                 if s > best + 1e-12: best, bias = s, trial
         if best <= before: break
     return bias - bias.mean()
+
+# %% ../notebooks/lib/metrics.ipynb #a1c0e016
+def folder_bytes(path) -> int:
+    "Bytes of all files under `path` on disk."
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())

@@ -3,32 +3,26 @@
 # %% ../notebooks/lib/models.ipynb #ce84386d
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-import joblib
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm.auto import tqdm
-from transformers import AutoConfig, AutoModel, AutoTokenizer
+from transformers import AutoModel, AutoTokenizer
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 class ModelError(ValueError):
     "A backbone or model folder that cannot be used; the message says what was tried."
 
 # %% auto #0
-__all__ = ['TINY_RANDOM', 'INFO_FILE', 'WEIGHTS_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'LOADERS', 'ModelError', 'minilm_folder',
-           'build_tiny_backbone', 'resolve_backbone', 'load_backbone', 'masked_mean', 'TransformerWithMeta', 'encode',
-           'Collator', 'pick_device', 'TweetClassifier', 'folder_bytes', 'write_folder_atomically', 'cpu_state_dict',
-           'write_safetensors', 'save_model', 'build_model', 'load_parts', 'load_model', 'predict']
+__all__ = ['TINY_RANDOM', 'ModelError', 'minilm_folder', 'build_tiny_backbone', 'resolve_backbone', 'load_backbone',
+           'masked_mean', 'TransformerWithMeta', 'encode', 'Collator', 'pick_device', 'TweetClassifier']
 
 # %% ../notebooks/lib/models.ipynb #17ff5b9d
 TINY_RANDOM = "tiny-random"
@@ -113,9 +107,10 @@ class TransformerWithMeta(nn.Module):
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
 # %% ../notebooks/lib/models.ipynb #d4906959
-def encode(tokenizer, extractor, texts: Sequence[str], max_length: int, labels=None, meta: np.ndarray = None) -> list[dict]:
-    "One dict per tweet: token ids, meta features, and the label when given."
-    texts = [str(t) for t in texts]
+def encode(tokenizer, extractor, texts: Sequence[str], max_length: int, labels=None, meta: np.ndarray = None,
+           max_chars: int = 1000) -> list[dict]:
+    "One dict per tweet: token ids (of its first `max_chars` characters), meta features, and the label when given."
+    texts = [str(t)[:max_chars] for t in texts]
     ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
     if meta is None: meta = extractor.transform(texts) if extractor is not None else np.zeros((len(texts), 0), np.float32)
     items = [{"input_ids": i, "meta": m} for i, m in zip(ids, meta)]
@@ -164,13 +159,16 @@ class TweetClassifier:
             out = self.model(**{k: v.to(device) for k, v in batch.items() if k != "labels"})
         return out.logits.float().cpu().numpy()
 
+    def encode(self, texts: Sequence[str], labels=None, meta: np.ndarray = None) -> list[dict]:
+        "Texts as this model reads them: its tokenizer, max length, character cap and (unless text-only) its features."
+        extractor = self.extractor if self.info.get("uses_meta", True) else None
+        return encode(self.tokenizer, extractor, texts, self.info["max_length"], labels, meta, self.info.get("max_text_chars", 1000))
+
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False, meta: np.ndarray = None) -> np.ndarray:
         "Class probabilities, one row per text; batches are formed from tweets of similar length."
         texts = [str(t) for t in texts]
         if not texts: return np.zeros((0, len(self.labels)), np.float32)
-        items = encode(self.tokenizer, self.extractor if self.info.get("uses_meta", True) else None, texts,
-                       self.info["max_length"], meta=meta)
-        return self.proba_from_items(items, batch_size, progress)
+        return self.proba_from_items(self.encode(texts, meta=meta), batch_size, progress)
 
     def logits_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         "The network's logits for already encoded tweets (class offsets not added), batched by length."
@@ -189,86 +187,3 @@ class TweetClassifier:
 
     def predict(self, texts: Sequence[str], **kw) -> list[str]:
         return [self.labels[k] for k in self.predict_proba(texts, **kw).argmax(1)]
-
-# %% ../notebooks/lib/models.ipynb #32aea2dd
-INFO_FILE, WEIGHTS_FILE, FEATURES_FILE, BACKBONE_DIR = "model_info.json", "model.safetensors", "features.joblib", "backbone_config"
-
-def folder_bytes(path) -> int:
-    "Bytes of all files under `path` on disk (the honest model size)."
-    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
-
-def write_folder_atomically(path, write: Callable[[Path], None]) -> Path:
-    "Call `write(tmp)` on a fresh temp folder, then swap it in for `path` (the old folder survives a crash)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir()
-    try: write(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True); raise
-    old = path.with_name(f".{path.name}.old-{os.getpid()}")
-    if path.exists(): path.rename(old)
-    tmp.rename(path)
-    shutil.rmtree(old, ignore_errors=True)
-    return path
-
-def cpu_state_dict(model: nn.Module) -> dict:
-    "Weights as contiguous CPU tensors, as safetensors wants them."
-    return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-
-def write_safetensors(clf: TweetClassifier, folder: Path):
-    "The fp32 weights as safetensors."
-    save_file(cpu_state_dict(clf.model), folder / WEIGHTS_FILE)
-
-def save_model(clf: TweetClassifier, path, write_weights: Callable[[TweetClassifier, Path], None] = write_safetensors) -> Path:
-    "Write weights (by `write_weights`), backbone config, tokenizer, fitted extractor and model_info.json to `path`."
-    def write(tmp: Path):
-        write_weights(clf, tmp)
-        if clf.model is not None: clf.model.backbone.config.save_pretrained(tmp / BACKBONE_DIR)
-        clf.tokenizer.save_pretrained(tmp)
-        joblib.dump(clf.extractor, tmp / FEATURES_FILE)
-        (tmp / INFO_FILE).write_text(json.dumps(clf.info, indent=2, default=str))
-    return write_folder_atomically(path, write)
-
-def build_model(info: dict, backbone_config) -> TransformerWithMeta:
-    "An untrained model of the shape `info` describes."
-    backbone = AutoModel.from_config(backbone_config)
-    return TransformerWithMeta(backbone, info["n_meta"], len(info["labels"]), info["arch"], info.get("dropout", 0.1))
-
-LOADERS: dict[str, Callable] = {}   # variant name -> loader(folder, info) -> TweetClassifier; compress adds its own
-
-def load_parts(folder: Path, info: dict) -> TweetClassifier:
-    "Tokenizer, extractor and an untrained model of the folder's shape (no weights yet)."
-    model = build_model(info, AutoConfig.from_pretrained(folder / BACKBONE_DIR)) if (folder / BACKBONE_DIR).exists() else None
-    return TweetClassifier(model, AutoTokenizer.from_pretrained(folder), joblib.load(folder / FEATURES_FILE), info)
-
-def _load_fp32(folder: Path, info: dict) -> TweetClassifier:
-    clf = load_parts(folder, info)
-    clf.model.load_state_dict(load_file(folder / WEIGHTS_FILE))
-    clf.model.eval()
-    return clf
-
-LOADERS["fp32"] = _load_fp32
-
-def load_model(path) -> TweetClassifier:
-    "Load any model folder written by tweetsent (fp32 or a compressed variant)."
-    folder = Path(path)
-    if not folder.is_dir(): raise ModelError(f"Model folder not found: {folder}")
-    if not (folder / INFO_FILE).exists(): raise ModelError(f"{folder} is not a tweetsent model folder (no {INFO_FILE})")
-    info = json.loads((folder / INFO_FILE).read_text())
-    variant = info.get("variant", "fp32")
-    if variant not in LOADERS:
-        import tweetsent.compress  # registers the compressed variants' loaders
-    if variant not in LOADERS: raise ModelError(f"{folder}: unknown model variant '{variant}'; known: {sorted(LOADERS)}")
-    return LOADERS[variant](folder, info)
-
-# %% ../notebooks/lib/models.ipynb #a0cfe7cf
-_LOADED: dict = {}
-
-def predict(texts: Sequence[str], model="outputs/runs/minilm-manual/model", probabilities: bool = False):
-    "Labels (or a frame of class probabilities) for `texts` from a model folder, loaded once per process."
-    import pandas as pd
-    key = str(Path(model).resolve())
-    if key not in _LOADED: _LOADED[key] = load_model(model)
-    clf = _LOADED[key]
-    if not probabilities: return clf.predict(list(texts))
-    return pd.DataFrame(clf.predict_proba(list(texts)), columns=clf.labels)

@@ -58,7 +58,9 @@ class Params:
     trainer: str = arg("manual", "own loop or HF Trainer", training=True, choices=["manual", "hf"])
     arch: str = arg("hybrid", "text only, meta features beside the text, or also a direct meta-to-logits path",
                     training=True, choices=["hybrid", "seed", "text"])
-    max_length: int = arg(96, "tokens per tweet (capped at the backbone's positions)", training=True, check="positive")
+    max_length: int = arg(96, "tokens per tweet (at most the backbone's positions)", training=True, check="positive")
+    max_text_chars: int = arg(1000, "characters of a text that features and the tokenizer read (cost stays linear in input size)",
+                              training=True, check="positive")
     batch_size: int = arg(32, "training batch size", training=True, check="positive")
     lr: float = arg(5e-5, "backbone learning rate (its top layer)", training=True, check="positive")
     head_lr: float = arg(2e-3, "learning rate of the projection and classifier heads", training=True, check="positive")

@@ -21,10 +21,10 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from .data import data_fingerprint, load_dataset, stratified_split
 from .features import cached_transform, extractor_from_params
-from .models import (INFO_FILE, Collator, TransformerWithMeta, TweetClassifier, encode, load_backbone, load_model,
-                              pick_device, save_model)
+from .models import Collator, TransformerWithMeta, TweetClassifier, encode, load_backbone, pick_device
 from .metrics import classification_metrics, fit_class_bias
 from .params import Params, ParamsError, resolve_path, run_dir, training_keys
+from .variants import INFO_FILE, load_model, save_model
 
 EpochCallback = Callable[[int, dict], None]   # (epoch, validation scores); may raise to stop (Optuna pruning)
 
@@ -181,7 +181,7 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     model = TransformerWithMeta(backbone, n_meta, len(p.labels), p.arch, p.dropout)
     if p.class_weight == "balanced": model.class_weight = balanced_class_weight(train_df["label"].to_numpy(), len(p.labels))
     info = {"variant": "fp32", "backbone": p.backbone, "arch": p.arch, "n_meta": n_meta, "uses_meta": uses_meta,
-            "labels": list(p.labels), "max_length": p.max_length, "dropout": p.dropout,
+            "labels": list(p.labels), "max_length": p.max_length, "max_text_chars": p.max_text_chars, "dropout": p.dropout,
             "hidden_size": backbone.config.hidden_size, "n_layers": backbone.config.num_hidden_layers,
             "n_parameters": sum(x.numel() for x in model.parameters()), "trainer": p.trainer,
             "feature_names": list(extractor.get_feature_names_out()) if uses_meta else [],
@@ -189,7 +189,7 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
             "data_fingerprint": {"train": data_fingerprint(train_df), "val": data_fingerprint(val_df)},
             "rows": {"train": len(train_df), "val": len(val_df)}}
     clf = TweetClassifier(model, tokenizer, extractor, info)
-    items = {name: encode(tokenizer, extractor, df["text"], p.max_length, df["label"], meta[name])
+    items = {name: encode(tokenizer, extractor, df["text"], p.max_length, df["label"], meta[name], p.max_text_chars)
              for name, df in (("train", train_df), ("val", val_df))}
     start = time.perf_counter()
     history = TRAINERS[p.trainer](clf, items["train"], items["val"], p, on_epoch_end)
