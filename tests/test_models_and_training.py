@@ -48,3 +48,13 @@ def test_held_out_rows_never_reach_fit(smoke_params, monkeypatch):
     smoke_params.epochs = 1
     train_model(smoke_params, data.train)
     assert seen and not set(seen) & set(data.test["text"])
+
+
+def test_the_first_run_equals_a_later_identical_one(smoke_params):
+    "Building the tiny backbone on first use must not change what the run's seed gives."
+    smoke_params.epochs = 1
+    data = load_dataset(smoke_params)
+    first = train_model(smoke_params, data.train)             # builds the tiny backbone in a fresh cache
+    second = train_model(smoke_params, data.train)
+    assert first.info["history"][0]["train_loss"] == second.info["history"][0]["train_loss"]
+    assert all(torch.equal(a, b) for a, b in zip(first.model.state_dict().values(), second.model.state_dict().values()))

@@ -8,30 +8,31 @@ import json
 import sys
 from pathlib import Path
 
+from .params import COMPRESS_METHODS
+
 # %% auto #0
 __all__ = ['cmd_train', 'cmd_tune', 'cmd_evaluate', 'cmd_predict', 'cmd_compress', 'cmd_run', 'cmd_report', 'cmd_tweeteval',
-           'cmd_lexicons', 'build_parser', 'main']
+           'cmd_lexicons', 'positive_int', 'build_parser', 'main']
 
 # %% ../notebooks/lib/cli.ipynb #b6b4ec3f
 def _params(args):
     from tweetsent.params import load_params, parse_overrides
     return load_params(args.params, parse_overrides(args.set))
 
-def _read_input(path: str, text_col: str):
-    "A CSV from a path or stdin ('-'); the text column must exist."
-    import io
-    import pandas as pd
-    from tweetsent.data import DataError, read_text_file
-    if path != "-" and not Path(path).exists(): raise DataError(f"Input file not found: {path}")
-    text = sys.stdin.read() if path == "-" else read_text_file(Path(path))[0]
-    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    if text_col not in df: raise DataError(f"Column '{text_col}' not found in {path}; columns are: {', '.join(df.columns)}. Use --text-col.")
-    return df
-
 def cmd_train(args):
+    "Train into --out; caches go to a work folder beside it (removed afterwards) unless out_dir is set explicitly."
+    import shutil
+    from tweetsent.params import parse_overrides, with_tuned
     from tweetsent.train import train_and_save
-    folder = train_and_save(_params(args), Path(args.out))
-    if folder: print(folder)   # under torchrun only rank 0 writes
+    p, out = with_tuned(_params(args)), Path(args.out)
+    work = None
+    if "out_dir" not in parse_overrides(args.set):
+        work = out.parent / f".{out.name}.work"   # the same path for every rank under torchrun
+        p.out_dir = str(work)
+    folder = train_and_save(p, out)
+    if folder:                                    # under torchrun only rank 0 writes
+        if work: shutil.rmtree(work, ignore_errors=True)
+        print(folder)
 
 def cmd_tune(args):
     "One tuning worker; start several with the same params and a shared `tune_storage` to split a study."
@@ -42,6 +43,8 @@ def cmd_tune(args):
     p = _params(args)
     data = load_dataset(p)
     study = tune(p, data.train, val_df=data.val)
+    best = study.best_trial
+    print(f"best of {len(study.trials)} trials: #{best.number}, val {p.select_metric} {best.value:.4f}, {best.params}", file=sys.stderr)
     print(write_tuned(p, study))
 
 def cmd_evaluate(args):
@@ -56,31 +59,51 @@ def cmd_evaluate(args):
     print(json.dumps(metrics, indent=2, default=float))
 
 # %% ../notebooks/lib/cli.ipynb #998fe01d
+def _writable(path: Path) -> Path:
+    "Check that `path` can be written before any work is done; a one-line error if not."
+    import tempfile
+    from tweetsent.data import DataError
+    if path.is_dir(): raise DataError(f"--output {path} is a folder; name a file")
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}."): pass
+    except OSError as e: raise DataError(f"--output {path} cannot be written ({e.strerror})") from None
+    return path
+
 def cmd_predict(args):
+    "Predicted label and class probabilities for every row; rows without text are kept with an empty prediction."
     import pandas as pd
+    from tweetsent.data import DataError, clean_tweets, read_csv_input
+    from tweetsent.storage import write_file_atomically
     from tweetsent.variants import load_model
+    out = None if args.output == "-" else _writable(Path(args.output))
     clf = load_model(args.model)
     col = args.text_col or clf.info.get("params", {}).get("text_col", "OriginalTweet")
-    df = _read_input(args.input, col)
-    texts = df[col].str.replace(r"[\r\n]+", " ", regex=True).str.strip()
+    df, report = read_csv_input(args.input, [col])
+    added = ["predicted"] + [f"p_{name}" for name in clf.labels]
+    clash = [c for c in added if c in df.columns]
+    if clash: raise DataError(f"{report.path} already has column(s) {clash}, which predict writes; rename them first")
+    texts = clean_tweets(df[col])
     has_text = texts.ne("")
     proba = clf.predict_proba(texts[has_text].tolist(), batch_size=args.batch_size, progress=True)
     df["predicted"] = ""
     df.loc[has_text, "predicted"] = [clf.labels[k] for k in proba.argmax(1)]
     for k, name in enumerate(clf.labels):
         df[f"p_{name}"] = pd.Series(proba[:, k].round(5), index=df.index[has_text]).reindex(df.index)  # NaN where no text
+    report.rows_kept = len(df)
+    print(report.summary(), file=sys.stderr)
     if (~has_text).any(): print(f"{int((~has_text).sum())} rows have no text: kept with an empty prediction", file=sys.stderr)
-    df.to_csv(sys.stdout if args.output == "-" else args.output, index=False)
+    if out is None: df.to_csv(sys.stdout, index=False)
+    else: write_file_atomically(out, df.to_csv(index=False))
 
 def cmd_compress(args):
     "Method settings: the model's own training params, then --params, then --set."
     from tweetsent.compress import compress
     from tweetsent.models import ModelError
-    from tweetsent.variants import INFO_FILE
     from tweetsent.params import load_params, make_params, parse_overrides
-    info_file = Path(args.model) / INFO_FILE
-    if not info_file.exists(): raise ModelError(f"Model folder not found or not a tweetsent model folder: {args.model}")
-    values = {**json.loads(info_file.read_text()).get("params", {}), **parse_overrides(args.set)}
+    from tweetsent.variants import read_info
+    folder = Path(args.model)
+    if not folder.is_dir(): raise ModelError(f"Model folder not found: {args.model}")
+    values = {**read_info(folder).get("params", {}), **parse_overrides(args.set)}
     p = load_params(args.params, values) if args.params else make_params(values, "--set")
     print(compress(args.model, args.method, p, Path(args.out)))
 
@@ -105,6 +128,13 @@ def cmd_lexicons(args):
     print(json.dumps(ensure_lexicons(args.dir)))
 
 # %% ../notebooks/lib/cli.ipynb #9a3dd18d
+def positive_int(value: str) -> int:
+    "argparse type: an integer > 0."
+    try: n = int(value)
+    except ValueError: raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if n <= 0: raise argparse.ArgumentTypeError(f"{n} is not > 0")
+    return n
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m tweetsent", description="tweetsent: tweet sentiment from EDA to compressed models")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -118,12 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     for name, fn in (("evaluate", cmd_evaluate), ("predict", cmd_predict)):
         sp = sub.add_parser(name, help=f"{name} with a model folder")
         sp.add_argument("--model", required=True); sp.add_argument("--input", required=True, help="CSV path or - for stdin")
-        sp.add_argument("--text-col"); sp.add_argument("--batch-size", type=int, default=64)
+        sp.add_argument("--text-col"); sp.add_argument("--batch-size", type=positive_int, default=64)
         if name == "evaluate": sp.add_argument("--label-col")
         else: sp.add_argument("--output", default="-", help="CSV path or - for stdout")
         sp.set_defaults(fn=fn)
     sp = sub.add_parser("compress", help="make a compressed variant of a model folder")
-    sp.add_argument("--model", required=True); sp.add_argument("--method", required=True, choices=["int8", "onnx-int8", "prune", "prune-structured", "distill"])
+    sp.add_argument("--model", required=True); sp.add_argument("--method", required=True, choices=COMPRESS_METHODS)
     sp.add_argument("--out", required=True); with_params(sp, required=False); sp.set_defaults(fn=cmd_compress)
     sp = sub.add_parser("report", help="rebuild a run's index.html"); sp.add_argument("--run", required=True); sp.set_defaults(fn=cmd_report)
     sp = sub.add_parser("tweeteval", help="write TweetEval sentiment (human-labelled SemEval-2017) as text,label CSVs")
@@ -135,11 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     "Entry point; known user errors print one line and exit 2."
     from tweetsent.data import DataError
-    from tweetsent.models import ModelError
+    from tweetsent.models import ModelError, quiet_libraries
     from tweetsent.params import ParamsError
+    from tweetsent.storage import StorageError
     args = build_parser().parse_args(argv)
+    quiet_libraries()
     try: args.fn(args)
-    except (ParamsError, DataError, ModelError, FileNotFoundError) as e:
+    except (ParamsError, DataError, ModelError, StorageError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -14,7 +14,7 @@ from torch import nn
 
 from .data import Dataset, load_dataset, stratified_split
 from .models import TransformerWithMeta, TweetClassifier
-from .params import COMPRESS_METHODS
+from .params import COMPRESS_METHODS, ParamsError
 from .train import finish_training, manual_loop
 from .variants import ffn_pairs, load_model, save_model, shrink_ffn
 
@@ -83,6 +83,11 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
     top `hidden` principal components, and the teacher's meta-feature heads copied."""
     from transformers import AutoModel
     info = teacher.info
+    if hidden > info["hidden_size"]:
+        raise ParamsError(f"Bad value for 'distill_hidden': {hidden} is wider than the teacher ({info['hidden_size']}); "
+                          f"set distill_hidden to at most {info['hidden_size']}, or 0 to copy the teacher's first layers")
+    if n_layers > info["n_layers"]:
+        raise ParamsError(f"Bad value for 'distill_layers': {n_layers}; the teacher has {info['n_layers']} layers")
     arch = info["arch"] if use_meta and info.get("uses_meta", True) else "text"
     if not hidden and arch != info["arch"]: hidden = info["hidden_size"]   # a text-only student needs fresh heads
     if not hidden or (hidden == info["hidden_size"] and arch == info["arch"]):

@@ -3,9 +3,12 @@
 # %% ../notebooks/01_eda.ipynb #741d44e8
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
+import re
+import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,21 +25,13 @@ class DataError(ValueError):
     "A data file that cannot be used as given; the message names the file and the problem."
 
 # %% auto #0
-__all__ = ['DEFAULT_PATHS', 'TWEETEVAL_URL', 'DataError', 'read_text_file', 'LoadReport', 'with_labels', 'read_tweets',
-           'make_demo_tweets', 'Dataset', 'stratified_split', 'load_dataset', 'data_fingerprint', 'tweeteval_to_csv',
-           'class_table', 'plot_class_distribution', 'tweet_lengths', 'plot_length_by_class',
-           'location_missing_by_class', 'plot_wordclouds', 'top_ngrams', 'top_tokens', 'tweets_per_day',
-           'plot_tweets_per_day', 'lexicon_scores', 'label_provenance']
+__all__ = ['DEFAULT_PATHS', 'TWEETEVAL_URL', 'DataError', 'LoadReport', 'decode_csv_bytes', 'parse_csv', 'with_labels',
+           'read_csv_input', 'clean_tweets', 'read_tweets', 'make_demo_tweets', 'Dataset', 'stratified_split',
+           'load_dataset', 'data_fingerprint', 'tweeteval_to_csv', 'class_table', 'plot_class_distribution',
+           'tweet_lengths', 'plot_length_by_class', 'location_missing_by_class', 'plot_wordclouds', 'top_ngrams',
+           'top_tokens', 'tweets_per_day', 'plot_tweets_per_day', 'lexicon_scores', 'label_provenance']
 
 # %% ../notebooks/01_eda.ipynb #036d2235
-def read_text_file(path: Path) -> tuple[str, str]:
-    "File contents and the encoding that decoded them: UTF-8 (BOM stripped), else cp1252, else latin-1."
-    raw = Path(path).read_bytes()
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
-        try: return raw.decode(enc), enc
-        except UnicodeDecodeError: continue
-    raise DataError(f"Cannot decode {path}")  # latin-1 decodes any bytes; kept for clarity
-
 @dataclass
 class LoadReport:
     "What the loader did to one file: rows read, kept, and dropped or repaired by reason."
@@ -46,11 +41,89 @@ class LoadReport:
     rows_kept: int = 0
     dropped: dict = field(default_factory=dict)
     repaired: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
 
     def summary(self) -> str:
         drop = ", ".join(f"{v} {k}" for k, v in self.dropped.items() if v) or "none"
         fix = ", ".join(f"{v} {k}" for k, v in self.repaired.items() if v) or "none"
-        return f"{self.path}: {self.rows_read} rows read ({self.encoding}), {self.rows_kept} kept; dropped: {drop}; repaired: {fix}"
+        notes = "".join(f" ({n})" for n in self.notes)
+        return f"{self.path}: {self.rows_read} rows read ({self.encoding}), {self.rows_kept} kept; dropped: {drop}; repaired: {fix}{notes}"
+
+# %% ../notebooks/01_eda.ipynb #e1da0001
+_BOMS = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]
+_NOT_CSV = [(b"PK\x03\x04", "an Excel workbook or zip archive; export it as CSV"), (b"\x1f\x8b", "gzip-compressed; decompress it first"),
+            (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook; export it as CSV"), (b"%PDF", "a PDF document")]
+
+def _decode_cp1252(data: bytes) -> str:
+    "cp1252, with latin-1 for the five bytes cp1252 leaves undefined."
+    return data.decode("cp1252", errors="strict") if all(b not in data for b in b"\x81\x8d\x8f\x90\x9d") else data.decode("latin-1")
+
+def decode_csv_bytes(raw: bytes, source: str, report: LoadReport) -> str:
+    "Text of a CSV's bytes (rules above); the encoding and any per-line repair go into `report`."
+    for magic, what in _NOT_CSV:
+        if raw.startswith(magic): raise DataError(f"{source} is {what}, not a CSV file")
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            try: text = raw.decode(enc); report.encoding = enc; return text.lstrip("\ufeff")
+            except UnicodeDecodeError as e: raise DataError(f"{source} starts with a {enc} byte-order mark but is not valid {enc} (byte {e.start})") from None
+    if b"\x00" in raw[:65536]: raise DataError(f"{source} looks like a binary file (it holds NUL bytes), not a CSV file")
+    try:
+        report.encoding = "utf-8"; return raw.decode("utf-8")
+    except UnicodeDecodeError as e: first_bad = e.start
+    lines = raw.split(b"\n")
+    bad = [i for i, line in enumerate(lines) if not _is_utf8(line)]
+    non_ascii = sum(1 for line in lines if not line.isascii())
+    if len(bad) * 2 > non_ascii:   # most lines with non-ASCII bytes are not UTF-8: a cp1252 file, not a damaged UTF-8 one
+        report.encoding = "cp1252"; return _decode_cp1252(raw)
+    for i in bad: lines[i] = _decode_cp1252(lines[i]).encode("utf-8")
+    report.encoding = "utf-8"
+    report.repaired["lines with bytes that are not UTF-8 (read as cp1252)"] = len(bad)
+    line_no = raw[:first_bad].count(b"\n") + 1
+    report.notes.append(f"first stray byte at offset {first_bad}, line {line_no}")
+    return b"\n".join(lines).decode("utf-8")
+
+def _is_utf8(line: bytes) -> bool:
+    try: line.decode("utf-8"); return True
+    except UnicodeDecodeError: return False
+
+# %% ../notebooks/01_eda.ipynb #e1da0003
+def parse_csv(text: str, source: str, label_col: Optional[str] = None, labels: Optional[list] = None) -> pd.DataFrame:
+    "Rows of a CSV's text as strings, every record checked against the header (rules above)."
+    if not text.strip(): raise DataError(f"{source} is empty")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, starts, line = [], [], 0
+    try:
+        header = next(reader); line = reader.line_num
+        for record in reader:
+            start, line = line + 1, reader.line_num
+            if record: rows.append(record); starts.append((start, line))
+    except csv.Error as e:
+        raise DataError(f"{source}: the record that starts on line {line + 1} cannot be parsed ({e}); an unbalanced quote?") from None
+    if len(header) == 1 and "\t" in header[0]:
+        raise DataError(f"{source} looks tab-separated (its header holds tabs but no commas); save it as a comma-separated CSV")
+    if len(set(header)) < len(header):
+        raise DataError(f"{source}: the header repeats column names: {sorted({c for c in header if header.count(c) > 1})}")
+    wrong = [(i, len(r), s) for i, (r, (s, _)) in enumerate(zip(rows, starts), 1) if len(r) != len(header)]
+    if wrong:
+        i, n, s = wrong[0]
+        raise DataError(f"{source}: row {i} (line {s}) has {n} fields but the header has {len(header)}; "
+                        f"{len(wrong)} row(s) like it. Quote fields that contain commas")
+    _refuse_swallowed_rows(rows, starts, header, source, label_col, labels)
+    return pd.DataFrame(rows, columns=header, dtype=str)
+
+def _refuse_swallowed_rows(rows, starts, header, source, label_col, labels):
+    "A quoted field that holds, after a line break, text that parses as a whole record of this file: an unbalanced quote."
+    label_at = header.index(label_col) if label_col in header and labels else None
+    for i, (record, (start, end)) in enumerate(zip(rows, starts), 1):
+        if end == start: continue
+        for col, value in zip(header, record):
+            for piece in value.splitlines()[1:]:
+                fields = next(csv.reader([piece]), [])
+                looks_whole = len(fields) == len(header) and (fields[label_at].strip() in labels if label_at is not None else len(header) >= 3)
+                if looks_whole:
+                    raise DataError(f"{source}: row {i} (lines {start}-{end}): field '{col}' holds what looks like whole CSV rows; "
+                                    "an unbalanced quote? Fix the quoting of that row")
 
 # %% ../notebooks/01_eda.ipynb #95553359
 def with_labels(df: pd.DataFrame, text_col: str, label_col: str, labels: list[str]) -> pd.DataFrame:
@@ -60,19 +133,35 @@ def with_labels(df: pd.DataFrame, text_col: str, label_col: str, labels: list[st
     df["label"] = df["label_name"].map({name: i for i, name in enumerate(labels)}).astype(int)
     return df
 
+def read_csv_input(source, required: list[str], label_col: Optional[str] = None, labels: Optional[list] = None,
+                   stdin=None) -> tuple[pd.DataFrame, LoadReport]:
+    "A CSV from a path, or from `stdin` (a binary stream) when `source` is '-': decoded, parsed and checked; columns `required` must exist."
+    if str(source) == "-":
+        name, raw = "stdin", (stdin if stdin is not None else sys.stdin.buffer).read()
+    else:
+        path = Path(source)
+        if not path.exists(): raise DataError(f"Data file not found: {path}")
+        if path.is_dir(): raise DataError(f"{path} is a folder, not a CSV file")
+        name, raw = str(path), path.read_bytes()
+    report = LoadReport(name)
+    if not raw.strip(): raise DataError(f"{name} is empty")
+    df = parse_csv(decode_csv_bytes(raw, name, report), name, label_col, labels)
+    missing = [c for c in required if c not in df.columns]
+    if missing: raise DataError(f"Column(s) {missing} not found in {name}; columns are: {', '.join(df.columns)}. Set text_col/label_col.")
+    report.rows_read = len(df)
+    return df, report
+
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+
+def clean_tweets(texts: pd.Series) -> pd.Series:
+    "Line breaks inside a tweet become one space; surrounding blanks go."
+    return texts.astype(str).str.replace(_LINE_BREAKS, " ", regex=True).str.strip()
+
 def read_tweets(path, text_col: str, label_col: str, labels: list[str]) -> tuple[pd.DataFrame, LoadReport]:
     "Read a labelled tweet CSV into a frame with `text` and `label` (index into `labels`) added."
-    path = Path(path)
-    if not path.exists(): raise DataError(f"Data file not found: {path}")
-    text, enc = read_text_file(path)
-    if not text.strip(): raise DataError(f"Data file {path} is empty")
-    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    missing = [c for c in (text_col, label_col) if c not in df.columns]
-    if missing:
-        raise DataError(f"Column(s) {missing} not found in {path}; columns are: {', '.join(df.columns)}. Set text_col/label_col.")
-    report = LoadReport(str(path), enc, rows_read=len(df))
-    tweets = df[text_col].astype(str)
-    cleaned = tweets.str.replace(r"[\r\n]+", " ", regex=True).str.strip()
+    df, report = read_csv_input(path, [text_col, label_col], label_col, labels)
+    tweets = df[text_col]
+    cleaned = clean_tweets(tweets)
     report.repaired["line breaks inside tweet"] = int((cleaned != tweets.str.strip()).sum())
     df[text_col] = cleaned
     empty = cleaned.eq("")

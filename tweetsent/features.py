@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import StandardScaler
 
-from .params import Params, resolve_path
+from .params import Params, ParamsError, resolve_path
 from .storage import write_file_atomically
 
 # %% auto #0
@@ -495,7 +495,11 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             if "vader" in g: blocks.append(vader)
             if "vader_bins" in g: blocks.append(vader_bin_features(vader, self.n_labels))
         if "tfidf" in g:
-            tf = (self.tfidf_.fit_transform if fitting else self.tfidf_.transform)(stripped).toarray()
+            try: tf = (self.tfidf_.fit_transform if fitting else self.tfidf_.transform)(stripped).toarray()
+            except ValueError as e:
+                if "empty vocabulary" not in str(e): raise
+                raise ParamsError("TF-IDF found no words in the training texts (emoji- or symbol-only data?); "
+                                  "remove 'tfidf' from feature_groups") from None
             blocks.append(pd.DataFrame(tf, columns=[f"tfidf_{w}" for w in self.tfidf_.get_feature_names_out()]))
         if not blocks: raise ValueError("FeatureExtractor has no feature groups switched on; set feature_groups")
         return pd.concat([b.reset_index(drop=True) for b in blocks], axis=1)

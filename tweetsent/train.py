@@ -34,7 +34,8 @@ def is_main_process() -> bool: return int(os.environ.get("RANK", 0)) == 0
 # %% auto #0
 __all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'world_size', 'is_main_process', 'parameter_groups', 'make_optimizer',
            'class_shares', 'scores_from_logits', 'validation_scores', 'EarlyStopper', 'manual_loop', 'hf_loop',
-           'balanced_class_weight', 'train_model', 'finish_training', 'model_dir', 'train_and_save', 'model_for_run']
+           'check_max_length', 'balanced_class_weight', 'train_model', 'finish_training', 'model_dir', 'train_and_save',
+           'model_for_run']
 
 # %% ../notebooks/05_train.ipynb #27b8f5ad
 _LAYER = re.compile(r"\.(?:layer|layers|block|blocks|h)\.(\d+)\.")
@@ -161,6 +162,14 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
 TRAINERS = {"manual": manual_loop, "hf": hf_loop}
 TRAINING_KEYS = tuple(training_keys())   # declared on the Params fields (training=True)
 
+def check_max_length(p: Params, config) -> None:
+    "`max_length` must fit the backbone's position embeddings (RoBERTa-style models reserve the first padding_idx + 1)."
+    limit = getattr(config, "max_position_embeddings", None)
+    if limit is None: return
+    if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert", "bertweet"): limit -= (config.pad_token_id or 0) + 1
+    if p.max_length > limit:
+        raise ParamsError(f"Bad value for 'max_length': {p.max_length}; backbone '{p.backbone}' reads at most {limit} tokens")
+
 def balanced_class_weight(labels: np.ndarray, n_labels: int) -> torch.Tensor:
     "Cross-entropy weights n / (k * count) per class, as scikit-learn's `class_weight='balanced'` (absent classes: 0)."
     counts = np.bincount(labels, minlength=n_labels).astype(float)
@@ -169,10 +178,11 @@ def balanced_class_weight(labels: np.ndarray, n_labels: int) -> torch.Tensor:
 def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame] = None,
                 on_epoch_end: Optional[EpochCallback] = None) -> TweetClassifier:
     "Fit features and model on `train_df` (validation split from it unless given); the held-out set never enters."
-    set_seed(p.seed)
     if val_df is None: train_df, val_df = stratified_split(train_df, p.val_size, p.seed)
     cache = resolve_path(p, p.out_dir) / "cache"
     tokenizer, backbone = load_backbone(p.backbone, cache)
+    check_max_length(p, backbone.config)
+    set_seed(p.seed)   # after the backbone is loaded (or built), so every run with this seed starts the same
     uses_meta = p.arch != "text"
     extractor = extractor_from_params(p) if uses_meta else None
     meta = {"train": extractor.fit_transform(train_df["text"]) if uses_meta else None,   # one pass: fit needs the features

@@ -12,12 +12,13 @@ import pandas as pd
 import yaml
 
 from .data import stratified_split
-from .params import Params, project_root, resolve_path
+from .params import Params, resolve_path, tuned_file
+from .storage import write_file_atomically
 from .train import train_model
 
 # %% auto #0
-__all__ = ['search_space', 'storage_url', 'study_name', 'safe_name', 'objective', 'open_study', 'tune', 'tuned_params_file',
-           'write_tuned']
+__all__ = ['HEARTBEAT_S', 'GRACE_S', 'search_space', 'storage_url', 'study_name', 'safe_name', 'objective', 'study_storage',
+           'open_study', 'report_trial', 'tune', 'write_tuned']
 
 # %% ../notebooks/04_tune.ipynb #0a667f09
 def search_space(trial: optuna.Trial, p: Params) -> Params:
@@ -26,7 +27,7 @@ def search_space(trial: optuna.Trial, p: Params) -> Params:
         p, lr=trial.suggest_float("lr", 1e-5, 1.5e-4, log=True), head_lr=trial.suggest_float("head_lr", 3e-4, 5e-3, log=True),
         dropout=trial.suggest_float("dropout", 0.0, 0.4), batch_size=trial.suggest_categorical("batch_size", [16, 32]),
         weight_decay=trial.suggest_float("weight_decay", 0.0, 0.1), warmup_ratio=trial.suggest_float("warmup_ratio", 0.0, 0.2),
-        epochs=trial.suggest_int("epochs", 1, p.tune_epochs))
+        epochs=p.tune_epochs)   # a trial's budget on a subset, not a schedule for the full run: not tuned
 
 def storage_url(p: Params) -> str:
     "The study's storage: `tune_storage`, or a SQLite file under `out_dir`."
@@ -53,15 +54,34 @@ def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
         return max(r[key] for r in clf.info["history"])
     return run
 
+HEARTBEAT_S, GRACE_S = 60, 180   # a RUNNING trial whose worker has been silent this long is failed and retried
+
+def study_storage(p: Params) -> optuna.storages.RDBStorage:
+    "The study's database with worker heartbeats: a killed worker's trial is failed after GRACE_S and run again once."
+    from optuna.storages import RDBStorage, RetryFailedTrialCallback
+    return RDBStorage(storage_url(p), heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                      failed_trial_callback=RetryFailedTrialCallback(max_retry=1))
+
 def open_study(p: Params) -> optuna.Study:
-    "Create the study, or load it when it exists (also when another worker creates it at the same moment)."
-    kw = dict(study_name=study_name(p), storage=storage_url(p), sampler=optuna.samplers.TPESampler(seed=p.seed),
+    """Create the study, or load it when it exists (also when another worker creates it at the same moment). The
+    sampler's seed moves on with the trials already in the study, so a resumed study or a second worker never
+    replays the parameters of earlier trials."""
+    kw = dict(study_name=study_name(p), storage=study_storage(p),
               pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1))
     try:
-        return optuna.create_study(direction="maximize", load_if_exists=True, **kw)
+        study = optuna.create_study(direction="maximize", load_if_exists=True, **kw)
     except Exception as e:  # the race surfaces as DuplicatedStudyError or the database's IntegrityError
         if "exist" not in str(e).lower() and "unique" not in str(e).lower() and "duplicate" not in str(e).lower(): raise
-        return optuna.load_study(**kw)
+        study = optuna.load_study(**kw)
+    study.sampler = optuna.samplers.TPESampler(seed=p.seed + len(study.trials))
+    return study
+
+def report_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+    "One line per finished trial, and the best so far."
+    value = f"{trial.value:.4f}" if trial.value is not None else "-"
+    print(f"[tune] trial {trial.number} {trial.state.name.lower()}: {value}; best #{study.best_trial.number} "
+          f"{study.best_value:.4f}" if any(t.value is not None for t in study.trials) else f"[tune] trial {trial.number} {trial.state.name.lower()}",
+          flush=True)
 
 def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None, val_df: pd.DataFrame | None = None) -> optuna.Study:
     "Run (or resume) the study until it holds `n_trials` finished trials, counted across all workers; `val_df`: the validation file, else a split of the training rows."
@@ -74,17 +94,11 @@ def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None, val_df:
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     if len(study.get_trials(states=done)) < n_trials:
         study.optimize(objective(p, train, val), n_trials=n_trials,
-                       callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=done)])
+                       callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=done), report_trial])
     return study
 
 # %% ../notebooks/04_tune.ipynb #1ef4916a
-def tuned_params_file(p: Params) -> Path:
-    return project_root() / "params" / "tuned" / f"{safe_name(p.backbone)}-{p.trainer}.yaml"
-
 def write_tuned(p: Params, study: optuna.Study) -> Path:
-    "Write the best trial's values as a params override file that 05_train can use (`use_tuned: true`)."
-    path = tuned_params_file(p)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"# best of study '{study.study_name}' ({storage_url(p)}), val macro-F1 {study.best_value:.4f}\n"
-                    + yaml.safe_dump(dict(study.best_params), sort_keys=True))
-    return path
+    "Write the best trial's values to the run folder (`tuned_file`), where 05_train reads them when `use_tuned` is on."
+    header = f"# best of study '{study.study_name}' ({len(study.trials)} trials), validation {p.select_metric} {study.best_value:.4f}\n"
+    return write_file_atomically(tuned_file(p), header + yaml.safe_dump(dict(study.best_params), sort_keys=True))
