@@ -6,6 +6,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config):
+    "Every run the tests start, notebooks under nbval included, writes into a temporary folder, never into outputs/."
+    import os
+    import tempfile
+    os.environ.setdefault("TWEETSENT_OUT_DIR", tempfile.mkdtemp(prefix="tweetsent-tests-"))
+    config._outputs_before = _outputs()
+
+
+def _outputs() -> set:
+    return {p.relative_to(ROOT).as_posix() for p in (ROOT / "outputs").rglob("*") if p.is_file()} if (ROOT / "outputs").exists() else set()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    "Fail the run if any test wrote into the checkout's outputs/ folder."
+    new = sorted(_outputs() - getattr(session.config, "_outputs_before", set()))
+    if new:
+        print(f"\nERROR: tests wrote into the checkout: {new[:10]}")
+        session.exitstatus = 1
+
+
 @pytest.fixture
 def smoke_params(tmp_path, monkeypatch):
     "Smoke params writing into a temporary out_dir, with the project root as cwd."

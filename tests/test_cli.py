@@ -63,3 +63,13 @@ def test_compress_from_the_command_line(model, tmp_path):
     assert json.loads((tmp_path / "onnx" / "model_info.json").read_text())["variant"] == "onnx-int8"
     r = run_cli("compress", "--model", model, "--method", "prune", "--set", "prune_ammount=0.5", "--out", tmp_path / "p")
     assert r.returncode == 2 and "did you mean 'prune_amount'" in r.stderr
+
+
+def test_train_writes_only_its_model_folder(tmp_path):
+    import os
+    env_out = os.environ.pop("TWEETSENT_OUT_DIR")
+    try:
+        r = run_cli("train", "--params", "params/smoke.yaml", "--set", "epochs=1", "--out", tmp_path / "model")
+    finally: os.environ["TWEETSENT_OUT_DIR"] = env_out
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".model.lock", "model"]   # caches went to a work folder, now removed

@@ -14,9 +14,9 @@ from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 import yaml
 
 # %% auto #0
-__all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'RANGES', 'ALIASES', 'ParamsError', 'arg',
-           'Params', 'validate', 'training_keys', 'help_table', 'parse_overrides', 'project_root', 'load_params',
-           'make_params', 'resolve_path', 'run_dir', 'params_dict', 'tuned_file', 'with_tuned']
+__all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'RANGES', 'ALIASES', 'OUT_DIR_ENV',
+           'ParamsError', 'arg', 'Params', 'validate', 'training_keys', 'help_table', 'parse_overrides', 'project_root',
+           'load_params', 'make_params', 'resolve_path', 'run_dir', 'params_dict', 'tuned_file', 'with_tuned']
 
 # %% ../notebooks/lib/params.ipynb #e5d2cc92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
@@ -184,8 +184,10 @@ def project_root(start: Union[str, Path, None] = None) -> Path:
         if (d / "settings.ini").exists() and (d / "params").is_dir(): return d
     return here
 
+OUT_DIR_ENV = "TWEETSENT_OUT_DIR"   # when set, the out_dir of every run that does not override it (the tests use a temporary folder)
+
 def load_params(path: Union[str, Path], overrides=None) -> Params:
-    "Read a params YAML file, apply `overrides` (dict or KEY=VALUE list), validate."
+    "Read a params YAML file, apply `overrides` (dict or KEY=VALUE list), validate; `$TWEETSENT_OUT_DIR` moves out_dir."
     path = Path(path)
     if not path.is_absolute() and not path.exists(): path = project_root() / path
     if not path.exists(): raise ParamsError(f"Params file not found: {path}")
@@ -201,6 +203,7 @@ def load_params(path: Union[str, Path], overrides=None) -> Params:
     p = make_params({**_checked(raw, str(path)), **extra}, str(path), {k: f"--set/overrides ({k}={v!r})" for k, v in extra.items()})
     p.source_file = str(path)
     if not p.run_name: p.run_name = path.stem
+    if os.environ.get(OUT_DIR_ENV) and "out_dir" not in extra: p.out_dir = os.environ[OUT_DIR_ENV]
     return p
 
 def _checked(values: dict, where: str) -> dict:
