@@ -2,11 +2,9 @@
 at batch 64 and latency at batch 1, all measured in this one run; ONNX agreement with PyTorch; a Pareto plot."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-
 from bench_model import SPLIT
-from run import ROOT, RESULTS, header
+from run import RESULTS, ROOT, header
 
 METHODS = ["int8", "onnx-int8", "prune", "prune-structured", "distill"]
 
@@ -15,12 +13,13 @@ def run() -> str:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from tweetsent.compress import compress
     from tweetsent.data import load_dataset
     from tweetsent.evaluate import evaluate_model
-    from tweetsent.variants import load_model
     from tweetsent.params import load_params, run_dir
     from tweetsent.train import train_and_save
+    from tweetsent.variants import load_model
     p = load_params(ROOT / "params/minilm-manual.yaml", {**SPLIT, "run_name": "bench-compression"})
     data = load_dataset(p)
     teacher_dir = train_and_save(p)

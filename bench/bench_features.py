@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from run import ROOT, header
 
 DATA = ROOT.parent / "shared" / "data" / "Corona_NLP_test.csv"
@@ -18,8 +17,7 @@ ORIGINAL_GROUPS = ("counts", "style", "afinn", "nrc", "mpqa", "readability", "tf
 
 def original_lexicons(lexicon_dir) -> tuple[dict, dict, dict]:
     "AFINN, NRC and MPQA as the original notebook loaded them, once, at its start."
-    from tweetsent.features import (AFINN_FILE, MPQA_FILE, NRC_FILE, ensure_lexicons, read_afinn, read_mpqa, read_nrc,
-                                    textblob_subjectivity_lexicon)
+    from tweetsent.features import AFINN_FILE, MPQA_FILE, NRC_FILE, ensure_lexicons, read_afinn, read_mpqa, read_nrc, textblob_subjectivity_lexicon
     ensure_lexicons(lexicon_dir)
     d = Path(lexicon_dir)
     mpqa = read_mpqa(d / MPQA_FILE) if (d / MPQA_FILE).exists() else textblob_subjectivity_lexicon()
@@ -33,6 +31,7 @@ def original_features(texts: list[str], lexicon_dir, tfidf_max_features: int = 1
     `lexicons`: (AFINN, NRC, MPQA) already loaded, else read here."""
     import textstat
     from sklearn.feature_extraction.text import TfidfVectorizer
+
     from tweetsent.features import INTENSIFIERS, NEGATORS, NRC_EMOTIONS, lexicon_tokens, strip_urls
     afinn, nrc, mpqa = lexicons or original_lexicons(lexicon_dir)
     s = pd.Series(texts)
@@ -51,9 +50,9 @@ def original_features(texts: list[str], lexicon_dir, tfidf_max_features: int = 1
     f["afinn_sum"] = s.apply(lambda t: sum(afinn.get(w, 0.0) for w in lexicon_tokens(t)))
     f["afinn_mean"] = s.apply(lambda t: sum(afinn.get(w, 0.0) for w in lexicon_tokens(t)) / max(len(lexicon_tokens(t)), 1))
     for e in NRC_EMOTIONS:
-        f[f"nrc_{e}"] = s.apply(lambda t: sum(e in nrc.get(w, ()) for w in lexicon_tokens(t)) / max(len(lexicon_tokens(t)), 1))
+        f[f"nrc_{e}"] = s.apply(lambda t, e=e: sum(e in nrc.get(w, ()) for w in lexicon_tokens(t)) / max(len(lexicon_tokens(t)), 1))
     for c in ["strongsubj", "weaksubj", "positive", "negative", "neutral", "both"]:
-        f[f"mpqa_{c}"] = s.apply(lambda t: sum(mpqa[w][1] == c for w in lexicon_tokens(t) if w in mpqa) / max(len(lexicon_tokens(t)), 1))
+        f[f"mpqa_{c}"] = s.apply(lambda t, c=c: sum(mpqa[w][1] == c for w in lexicon_tokens(t) if w in mpqa) / max(len(lexicon_tokens(t)), 1))
     f["flesch_reading_ease"] = s.apply(textstat.flesch_reading_ease)
     f["smog_index"] = s.apply(textstat.smog_index)
     f["dale_chall"] = s.apply(textstat.dale_chall_readability_score)
@@ -66,6 +65,7 @@ def original_features(texts: list[str], lexicon_dir, tfidf_max_features: int = 1
 def lexicon_dir() -> Path:
     "The project's lexicons, plus the MPQA file from ../shared/lexicons when it is there (its licence keeps it out of the repo)."
     import shutil
+
     from tweetsent.features import MPQA_FILE, ensure_lexicons
     d = ROOT / "outputs" / "cache" / "bench-lexicons"
     ensure_lexicons(d)
@@ -101,7 +101,10 @@ REPEATS = 9   # fresh processes per method and mode, interleaved: this machine's
 
 
 def run() -> str:
-    import statistics, subprocess, sys
+    import statistics
+    import subprocess
+    import sys
+
     from tweetsent.features import FeatureExtractor
     texts = load_texts()
     runs: dict[tuple, list[float]] = {}

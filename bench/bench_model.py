@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pandas as pd
-
 from run import ROOT, header
 
 SPLIT = {"train_path": "", "test_path": str(ROOT.parent / "shared" / "data" / "Corona_NLP_test.csv"), "split_size": 0.2,

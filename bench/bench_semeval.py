@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from run import ROOT, RESULTS, header
+from run import RESULTS, ROOT, header
 
 DATA = ROOT.parent / "shared" / "data" / "semeval"
 STORE = RESULTS / "semeval"
@@ -77,8 +77,8 @@ def train_and_score(p, folder: Path) -> dict:
     "Train with `p` into `folder` (through train_and_save, as the CLI does) and score on val and test."
     from tweetsent.data import load_dataset
     from tweetsent.evaluate import evaluate_model
-    from tweetsent.variants import load_model
     from tweetsent.train import train_and_save
+    from tweetsent.variants import load_model
     start = time.perf_counter()
     train_and_save(p, folder)
     minutes = (time.perf_counter() - start) / 60
@@ -114,8 +114,8 @@ def part_compression():
     from tweetsent.compress import compress
     from tweetsent.data import load_dataset
     from tweetsent.evaluate import evaluate_model
-    from tweetsent.variants import load_model
     from tweetsent.params import COMPRESS_METHODS
+    from tweetsent.variants import load_model
     teacher = WORK / "model"
     if not (teacher / "model_info.json").exists(): part_recipe()
     p = params({"run_name": "recipe"})
@@ -144,7 +144,7 @@ def section() -> str:
     recipe, base = load("recipe"), load("baselines")
     if recipe:
         t = recipe["test"]
-        rows.append([f"**tweetsent: `params/semeval-minilm.yaml`** (MiniLM-L6, 22.7M, CPU)", f"**{t['macro_recall']:.3f}**",
+        rows.append(["**tweetsent: `params/semeval-minilm.yaml`** (MiniLM-L6, 22.7M, CPU)", f"**{t['macro_recall']:.3f}**",
                      f(t["macro_f1"]), f(t["accuracy"]), "measured"])
     for name, m in (base or {}).get("results", {}).items():
         rows.append([f"baseline: {name}", f(m["macro_recall"]), f(m["macro_f1"]), f(m["accuracy"]), "measured"])

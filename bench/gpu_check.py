@@ -1,10 +1,15 @@
 """GPU check (run on a lent GPU machine, see BENCHMARKS.md): both trainers on CUDA with bf16 autocast, device auto-selection, prediction on GPU (tiny local backbone)."""
-import json, time, torch
-from tweetsent.params import load_params
+import json
+import time
+
+import torch
+
 from tweetsent.data import load_dataset
-from tweetsent.train import train_model
-from tweetsent.models import pick_device
 from tweetsent.evaluate import classification_metrics
+from tweetsent.models import pick_device
+from tweetsent.params import load_params
+from tweetsent.train import train_model
+
 print("device:", pick_device(), torch.cuda.get_device_name(0), "bf16:", torch.cuda.is_bf16_supported())
 out = {}
 for trainer in ("manual", "hf"):

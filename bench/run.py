@@ -7,7 +7,6 @@ import argparse
 import datetime as dt
 import importlib
 import platform
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ BENCHMARKS = ["pipeline", "features", "model", "compression", "semeval"]   # mod
 
 def machine() -> str:
     import os
+
     import torch
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"

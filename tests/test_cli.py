@@ -2,8 +2,7 @@ import json
 
 import pandas as pd
 import pytest
-
-from conftest import ROOT, run_cli
+from conftest import run_cli
 
 
 def test_bad_params_key_is_one_line():

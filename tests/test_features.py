@@ -7,9 +7,21 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from tweetsent.features import (FeatureExtractor, Hyphenator, MPQA_FILE, TokenBag, afinn_features, lexicon_tokens,
-                                mpqa_features, negation_features, nrc_features, read_hyphenation_patterns, read_mpqa,
-                                readability_features, surface_features)
+from tweetsent.features import (
+    MPQA_FILE,
+    FeatureExtractor,
+    Hyphenator,
+    TokenBag,
+    afinn_features,
+    lexicon_tokens,
+    mpqa_features,
+    negation_features,
+    nrc_features,
+    read_hyphenation_patterns,
+    read_mpqa,
+    readability_features,
+    surface_features,
+)
 
 
 def test_counts_and_style_known_answers():
@@ -43,7 +55,9 @@ def test_mpqa_reads_type_and_polarity_from_separate_fields(tmp_path):
 
 
 def test_hyphenator_counts_what_pyphen_counts():
-    import random, string
+    import random
+    import string
+
     import pyphen
     patterns = read_hyphenation_patterns(pyphen.LANGUAGES["en_US"])
     reference = pyphen.Pyphen(lang="en_US")
@@ -56,6 +70,7 @@ def test_hyphenator_counts_what_pyphen_counts():
 
 def test_readability_equals_textstat(tmp_path):
     import random
+
     import textstat
     texts = ["The quick brown fox jumps over the lazy dog. It was not amused!", "", " ", "A", "I am OK",
              "x . ! ?", "ÀB ² ¹1", "'' ' don't 'tis . Hi. Yes!!! ok", "Supercalifragilistic covid19 lockdownextension...",

@@ -6,8 +6,8 @@ import torch
 
 from tweetsent.data import load_dataset
 from tweetsent.models import ModelError, masked_mean
-from tweetsent.variants import load_model
 from tweetsent.train import train_and_save, train_model
+from tweetsent.variants import load_model
 
 
 def test_masked_mean_ignores_padding():

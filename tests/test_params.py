@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from tweetsent.params import Params, ParamsError, load_params, parse_overrides
+from tweetsent.params import ParamsError, load_params, parse_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 

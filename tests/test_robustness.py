@@ -5,11 +5,12 @@ import sys
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tweetsent.cli import main
-from tweetsent.data import LoadReport, decode_csv_bytes, parse_csv, read_csv_input, read_tweets
+from tweetsent.data import LoadReport, decode_csv_bytes, parse_csv, read_tweets
 
 LABELS = ["LABEL_NEG", "LABEL_POS"]
 # a bare "\r" inside an unquoted field makes any CSV ambiguous (csv.writer does not quote it when the terminator is "\n"),

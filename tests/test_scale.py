@@ -6,7 +6,6 @@ import sys
 
 import optuna
 import pytest
-
 from conftest import ROOT
 
 

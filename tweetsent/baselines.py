@@ -13,8 +13,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
+from .features import extractor_from_params, vader_rule, vader_scores
 from .metrics import classification_metrics
-from .features import FeatureExtractor, extractor_from_params, vader_rule, vader_scores
 
 # %% auto #0
 __all__ = ['VaderRule', 'word_char_tfidf', 'baseline_models', 'score_baselines']

@@ -22,6 +22,7 @@ def _params(args):
 def cmd_train(args):
     "Train into --out; caches go to a work folder beside it (removed afterwards) unless out_dir is set explicitly."
     import shutil
+
     from tweetsent.params import parse_overrides, with_tuned
     from tweetsent.train import train_and_save
     p, out = with_tuned(_params(args)), Path(args.out)
@@ -37,6 +38,7 @@ def cmd_train(args):
 def cmd_tune(args):
     "One tuning worker; start several with the same params and a shared `tune_storage` to split a study."
     import optuna
+
     from tweetsent.data import load_dataset
     from tweetsent.tune import tune, write_tuned
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -62,6 +64,7 @@ def cmd_evaluate(args):
 def _writable(path: Path) -> Path:
     "Check that `path` can be written before any work is done; a one-line error if not."
     import tempfile
+
     from tweetsent.data import DataError
     if path.is_dir(): raise DataError(f"--output {path} is a folder; name a file")
     try:
@@ -72,6 +75,7 @@ def _writable(path: Path) -> Path:
 def cmd_predict(args):
     "Predicted label and class probabilities for every row; rows without text are kept with an empty prediction."
     import pandas as pd
+
     from tweetsent.data import DataError, clean_tweets, read_csv_input
     from tweetsent.storage import write_file_atomically
     from tweetsent.variants import load_model

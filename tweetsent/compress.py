@@ -8,7 +8,6 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 import sys
 from collections import Counter
@@ -20,6 +19,7 @@ from sklearn.model_selection import train_test_split
 
 from .features import FeatureExtractor, vader_rule, vader_scores
 from .params import KAGGLE_LABELS, Params, resolve_path
+
 
 class DataError(ValueError):
     "A data file that cannot be used as given; the message names the file and the problem."

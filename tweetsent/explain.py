@@ -3,7 +3,7 @@
 # %% ../notebooks/07_explain.ipynb #beb294e7
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,15 @@ def top_tokens_by_class(explanation: shap.Explanation, labels: Sequence[str], k:
     return pd.DataFrame({lab: [f"{t} ({mean.loc[t, lab]:+.3f})" for t in mean[lab].nlargest(k).index] for lab in labels})
 
 # %% ../notebooks/07_explain.ipynb #4ef61b58
+def _group_masked(clf: TweetClassifier, text: str, row: np.ndarray, cols: list) -> Callable[[np.ndarray], np.ndarray]:
+    "For SHAP: masks over feature groups -> probability of the class the full tweet gets, with masked groups at their mean (0 after scaling)."
+    pred = clf.proba_from_items(clf.encode([text], meta=row[None]))[0].argmax()
+    def f(mask: np.ndarray) -> np.ndarray:
+        variants = np.repeat(row[None], len(mask), 0)
+        for j, c in enumerate(cols): variants[np.ix_(mask[:, j] == 0, c)] = 0.0
+        return clf.proba_from_items(clf.encode([text] * len(mask), meta=variants))[:, pred]
+    return f
+
 def explain_meta_groups(clf: TweetClassifier, texts: Sequence[str], max_evals: int = 100) -> pd.DataFrame:
     "Mean |SHAP| of each meta-feature group on the predicted class, over `texts`."
     if not clf.info.get("uses_meta", True) or clf.extractor is None: return pd.DataFrame(columns=["group", "mean_abs_shap"])
@@ -42,12 +51,6 @@ def explain_meta_groups(clf: TweetClassifier, texts: Sequence[str], max_evals: i
     meta = clf.extractor.transform(list(texts))
     totals = np.zeros(len(names))
     for text, row in zip(texts, meta):
-        pred = clf.proba_from_items(clf.encode([text], meta=row[None]))[0].argmax()
-        def f(mask: np.ndarray) -> np.ndarray:
-            variants = np.repeat(row[None], len(mask), 0)
-            for j, c in enumerate(cols): variants[np.ix_(mask[:, j] == 0, c)] = 0.0
-            items = clf.encode([text] * len(mask), meta=variants)
-            return clf.proba_from_items(items)[:, pred]
-        explainer = shap.explainers.Permutation(f, np.zeros((1, len(names))))
+        explainer = shap.explainers.Permutation(_group_masked(clf, text, row, cols), np.zeros((1, len(names))))
         totals += np.abs(explainer(np.ones((1, len(names))), max_evals=max(max_evals, 2 * len(names) + 1), silent=True).values[0])
     return pd.DataFrame({"group": names, "mean_abs_shap": totals / max(len(texts), 1)}).sort_values("mean_abs_shap", ascending=False, ignore_index=True)

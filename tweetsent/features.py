@@ -37,7 +37,8 @@ NRC_EMOTIONS = ["anger", "anticipation", "disgust", "fear", "joy", "negative", "
 
 def ensure_lexicons(lexicon_dir) -> dict:
     "Write AFINN-111, NRC and the readability tables into `lexicon_dir` from the installed packages where missing; return which lexicons are there."
-    import afinn, nrclex
+    import afinn
+    import nrclex
     d = Path(lexicon_dir); d.mkdir(parents=True, exist_ok=True)
     if not (d / AFINN_FILE).exists():
         write_file_atomically(d / AFINN_FILE, (Path(afinn.__file__).parent / "data" / AFINN_FILE).read_bytes())
@@ -90,7 +91,9 @@ def read_lexicon(reader, path):
 @lru_cache(maxsize=1)
 def textblob_subjectivity_lexicon() -> dict[str, tuple[str, str]]:
     "Fallback for MPQA: TextBlob's en-sentiment.xml mapped to (type, priorpolarity)."
-    import textblob, xml.etree.ElementTree as ET
+    import xml.etree.ElementTree as ET
+
+    import textblob
     root = ET.parse(Path(textblob.__file__).parent / "en" / "en-sentiment.xml").getroot()
     scores: dict[str, list] = {}
     for w in root.iter("word"):

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
-from sklearn.metrics import (accuracy_score, classification_report, f1_score, precision_recall_fscore_support, recall_score,
-                             roc_auc_score)
+from sklearn.metrics import accuracy_score, classification_report, f1_score, precision_recall_fscore_support, recall_score, roc_auc_score
 
 # %% auto #0
 __all__ = ['SCORERS', 'expected_calibration_error', 'classification_metrics', 'selection_score', 'fit_class_bias', 'folder_bytes']
@@ -49,8 +48,9 @@ def selection_score(y_true, pred, metric: str) -> float:
 
 # %% ../notebooks/lib/metrics.ipynb #a1c0e013
 def fit_class_bias(logits: np.ndarray, y_true, mode: str, prior: Optional[np.ndarray] = None, metric: str = "macro_f1",
-                   grid: np.ndarray = np.linspace(-1.5, 1.5, 61), rounds: int = 3) -> np.ndarray:
-    "Offsets added to the logits: `none` (zeros), `prior` (-log class share) or `tuned` (fitted on (logits, y_true) for `metric`)."
+                   grid: Optional[np.ndarray] = None, rounds: int = 3) -> np.ndarray:
+    "Offsets added to the logits: `none` (zeros), `prior` (-log class share) or `tuned` (fitted on (logits, y_true) for `metric`; steps of `grid`, default ±1.5 by 0.05)."
+    grid = np.linspace(-1.5, 1.5, 61) if grid is None else grid
     logits = np.asarray(logits, dtype=float)
     bias = np.zeros(logits.shape[1])
     if mode == "none": return bias

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
 from transformers.modeling_outputs import SequenceClassifierOutput
 
+
 class ModelError(ValueError):
     "A backbone or model folder that cannot be used; the message says what was tried."
 

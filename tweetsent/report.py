@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -51,6 +49,7 @@ def run_notebooks(params_file, overrides: Optional[dict] = None, notebooks: Opti
     "Execute the stage notebooks in order with papermill; write executed notebooks, HTML and index.html; return index.html."
     import papermill as pm
     import yaml
+
     from tweetsent.params import load_params, params_dict, project_root, run_dir
     overrides = dict(overrides or {})
     p = load_params(params_file, overrides)          # fail on bad params before any notebook starts

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
+
 class StorageError(ValueError):
     "A file or folder that cannot be written or published; the message names it and says what to do."
 

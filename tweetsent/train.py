@@ -21,8 +21,8 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from .data import data_fingerprint, load_dataset, stratified_split
 from .features import cached_transform, extractor_from_params
-from .models import Collator, TransformerWithMeta, TweetClassifier, encode, load_backbone, pick_device
 from .metrics import classification_metrics, fit_class_bias
+from .models import Collator, TransformerWithMeta, TweetClassifier, encode, load_backbone, pick_device
 from .params import Params, ParamsError, resolve_path, run_dir, training_keys
 from .variants import INFO_FILE, load_model, save_model
 

@@ -12,7 +12,9 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import torch
 from safetensors import safe_open
-from safetensors.torch import load as load_safetensors_bytes, load_file, save as safetensors_bytes, save_file
+from safetensors.torch import load as load_safetensors_bytes
+from safetensors.torch import load_file, save_file
+from safetensors.torch import save as safetensors_bytes
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 
@@ -189,7 +191,9 @@ class _LogitsOnly(nn.Module):
     def forward(self, input_ids, attention_mask, meta): return self.model(input_ids, attention_mask, meta).logits
 
 def _write_onnx_int8(clf: TweetClassifier, folder: Path) -> None:
-    import copy, onnx
+    import copy
+
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     model = copy.deepcopy(clf.model).cpu().eval()
     ids = torch.tensor([[101, 2023, 2003, 102]]); mask = torch.ones_like(ids); meta = torch.zeros(1, clf.info["n_meta"])
