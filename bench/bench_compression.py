@@ -3,6 +3,7 @@ at batch 64 and latency at batch 1, all measured in this one run; ONNX agreement
 from __future__ import annotations
 
 import pandas as pd
+
 from bench_model import SPLIT
 from run import RESULTS, ROOT, header
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from run import ROOT, header
 
 DATA = ROOT.parent / "shared" / "data" / "Corona_NLP_test.csv"
@@ -17,7 +18,7 @@ ORIGINAL_GROUPS = ("counts", "style", "afinn", "nrc", "mpqa", "readability", "tf
 
 def original_lexicons(lexicon_dir) -> tuple[dict, dict, dict]:
     "AFINN, NRC and MPQA as the original notebook loaded them, once, at its start."
-    from tweetsent.features import AFINN_FILE, MPQA_FILE, NRC_FILE, ensure_lexicons, read_afinn, read_mpqa, read_nrc, textblob_subjectivity_lexicon
+    from tweetsent.lexicons import AFINN_FILE, MPQA_FILE, NRC_FILE, ensure_lexicons, read_afinn, read_mpqa, read_nrc, textblob_subjectivity_lexicon
     ensure_lexicons(lexicon_dir)
     d = Path(lexicon_dir)
     mpqa = read_mpqa(d / MPQA_FILE) if (d / MPQA_FILE).exists() else textblob_subjectivity_lexicon()
@@ -32,7 +33,7 @@ def original_features(texts: list[str], lexicon_dir, tfidf_max_features: int = 1
     import textstat
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from tweetsent.features import INTENSIFIERS, NEGATORS, NRC_EMOTIONS, lexicon_tokens, strip_urls
+    from tweetsent.lexicons import INTENSIFIERS, NEGATORS, NRC_EMOTIONS, lexicon_tokens, strip_urls
     afinn, nrc, mpqa = lexicons or original_lexicons(lexicon_dir)
     s = pd.Series(texts)
     f = pd.DataFrame(index=s.index)
@@ -66,7 +67,7 @@ def lexicon_dir() -> Path:
     "The project's lexicons, plus the MPQA file from ../shared/lexicons when it is there (its licence keeps it out of the repo)."
     import shutil
 
-    from tweetsent.features import MPQA_FILE, ensure_lexicons
+    from tweetsent.lexicons import MPQA_FILE, ensure_lexicons
     d = ROOT / "outputs" / "cache" / "bench-lexicons"
     ensure_lexicons(d)
     shared = ROOT.parent / "shared" / "lexicons" / MPQA_FILE
@@ -127,7 +128,8 @@ def run() -> str:
     t = seconds
     labels = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
     y = pd.read_csv(DATA)["Sentiment"].map({l: i for i, l in enumerate(labels)}).to_numpy()
-    from tweetsent.features import vader_features, vader_rule
+    from tweetsent.features import vader_features
+    from tweetsent.lexicons import vader_rule
     vader = vader_features(texts)
     provenance = " · ".join(f"{v}: {(vader_rule(vader[f'vader_{v}_compound'].to_numpy()) == y).mean():.4f}" for v in ("raw", "clean", "stripped"))
     return (header("Featurisation speed (real test tweets)", "python bench/run.py features")

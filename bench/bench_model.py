@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pandas as pd
+
 from run import ROOT, header
 
 SPLIT = {"train_path": "", "test_path": str(ROOT.parent / "shared" / "data" / "Corona_NLP_test.csv"), "split_size": 0.2,
@@ -19,7 +20,7 @@ def run() -> str:
     from tweetsent.data import load_dataset
     from tweetsent.evaluate import classification_metrics
     from tweetsent.params import load_params
-    from tweetsent.train import train_model
+    from tweetsent.trainer import train_model
     rows = []
     for name, params_file, extra in VARIANTS:
         p = load_params(ROOT / params_file, {**SPLIT, "run_name": f"bench-{len(rows)}", **extra})

@@ -8,7 +8,7 @@ from tweetsent.data import load_dataset
 from tweetsent.evaluate import classification_metrics
 from tweetsent.models import pick_device
 from tweetsent.params import load_params
-from tweetsent.train import train_model
+from tweetsent.trainer import train_model
 
 print("device:", pick_device(), torch.cuda.get_device_name(0), "bf16:", torch.cuda.is_bf16_supported())
 out = {}

@@ -2,6 +2,7 @@ import json
 
 import pandas as pd
 import pytest
+
 from conftest import run_cli
 
 

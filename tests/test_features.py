@@ -1,4 +1,4 @@
-import pickle
+import json
 from pathlib import Path
 
 import numpy as np
@@ -7,21 +7,9 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from tweetsent.features import (
-    MPQA_FILE,
-    FeatureExtractor,
-    Hyphenator,
-    TokenBag,
-    afinn_features,
-    lexicon_tokens,
-    mpqa_features,
-    negation_features,
-    nrc_features,
-    read_hyphenation_patterns,
-    read_mpqa,
-    readability_features,
-    surface_features,
-)
+from tweetsent.features import FeatureExtractor, TokenBag, afinn_features, mpqa_features, negation_features, nrc_features, surface_features
+from tweetsent.lexicons import MPQA_FILE, lexicon_tokens, read_mpqa
+from tweetsent.readability import Hyphenator, read_hyphenation_patterns, readability_features
 
 
 def test_counts_and_style_known_answers():
@@ -96,7 +84,7 @@ def test_extractor_is_a_sklearn_transformer(fitted):
     assert X.shape == (4, len(names)) and X.dtype == np.float32 and np.isfinite(X).all()
     assert {"afinn_sum", "vader_clean_compound", "mpqa_strongsubj", "flesch_reading_ease"} <= set(names)
     assert sum(len(v) for v in fx.group_slices().values()) == len(names)
-    again = pickle.loads(pickle.dumps(fx))
+    again = FeatureExtractor.from_state(json.loads(json.dumps(fx.to_state())))   # what a model folder stores
     np.testing.assert_allclose(again.transform(texts), X)
     pipe = make_pipeline(FeatureExtractor(groups=("counts", "vader"), lexicon_dir=fx.lexicon_dir), LogisticRegression())
     assert pipe.fit(texts, [4, 0, 2, 3]).predict(texts).shape == (4,)

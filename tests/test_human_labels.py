@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import run_cli
 
+from conftest import run_cli
 from tweetsent.data import DataError, load_dataset, make_demo_tweets, tweeteval_to_csv
-from tweetsent.train import balanced_class_weight, train_and_save
+from tweetsent.train import train_and_save
+from tweetsent.trainer import balanced_class_weight
 from tweetsent.variants import load_model
 
 LABELS = ["negative", "neutral", "positive"]

@@ -6,7 +6,8 @@ import torch
 
 from tweetsent.data import load_dataset
 from tweetsent.models import ModelError, masked_mean
-from tweetsent.train import train_and_save, train_model
+from tweetsent.train import train_and_save
+from tweetsent.trainer import train_model
 from tweetsent.variants import load_model
 
 

@@ -5,10 +5,10 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from tweetsent.cli import main
 from tweetsent.data import LoadReport, decode_csv_bytes, parse_csv, read_tweets
 

@@ -6,6 +6,7 @@ import sys
 
 import optuna
 import pytest
+
 from conftest import ROOT
 
 

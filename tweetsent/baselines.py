@@ -13,7 +13,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
-from .features import extractor_from_params, vader_rule, vader_scores
+from .features import extractor_from_params
+from .lexicons import vader_rule, vader_scores
 from .metrics import classification_metrics
 
 # %% auto #0

@@ -128,7 +128,7 @@ def cmd_tweeteval(args):
     print(", ".join(f"{Path(args.out) / f'{k}.csv'}: {v} rows" for k, v in rows.items()))
 
 def cmd_lexicons(args):
-    from tweetsent.features import ensure_lexicons
+    from tweetsent.lexicons import ensure_lexicons
     print(json.dumps(ensure_lexicons(args.dir)))
 
 # %% ../notebooks/lib/cli.ipynb #9a3dd18d

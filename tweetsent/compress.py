@@ -14,7 +14,7 @@ from torch import nn
 from .data import Dataset, load_dataset, stratified_split
 from .models import TransformerWithMeta, TweetClassifier
 from .params import COMPRESS_METHODS, ParamsError
-from .train import finish_training, manual_loop
+from .trainer import finish_training, manual_loop
 from .variants import ffn_pairs, load_model, save_model, shrink_ffn
 
 # %% auto #0

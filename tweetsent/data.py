@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from .features import FeatureExtractor, vader_rule, vader_scores
+from .lexicons import AFINN_FILE, ensure_lexicons, lexicon_tokens, read_afinn, read_lexicon, vader_rule, vader_scores
 from .params import KAGGLE_LABELS, Params, resolve_path
 
 
@@ -423,10 +423,14 @@ def plot_tweets_per_day(df: pd.DataFrame, col: str = "TweetAt"):
 
 # %% ../notebooks/01_eda.ipynb #fd978f3c
 def lexicon_scores(texts, lexicon_dir) -> pd.DataFrame:
-    "AFINN and VADER scores of each text (VADER on the raw, clean and stripped variants; see 02_features)."
-    fx = FeatureExtractor(groups=("afinn", "vader"), lexicon_dir=str(lexicon_dir)).fit(["x"])
-    raw = fx.transform_unscaled(list(texts))
-    return raw[["afinn_sum", "afinn_mean", "vader_raw_compound", "vader_clean_compound", "vader_stripped_compound"]]
+    "AFINN sum and mean and VADER's compound score on the raw, clean and stripped variants of each text (see lib/lexicons)."
+    ensure_lexicons(lexicon_dir)
+    afinn = read_lexicon(read_afinn, Path(lexicon_dir) / AFINN_FILE)
+    scores = [[afinn.get(w, 0.0) for w in lexicon_tokens(str(t))] for t in texts]
+    out = pd.DataFrame({"afinn_sum": [float(sum(s)) for s in scores], "afinn_mean": [sum(s) / max(len(s), 1) for s in scores]})
+    for variant in ("raw", "clean", "stripped"):
+        out[f"vader_{variant}_compound"] = vader_scores(list(texts), variant)["compound"].to_numpy()
+    return out
 
 def label_provenance(train: pd.DataFrame, test: pd.DataFrame, labels: list[str], lexicon_dir) -> tuple[pd.DataFrame, dict]:
     "Accuracy of threshold rules on single lexicon scores (held-out rows), and each rule's held-out predictions."

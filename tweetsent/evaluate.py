@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 
-from .features import NEGATORS
+from .lexicons import NEGATORS
 from .metrics import classification_metrics, expected_calibration_error, folder_bytes
 
 # %% auto #0

@@ -7,8 +7,6 @@ import hashlib
 import io
 import json
 import re
-from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -18,109 +16,36 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import StandardScaler
 
-from .params import Params, ParamsError, resolve_path
+from tweetsent.lexicons import (
+    AFINN_FILE,
+    INTENSIFIERS,
+    MPQA_FILE,
+    NEGATORS,
+    NRC_EMOTIONS,
+    NRC_FILE,
+    VADER_COLUMNS,
+    VADER_VARIANTS,
+    _polarity,
+    ensure_lexicons,
+    lexicon_tokens,
+    read_afinn,
+    read_lexicon,
+    read_mpqa,
+    read_nrc,
+    strip_urls,
+    textblob_subjectivity_lexicon,
+    vader_rule,
+)
+from .params import FEATURE_GROUPS, Params, ParamsError, resolve_path
+from .readability import readability_features
 from .storage import write_file_atomically
 
 # %% auto #0
-__all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'VADER_VARIANTS', 'COUNT_COLUMNS',
-           'STYLE_COLUMNS', 'MPQA_COLUMNS', 'READABILITY_FILE', 'READABILITY_COLUMNS', 'VADER_COLUMNS',
-           'ensure_lexicons', 'read_afinn', 'read_nrc', 'read_mpqa', 'read_lexicon', 'textblob_subjectivity_lexicon',
-           'strip_urls', 'lexicon_tokens', 'TokenBag', 'clean_for_vader', 'strip_for_vader', 'surface_features',
-           'negation_features', 'afinn_features', 'nrc_features', 'mpqa_features', 'read_hyphenation_patterns',
-           'Hyphenator', 'readability_tables', 'write_readability_tables', 'readability_features', 'vader_rule',
-           'vader_scores', 'vader_features', 'vader_bin_features', 'FeatureExtractor', 'cached_transform',
-           'extractor_from_params']
-
-# %% ../notebooks/02_features.ipynb #67ee3cc9
-AFINN_FILE, NRC_FILE, MPQA_FILE = "AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt", "subjclueslen1-HLTEMNLP05.tff"
-NRC_EMOTIONS = ["anger", "anticipation", "disgust", "fear", "joy", "negative", "positive", "sadness", "surprise", "trust"]
-
-def ensure_lexicons(lexicon_dir) -> dict:
-    "Write AFINN-111, NRC and the readability tables into `lexicon_dir` from the installed packages where missing; return which lexicons are there."
-    import afinn
-    import nrclex
-    d = Path(lexicon_dir); d.mkdir(parents=True, exist_ok=True)
-    if not (d / AFINN_FILE).exists():
-        write_file_atomically(d / AFINN_FILE, (Path(afinn.__file__).parent / "data" / AFINN_FILE).read_bytes())
-    if not (d / NRC_FILE).exists():
-        lex = json.loads((Path(nrclex.__file__).parent / "data" / "nrc_en.json").read_text(encoding="utf-8"))
-        lines = [f"{w}\t{e}\t{int(e in set(emos))}" for w, emos in sorted(lex.items()) for e in NRC_EMOTIONS]
-        write_file_atomically(d / NRC_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
-    if not (d / READABILITY_FILE).exists(): write_readability_tables(d / READABILITY_FILE)
-    return {name: (d / name).exists() for name in (AFINN_FILE, NRC_FILE, MPQA_FILE)}
-
-# %% ../notebooks/02_features.ipynb #f5cbca80
-def read_afinn(path) -> dict[str, float]:
-    "AFINN `word<TAB>score`."
-    rows = (line.rsplit("\t", 1) for line in Path(path).read_text(encoding="utf-8").splitlines() if "\t" in line)
-    return {w: float(s) for w, s in rows}
-
-def read_nrc(path) -> dict[str, frozenset]:
-    "NRC `word<TAB>emotion<TAB>0/1` as word -> set of emotions."
-    out: dict[str, set] = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if "1" not in line: continue   # nine lines in ten end in 0: skip them before splitting
-        parts = line.split("\t")
-        if len(parts) == 3 and parts[2].strip() == "1": out.setdefault(parts[0], set()).add(parts[1])
-    return {w: frozenset(e) for w, e in out.items()}
-
-_MPQA_LINE = re.compile(r"type=(\S*) len=\S* word1=(\S+) pos1=\S* stemmed1=\S* priorpolarity=(\S*)")
-
-def read_mpqa(path) -> dict[str, tuple[str, str]]:
-    "MPQA `.tff` as word -> (type, priorpolarity); type is strongsubj/weaksubj, polarity positive/negative/neutral/both."
-    out = {}
-    for line in Path(path).read_text(encoding="latin-1").splitlines():
-        regular = _MPQA_LINE.fullmatch(line)   # 99.8% of the lines; the others have extra or repeated fields
-        if regular: kind, word, polarity = regular.groups()
-        else:
-            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
-            if "word1" not in fields: continue
-            kind, word, polarity = fields.get("type", ""), fields["word1"], fields.get("priorpolarity", "neutral")
-        out.setdefault(word, (kind, "neutral" if polarity == "weakneg" else polarity))
-    return out
-
-@lru_cache(maxsize=16)
-def _parsed(reader, path: str, stamp: tuple):
-    return reader(path)
-
-def read_lexicon(reader, path):
-    "`reader(path)`, parsed once per process while the file stays unchanged (refits and tuning trials reuse it)."
-    stat = Path(path).stat()
-    return _parsed(reader, str(path), (stat.st_mtime_ns, stat.st_size))
-
-@lru_cache(maxsize=1)
-def textblob_subjectivity_lexicon() -> dict[str, tuple[str, str]]:
-    "Fallback for MPQA: TextBlob's en-sentiment.xml mapped to (type, priorpolarity)."
-    import xml.etree.ElementTree as ET
-
-    import textblob
-    root = ET.parse(Path(textblob.__file__).parent / "en" / "en-sentiment.xml").getroot()
-    scores: dict[str, list] = {}
-    for w in root.iter("word"):
-        scores.setdefault(w.get("form").lower(), []).append((float(w.get("polarity")), float(w.get("subjectivity"))))
-    out = {}
-    for word, vals in scores.items():
-        pol, subj = np.mean(vals, axis=0)
-        kind = "strongsubj" if subj >= 0.5 else "weaksubj" if subj > 0 else ""
-        out[word] = (kind, "positive" if pol > 0 else "negative" if pol < 0 else "neutral")
-    return out
+__all__ = ['COUNT_COLUMNS', 'STYLE_COLUMNS', 'MPQA_COLUMNS', 'TokenBag', 'surface_features', 'negation_features',
+           'afinn_features', 'nrc_features', 'mpqa_features', 'vader_features', 'vader_bin_features',
+           'FeatureExtractor', 'cached_transform', 'extractor_from_params']
 
 # %% ../notebooks/02_features.ipynb #354e2bb6
-_URL = re.compile(r"https?://\S+|www\.\S+|@\w+")
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
-NEGATORS = frozenset("not no never none nobody nothing neither nor nowhere cannot can't don't doesn't didn't isn't aren't "
-                     "wasn't weren't won't wouldn't shouldn't couldn't hasn't haven't hadn't ain't".split())
-INTENSIFIERS = frozenset("very really extremely so too totally absolutely completely utterly highly incredibly "
-                         "super most truly quite seriously".split())
-
-def strip_urls(text: str) -> str:
-    "Lower-cased text without URLs and @mentions."
-    return _URL.sub(" ", text.lower())
-
-def lexicon_tokens(text: str, stripped: bool = False) -> list[str]:
-    "Lower-case words of a text for lexicon look-ups (`stripped`: `text` is already `strip_urls(text)`)."
-    return _WORD.findall((text if stripped else strip_urls(text)).replace("’", "'"))
-
 class TokenBag:
     """The lexicon tokens of many texts as one array of distinct-token codes with the text each belongs to, so that a
     lexicon is looked up once per distinct token instead of once per token and column."""
@@ -157,23 +82,11 @@ class TokenBag:
         "Per-text sums divided by the number of tokens (1 for texts without tokens)."
         return (sums.T / np.maximum(self.n_tokens, 1)).T
 
-_NON_WORD = re.compile(r"\W+")
-_URL_MENTION_HASHTAG = re.compile(r"https?://\S+|@\w+|#\w+")
-
-def clean_for_vader(text: str) -> str:
-    "Every non-word character replaced by a space."
-    return _NON_WORD.sub(" ", text)
-
-def strip_for_vader(text: str) -> str:
-    "URLs, @mentions and #hashtags removed, then non-word characters replaced by spaces."
-    return _NON_WORD.sub(" ", _URL_MENTION_HASHTAG.sub("", text))
-
-VADER_VARIANTS = {"raw": str, "clean": clean_for_vader, "stripped": strip_for_vader}
-
 # %% ../notebooks/02_features.ipynb #5eec2d96
-_STYLE_WORDS = {w: [c for c, words in (("negator", NEGATORS), ("intensifier", INTENSIFIERS)) if w in words] for w in NEGATORS | INTENSIFIERS}
 COUNT_COLUMNS = ["char_count", "word_count", "avg_word_len", "unique_word_ratio", "sentence_count"]
+
 STYLE_COLUMNS = ["exclaim_count", "question_count", "digit_ratio", "caps_word_ratio", "negator_count", "intensifier_count"]
+
 _TEXT_PIECE = re.compile(r"[^.!?\S]*[^.!?\s][^.!?]*")   # a stretch between . ! ? that is not blank: one sentence
 
 def surface_features(texts: Sequence[str]) -> pd.DataFrame:
@@ -193,6 +106,9 @@ def surface_features(texts: Sequence[str]) -> pd.DataFrame:
                          "exclaim_count": exclaim, "question_count": question, "digit_ratio": digits / np.maximum(chars, 1),
                          "caps_word_ratio": caps / per_word})
 
+# %% ../notebooks/02_features.ipynb #f0a00005
+_STYLE_WORDS = {w: [c for c, words in (("negator", NEGATORS), ("intensifier", INTENSIFIERS)) if w in words] for w in NEGATORS | INTENSIFIERS}
+
 def negation_features(bag: TokenBag) -> pd.DataFrame:
     "Negators and intensifiers among the lexicon tokens (the rest of the style group)."
     return pd.DataFrame(bag.category_counts(_STYLE_WORDS, ["negator", "intensifier"]), columns=["negator_count", "intensifier_count"])
@@ -203,248 +119,19 @@ def afinn_features(bag: TokenBag, afinn: Mapping[str, float]) -> pd.DataFrame:
     sums = bag.total(afinn)
     return pd.DataFrame({"afinn_sum": sums, "afinn_mean": bag.shares(sums)})
 
+# %% ../notebooks/02_features.ipynb #f0a00010
 def nrc_features(bag: TokenBag, nrc: Mapping) -> pd.DataFrame:
     "Share of tokens carrying each of NRC's ten emotions."
     return pd.DataFrame(bag.shares(bag.category_counts(nrc, NRC_EMOTIONS)), columns=[f"nrc_{e}" for e in NRC_EMOTIONS])
 
+# %% ../notebooks/02_features.ipynb #f0a00013
 MPQA_COLUMNS = ["strongsubj", "weaksubj", "positive", "negative", "neutral", "both"]
 
 def mpqa_features(bag: TokenBag, mpqa: Mapping) -> pd.DataFrame:
     "Shares of tokens by subjectivity type (strong/weak) and by prior polarity, read from separate fields."
     return pd.DataFrame(bag.shares(bag.category_counts(mpqa, MPQA_COLUMNS)), columns=[f"mpqa_{c}" for c in MPQA_COLUMNS])
 
-# %% ../notebooks/02_features.ipynb #a7d5b27e
-_EXACT_LEN = 12          # substrings up to 12 characters get exact int64 codes (36**12 < 2**63)
-_FILTER_SIZE = 1 << 20   # bitmap that rules most substrings out before the exact search
-
-def read_hyphenation_patterns(path) -> dict[str, tuple[int, tuple[int, ...]]]:
-    "Liang patterns of a hunspell `hyph_*.dic`, as Pyphen reads them: letters -> (offset of the first non-zero value, values)."
-    path = Path(path)
-    with path.open("rb") as f: encoding = f.readline().decode().strip()
-    out = {}
-    for pattern in path.read_bytes().decode(encoding).split("\n")[1:]:
-        pattern = pattern.strip()
-        if not pattern or pattern.startswith(("%", "#", "LEFTHYPHENMIN", "RIGHTHYPHENMIN", "COMPOUND")): continue
-        if "^^" in pattern or ("/" in pattern and "=" in pattern):
-            raise ValueError(f"{path.name}: non-standard hyphenation pattern {pattern!r} is not supported")
-        values, letters = [0], []
-        for ch in pattern:
-            if ch.isdigit(): values[-1] = int(ch)
-            else: letters.append(ch); values.append(0)
-        if any(values):
-            start, end = next(i for i, v in enumerate(values) if v), len(values) - next(i for i, v in enumerate(reversed(values)) if v)
-            out["".join(letters)] = start, tuple(values[start:end])
-    return out
-
-class Hyphenator:
-    """Number of hyphenation points of many words at once, equal to `len(pyphen.Pyphen(...).positions(word))`.
-    Every substring of the dotted words (`.word.`, back to back) gets an exact integer code per length, which is
-    looked up among the patterns' codes; the patterns' values are then maxed into per-word slots with numpy."""
-
-    def __init__(self, alphabet: np.ndarray, codes: np.ndarray, lengths: np.ndarray, value_start: np.ndarray,
-                 value_offset: np.ndarray, value: np.ndarray, long_patterns: np.ndarray, left: int = 2, right: int = 2):
-        "The compiled patterns (`from_patterns`, or `arrays` saved and loaded again)."
-        self.alphabet, self.codes, self.lengths = alphabet, codes, lengths
-        self.value_start, self.value_offset, self.value, self.long_patterns = value_start, value_offset, value, long_patterns
-        self.left, self.right = int(left), int(right)
-        self.base = len(alphabet) + 1                    # code 0: a character that no pattern has
-        self.maxlen = int(lengths.max())
-        self.by_length = {}                              # length -> (sorted codes, pattern ids)
-        for length in range(1, min(self.maxlen, _EXACT_LEN) + 1):
-            ids = np.flatnonzero(lengths == length)
-            ids = ids[np.argsort(codes[ids])]
-            if len(ids): self.by_length[length] = codes[ids], ids
-        long_ids = np.flatnonzero(lengths > _EXACT_LEN)   # longer patterns: found by their first 12 characters
-        self.long_ids = dict(zip(long_patterns.tolist(), long_ids.tolist()))
-        self.long_prefixes = np.unique(codes[long_ids])
-        self.maybe = np.zeros(_FILTER_SIZE, dtype=bool)
-        self.maybe[codes & (_FILTER_SIZE - 1)] = True
-        self.char_code = np.zeros(int(alphabet.max()) + 2, dtype=np.int64)   # code point -> code; the last entry: any other
-        self.char_code[alphabet] = np.arange(1, len(alphabet) + 1)
-
-    @classmethod
-    def from_patterns(cls, patterns: dict[str, tuple[int, tuple[int, ...]]], left: int = 2, right: int = 2) -> "Hyphenator":
-        if any("." in p[1:-1] for p in patterns) or {".", ".."} & patterns.keys():
-            raise ValueError("hyphenation patterns with a '.' inside are not supported")
-        chars = sorted({c for p in patterns for c in p})
-        char_code = {c: i + 1 for i, c in enumerate(chars)}
-        def code(s: str) -> int:
-            out = 0
-            for c in s: out = out * (len(chars) + 1) + char_code[c]
-            return out
-        names = list(patterns)
-        offsets, values, start = [], [], [0]             # the non-zero values of each pattern, pattern after pattern
-        for p in names:
-            first, vals = patterns[p]
-            for k, v in enumerate(vals):
-                if v: offsets.append(first + k); values.append(v)
-            start.append(len(values))
-        return cls(np.array([ord(c) for c in chars], dtype=np.int64), np.array([code(p[:_EXACT_LEN]) for p in names], dtype=np.int64),
-                   np.array([len(p) for p in names], dtype=np.int64), *(np.array(a, dtype=np.int64) for a in (start, offsets, values)),
-                   np.array([p for p in names if len(p) > _EXACT_LEN]), left, right)
-
-    @property
-    def arrays(self) -> dict[str, np.ndarray]:
-        "Everything `Hyphenator(**arrays)` needs, for `np.savez`."
-        return dict(alphabet=self.alphabet, codes=self.codes, lengths=self.lengths, value_start=self.value_start,
-                    value_offset=self.value_offset, value=self.value, long_patterns=self.long_patterns,
-                    left=np.array(self.left), right=np.array(self.right))
-
-    def _lookup(self, table: np.ndarray, h: np.ndarray, startable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        "Positions whose substring code `h` is in the sorted `table`, and where in it."
-        cand = np.flatnonzero(self.maybe[h & (_FILTER_SIZE - 1)] & startable[: len(h)])
-        j = np.minimum(np.searchsorted(table, h[cand]), len(table) - 1)
-        found = table[j] == h[cand]
-        return cand[found], j[found]
-
-    def _matches(self, text: str, closing: np.ndarray, word_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        "Start position and pattern id of every pattern found in the dotted words `text`."
-        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        codes = self.char_code[np.minimum(points, len(self.char_code) - 1)]
-        n = len(codes)
-        startable = np.ones(n, dtype=bool)
-        startable[closing] = False                       # Pyphen starts no pattern at a word's closing dot
-        positions, ids = [], []
-        h = np.zeros(n, dtype=np.int64)
-        for length in range(1, min(self.maxlen, _EXACT_LEN) + 1):
-            h = h[: n - length + 1] * self.base + codes[length - 1:]   # code of the substring starting at each position
-            if length in self.by_length:
-                table, table_ids = self.by_length[length]
-                pos, j = self._lookup(table, h, startable)
-                positions.append(pos); ids.append(table_ids[j])
-        if len(self.long_prefixes) and len(h):          # rare: check the longer patterns one substring at a time
-            for p in self._lookup(self.long_prefixes, h, startable)[0].tolist():
-                for q in range(p + _EXACT_LEN + 1, min(p + self.maxlen, closing[word_of[p]] + 1) + 1):
-                    if text[p:q] in self.long_ids: positions.append(np.array([p])); ids.append(np.array([self.long_ids[text[p:q]]]))
-        return np.concatenate(positions), np.concatenate(ids)
-
-    def count_points(self, words: Sequence[str]) -> np.ndarray:
-        "Hyphenation points of each lower-case word (Pyphen's `left`/`right` margins applied)."
-        if not len(words): return np.zeros(0, dtype=np.int64)
-        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        starts = np.concatenate([[0], np.cumsum(lengths + 2)[:-1]])
-        word_of = np.repeat(np.arange(len(words)), lengths + 2)
-        pos, ids = self._matches("." + "..".join(words) + ".", starts + lengths + 1, word_of)
-        counts = self.value_start[ids + 1] - self.value_start[ids]
-        value_rows = np.repeat(self.value_start[ids] - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
-        # a word has len(".word.") + 1 value slots, laid out back to back: one more slot per word than characters
-        slots = np.repeat(pos + word_of[pos], counts) + self.value_offset[value_rows]
-        refs = np.zeros(len(word_of) + len(words) + 1, dtype=np.int64)
-        np.maximum.at(refs, slots, self.value[value_rows])
-        odd = np.concatenate([[0], np.cumsum(refs % 2)])
-        first_slot = starts + np.arange(len(words))
-        lo, hi = first_slot + self.left + 1, first_slot + lengths - self.right + 1   # slot i: the point before character i - 1
-        return np.where(hi >= lo, odd[np.maximum(hi, lo - 1) + 1] - odd[lo], 0)
-
-# %% ../notebooks/02_features.ipynb #61a1491e
-# textstat 0.7.8's definitions, computed for all texts at once (textstat re-derives them per text and call).
-_TS_APOSTROPHE = re.compile(r"'(?![tsd]|ve|ll|re)")   # apostrophes that do not start a contraction go first,
-_TS_PUNCTUATION = re.compile(r"[^\w\s']+")           # then punctuation
-_TS_SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
-# A word survives punctuation removal when its whitespace-separated chunk has a word character; a sentence (which
-# starts at a word character) has three words when this matches at its start.
-_TS_THREE_WORDS = re.compile(r"(?:[^\w\s]*\w\S*\s+(?:[^\w\s]+\s+)*){2}[^\w\s]*\w")
-
-_ASCII_PUNCTUATION = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) in "_'" or chr(c).isspace()))
-
-def _ts_words(text: str) -> list[str]:
-    "textstat's lower-case words of a text."
-    if "'" in text: text = _TS_APOSTROPHE.sub("", text)
-    if text.isascii(): text = text.encode().translate(None, _ASCII_PUNCTUATION).decode()   # 2x faster than the regex
-    else: text = _TS_PUNCTUATION.sub("", text)
-    return text.lower().split()
-
-def _ts_sentences(text: str) -> int:
-    "textstat's sentence count: sentences of at most two words do not count, but a text has at least one."
-    if not text: return 0
-    return max(1, sum(map(bool, map(_TS_THREE_WORDS.match, _TS_SENTENCE.findall(text)))))
-
-READABILITY_FILE = "readability-en_US.npz"
-READABILITY_COLUMNS = ["flesch_reading_ease", "smog_index", "dale_chall"]
-
-def readability_tables() -> dict[str, np.ndarray]:
-    """textstat's resources in arrays: CMU dictionary syllable counts (first pronunciation; words as sorted UTF-8),
-    Pyphen's en_US patterns compiled for `Hyphenator` and the Dale-Chall easy words."""
-    import pyphen
-    from textstat.backend.utils import get_cmudict, get_lang_easy_words
-    syllables = {w.encode(): sum(1 for p in pr[0] if p[-1].isdigit()) for w, pr in get_cmudict("en_US").items() if pr}
-    words = np.sort(np.array(list(syllables)))
-    hyphenator = Hyphenator.from_patterns(read_hyphenation_patterns(pyphen.LANGUAGES[pyphen.language_fallback("en_US")]))
-    return {"cmu_words": words, "cmu_syllables": np.array([syllables[w] for w in words.tolist()], dtype=np.int64),
-            "easy_words": np.array(sorted(get_lang_easy_words("en_US"))), **{f"hyphen_{k}": v for k, v in hyphenator.arrays.items()}}
-
-def write_readability_tables(path: Path):
-    "Save `readability_tables()`: they load in 5 ms, where the CMU dictionary takes 700 ms and Pyphen's patterns 70 ms."
-    buffer = io.BytesIO()
-    np.savez(buffer, **readability_tables())
-    write_file_atomically(path, buffer.getvalue())
-
-@lru_cache(maxsize=None)
-def _ts_resources(lexicon_dir: str):
-    "CMU syllable table, hyphenation patterns and Dale-Chall easy words, loaded once per process."
-    path = Path(lexicon_dir) / READABILITY_FILE
-    # a model folder used where no lexicon folder was set up builds the tables from the packages (1 s)
-    tables = dict(np.load(path)) if path.exists() else readability_tables()
-    hyphenator = Hyphenator(**{k.removeprefix("hyphen_"): v for k, v in tables.items() if k.startswith("hyphen_")})
-    return (tables["cmu_words"], tables["cmu_syllables"]), hyphenator, frozenset(tables["easy_words"].tolist())
-
-def _cmu_syllables(words: list[str], cmu_words: np.ndarray, cmu_syllables: np.ndarray) -> np.ndarray:
-    "Syllables of each word from the CMU table, -1 where the table lacks it."
-    encoded = [w.encode() for w in words]
-    keys = np.array(encoded, dtype=cmu_words.dtype)   # cut to the longest word in the table: longer words are not in it
-    fits = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) <= cmu_words.dtype.itemsize
-    j = np.minimum(np.searchsorted(cmu_words, keys), len(cmu_words) - 1)
-    return np.where(fits & (cmu_words[j] == keys), cmu_syllables[j], -1)
-
-def readability_features(texts: Sequence[str], lexicon_dir="lexicons") -> pd.DataFrame:
-    """Flesch reading ease, SMOG and Dale-Chall, equal to textstat's: syllables from the CMU dictionary, else
-    Pyphen's hyphenation points + 1, each distinct word counted once."""
-    table, hyphenator, easy = _ts_resources(str(lexicon_dir))
-    words = [_ts_words(t) for t in texts]
-    n_sent = np.fromiter(map(_ts_sentences, texts), dtype=float, count=len(texts))
-    distinct = list(set(chain.from_iterable(words)))
-    syllables = _cmu_syllables(distinct, *table)
-    unknown = np.flatnonzero(syllables < 0)
-    syllables[unknown] = hyphenator.count_points([distinct[i] for i in unknown.tolist()]) + 1
-    is_hard = np.fromiter((w not in easy for w in distinct), dtype=np.int64, count=len(distinct))
-    # one integer per word packs its syllables, whether it has three or more and whether it is hard (not a Dale-Chall
-    # easy word), so that one C-level sum per text adds up all three
-    packed = dict(zip(distinct, (syllables + (syllables >= 3) * 2**20 + is_hard * 2**40).tolist()))
-    totals = np.array([sum(map(packed.__getitem__, w)) for w in words], dtype=np.int64)
-    n_words = np.fromiter(map(len, words), dtype=float, count=len(words))
-    n_syllables, n_polysyllables, n_hard = (totals % 2**20).astype(float), (totals >> 20) % 2**20, (totals >> 40).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wps = np.where(n_sent > 0, n_words / n_sent, 0.0)
-        spw = np.where(n_words > 0, n_syllables / n_words, 0.0)
-        hard = 100 * n_hard / n_words
-        return pd.DataFrame(dict(zip(READABILITY_COLUMNS, [
-            np.where((wps == 0) | (spw == 0), 0.0, 206.835 - 1.015 * wps - 84.6 * spw),           # Flesch reading ease
-            np.where(n_sent > 0, 1.043 * np.sqrt(30 * (n_polysyllables / n_sent)) + 3.1291, 0.0),  # SMOG
-            np.where(n_words > 0, 0.1579 * hard + 0.0496 * wps + np.where(hard > 5, 3.6365, 0.0), 0.0)])))   # Dale-Chall
-
 # %% ../notebooks/02_features.ipynb #30a8458e
-def vader_rule(compound: np.ndarray, n_labels: int = 5, cuts=(-0.6, -0.05, 0.05, 0.6)) -> np.ndarray:
-    "Class index from a compound score by the threshold rule (5 classes, or 3 with the ±0.05 cuts)."
-    compound = np.asarray(compound)
-    if n_labels == 3: return np.digitize(compound, [cuts[1], cuts[2]], right=True)
-    return np.digitize(compound, [cuts[0], cuts[1], cuts[2], cuts[3]], right=True)
-
-@lru_cache(maxsize=1)
-def _vader():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-    return SentimentIntensityAnalyzer()
-
-VADER_COLUMNS = ["neg", "neu", "pos", "compound"]
-
-def _polarity(strings: list[str]) -> list[dict]:
-    "VADER scores of each string, each distinct string scored once (text variants and retweets repeat)."
-    scored = {s: _vader().polarity_scores(s) for s in dict.fromkeys(strings)}
-    return [scored[s] for s in strings]
-
-def vader_scores(texts: Sequence[str], variant: str = "stripped") -> pd.DataFrame:
-    "VADER neg/neu/pos/compound of one text variant (see `VADER_VARIANTS`)."
-    return pd.DataFrame(_polarity([VADER_VARIANTS[variant](t) for t in texts]), columns=VADER_COLUMNS)
-
 def vader_features(texts: Sequence[str]) -> pd.DataFrame:
     "VADER scores on three variants of each tweet: raw, clean (non-word characters replaced by spaces), stripped (URLs, mentions and hashtags removed, then cleaned)."
     n = len(texts)
@@ -452,6 +139,7 @@ def vader_features(texts: Sequence[str]) -> pd.DataFrame:
     return pd.concat([scores.iloc[i * n:(i + 1) * n].reset_index(drop=True).add_prefix(f"vader_{v}_")
                       for i, v in enumerate(VADER_VARIANTS)], axis=1)
 
+# %% ../notebooks/02_features.ipynb #f0a00017
 def vader_bin_features(vader: pd.DataFrame, n_labels: int) -> pd.DataFrame:
     "One-hot of the VADER threshold rule on each variant: lets a linear layer reproduce the rule exactly."
     cols = {}
@@ -464,7 +152,7 @@ def vader_bin_features(vader: pd.DataFrame, n_labels: int) -> pd.DataFrame:
 class FeatureExtractor(TransformerMixin, BaseEstimator):
     "Hand-crafted tweet features as a scikit-learn transformer."
 
-    def __init__(self, groups: Sequence[str] = ("counts", "style", "afinn", "nrc", "mpqa", "readability", "vader", "vader_bins", "tfidf"),
+    def __init__(self, groups: Sequence[str] = tuple(FEATURE_GROUPS),
                  tfidf_max_features: int = 100, lexicon_dir: str = "lexicons", n_labels: int = 5, max_chars: int = 1000):
         self.groups, self.tfidf_max_features, self.lexicon_dir, self.n_labels = groups, tfidf_max_features, lexicon_dir, n_labels
         self.max_chars = max_chars
@@ -480,6 +168,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             self.mpqa_ = read_lexicon(read_mpqa, d / MPQA_FILE) if found[MPQA_FILE] else textblob_subjectivity_lexicon()
 
     def _raw(self, texts: Sequence[str], fitting: bool = False) -> pd.DataFrame:
+        "The switched-on groups' columns, unscaled; `attrs['groups']` names each column's group."
         texts = [str(t)[: self.max_chars] for t in texts]
         blocks, g = [], set(self.groups)
         needs_tokens = bool(g & {"style", "afinn", "nrc", "mpqa"})
@@ -487,25 +176,27 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         bag = TokenBag(lexicon_tokens(s, stripped=True) for s in stripped) if needs_tokens else None
         if g & {"counts", "style"}:
             surface = surface_features(texts)
-            if "counts" in g: blocks.append(surface[COUNT_COLUMNS])
-            if "style" in g: blocks.append(pd.concat([surface.drop(columns=COUNT_COLUMNS), negation_features(bag)], axis=1))
-        if "afinn" in g: blocks.append(afinn_features(bag, self.afinn_))
-        if "nrc" in g: blocks.append(nrc_features(bag, self.nrc_))
-        if "mpqa" in g: blocks.append(mpqa_features(bag, self.mpqa_))
-        if "readability" in g: blocks.append(readability_features(texts, self.lexicon_dir))
+            if "counts" in g: blocks.append(("counts", surface[COUNT_COLUMNS]))
+            if "style" in g: blocks.append(("style", pd.concat([surface.drop(columns=COUNT_COLUMNS), negation_features(bag)], axis=1)))
+        if "afinn" in g: blocks.append(("afinn", afinn_features(bag, self.afinn_)))
+        if "nrc" in g: blocks.append(("nrc", nrc_features(bag, self.nrc_)))
+        if "mpqa" in g: blocks.append(("mpqa", mpqa_features(bag, self.mpqa_)))
+        if "readability" in g: blocks.append(("readability", readability_features(texts, self.lexicon_dir)))
         if g & {"vader", "vader_bins"}:
             vader = vader_features(texts)
-            if "vader" in g: blocks.append(vader)
-            if "vader_bins" in g: blocks.append(vader_bin_features(vader, self.n_labels))
+            if "vader" in g: blocks.append(("vader", vader))
+            if "vader_bins" in g: blocks.append(("vader_bins", vader_bin_features(vader, self.n_labels)))
         if "tfidf" in g:
             try: tf = (self.tfidf_.fit_transform if fitting else self.tfidf_.transform)(stripped).toarray()
             except ValueError as e:
                 if "empty vocabulary" not in str(e): raise
                 raise ParamsError("TF-IDF found no words in the training texts (emoji- or symbol-only data?); "
                                   "remove 'tfidf' from feature_groups") from None
-            blocks.append(pd.DataFrame(tf, columns=[f"tfidf_{w}" for w in self.tfidf_.get_feature_names_out()]))
-        if not blocks: raise ValueError("FeatureExtractor has no feature groups switched on; set feature_groups")
-        return pd.concat([b.reset_index(drop=True) for b in blocks], axis=1)
+            blocks.append(("tfidf", pd.DataFrame(tf, columns=[f"tfidf_{w}" for w in self.tfidf_.get_feature_names_out()])))
+        if not blocks: raise ParamsError("FeatureExtractor has no feature groups switched on; set feature_groups")
+        raw = pd.concat([b.reset_index(drop=True) for _, b in blocks], axis=1)
+        raw.attrs["groups"] = [name for name, b in blocks for _ in b.columns]
+        return raw
 
     def _new_tfidf(self) -> TfidfVectorizer:
         "TF-IDF over `strip_urls(text)` (which `_raw` computes once for the lexicons too)."
@@ -525,7 +216,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         self._load_lexicons()
         if "tfidf" in self.groups: self.tfidf_ = self._new_tfidf()
         raw = self._raw(X, fitting=True)
-        self.feature_names_out_ = np.array(raw.columns)
+        self.feature_names_out_, self.column_groups_ = np.array(raw.columns), list(raw.attrs["groups"])
         values = raw.to_numpy(dtype=float)
         self.scaler_ = StandardScaler().fit(values)
         return values
@@ -545,19 +236,14 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     def group_slices(self) -> dict[str, list[int]]:
         "Column indices of each feature group, for explanations by group."
-        prefixes = {"counts": tuple(COUNT_COLUMNS), "style": tuple(STYLE_COLUMNS), "afinn": ("afinn_",), "nrc": ("nrc_",),
-                    "mpqa": ("mpqa_",), "readability": tuple(READABILITY_COLUMNS), "tfidf": ("tfidf_",)}
-        out = {}
-        for i, name in enumerate(self.feature_names_out_):
-            if name.startswith("vader_"): group = "vader_bins" if "_rule_" in name else "vader"
-            else: group = next(g for g, pre in prefixes.items() if name.startswith(pre))
-            out.setdefault(group, []).append(i)
+        out: dict[str, list[int]] = {}
+        for i, group in enumerate(self.column_groups_): out.setdefault(group, []).append(i)
         return out
 
     def to_state(self) -> dict:
         "The fitted extractor as JSON-safe values: settings, column names, scaler, TF-IDF and the lexicon entries it uses."
         state = {"format": 1, "settings": {**self.get_params(), "groups": list(self.groups)},
-                 "feature_names_out": [str(c) for c in self.feature_names_out_],
+                 "feature_names_out": [str(c) for c in self.feature_names_out_], "column_groups": list(self.column_groups_),
                  "scaler": {"mean": self.scaler_.mean_.tolist(), "scale": self.scaler_.scale_.tolist(), "var": self.scaler_.var_.tolist(),
                             "n_samples_seen": int(np.max(self.scaler_.n_samples_seen_))},
                  "mpqa_source": self.mpqa_source_,
@@ -574,6 +260,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             settings = dict(state["settings"])
             fx = cls(**{**settings, "groups": tuple(settings["groups"])})
             fx.feature_names_out_ = np.array(state["feature_names_out"], dtype=object)
+            fx.column_groups_ = [str(g) for g in state["column_groups"]]
             fx.scaler_ = StandardScaler()
             for attr, key in (("mean_", "mean"), ("scale_", "scale"), ("var_", "var")):
                 setattr(fx.scaler_, attr, np.asarray(state["scaler"][key], dtype=np.float64))
@@ -606,6 +293,7 @@ def cached_transform(extractor: FeatureExtractor, texts: Sequence[str], cache_di
     write_file_atomically(path, buffer.getvalue())
     return values
 
+# %% ../notebooks/02_features.ipynb #f0a00021
 def extractor_from_params(p: Params) -> FeatureExtractor:
     "The extractor that params `p` describe (groups, TF-IDF size, lexicon folder, number of labels, text cap)."
     return FeatureExtractor(groups=tuple(p.feature_groups), tfidf_max_features=p.tfidf_max_features,

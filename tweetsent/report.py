@@ -11,6 +11,8 @@ from typing import Optional
 
 import matplotlib.pyplot as plt
 
+from .params import load_params, params_dict, project_root, run_dir
+
 NOTEBOOKS = ["01_eda", "02_features", "03_baselines", "04_tune", "05_train", "06_evaluate", "07_explain", "08_compression"]
 
 def save_figure(fig, run_folder, name: str, show: bool = True) -> Path:
@@ -50,7 +52,6 @@ def run_notebooks(params_file, overrides: Optional[dict] = None, notebooks: Opti
     import papermill as pm
     import yaml
 
-    from tweetsent.params import load_params, params_dict, project_root, run_dir
     overrides = dict(overrides or {})
     p = load_params(params_file, overrides)          # fail on bad params before any notebook starts
     root, out = project_root(), run_dir(p)

@@ -14,7 +14,7 @@ import yaml
 from .data import stratified_split
 from .params import Params, resolve_path, tuned_file
 from .storage import write_file_atomically
-from .train import train_model
+from .trainer import train_model
 
 # %% auto #0
 __all__ = ['HEARTBEAT_S', 'GRACE_S', 'search_space', 'storage_url', 'study_name', 'safe_name', 'objective', 'study_storage',

@@ -1,0 +1,85 @@
+"""The project's shape: notebooks papermill can drive, a package whose imports flow one way, and `make check`."""
+import ast
+import json
+import shutil
+import subprocess
+
+from conftest import ROOT
+
+STAGES = sorted((ROOT / "notebooks").glob("0*.ipynb"))
+# Floors of the house, bottom first. A module imports only modules on its own floor or below, never in a cycle.
+# Model folders and the trainer hold a fitted FeatureExtractor, so they stand on 02's floor.
+LAYERS = [["params", "storage", "metrics"], ["readability", "report"], ["lexicons", "models"], ["data"], ["features"],
+          ["variants", "trainer"], ["baselines"], ["tune"], ["train"], ["evaluate"], ["explain"], ["compress"], ["cli"]]
+RANK = {m: i for i, layer in enumerate(LAYERS) for m in layer}
+
+
+def test_every_stage_notebook_has_one_parameters_cell():
+    assert [p.stem for p in STAGES] == ["01_eda", "02_features", "03_baselines", "04_tune", "05_train", "06_evaluate",
+                                        "07_explain", "08_compression"]
+    for path in STAGES:
+        cells = json.loads(path.read_text())["cells"]
+        tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: {len(tagged)} cells tagged 'parameters'"
+        assert "params_file =" in "".join(tagged[0]["source"])
+
+
+def project_imports(path):
+    "(module imported, at module level?) for every import of a tweetsent module in `path`."
+    tree = ast.parse(path.read_text())
+    top = {id(n) for n in tree.body}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level == 1 or (node.module or "").startswith("tweetsent")):
+            module = node.module.removeprefix("tweetsent").lstrip(".") if node.module else ""
+            names = [a.name for a in node.names] if not module else [module.split(".")[0]]
+            for name in names: yield name, id(node) in top
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("tweetsent."): yield a.name.split(".")[1], id(node) in top
+
+
+def test_imports_flow_one_way():
+    modules = {p.stem for p in (ROOT / "tweetsent").glob("*.py")} - {"__init__", "__main__", "_modidx"}
+    assert modules == set(RANK), f"modules without a floor, or floors without a module: {modules ^ set(RANK)}"
+    graph = {}
+    for m in modules:
+        for target, at_top in project_imports(ROOT / "tweetsent" / f"{m}.py"):
+            assert RANK[target] <= RANK[m], f"{m} (floor {RANK[m]}) imports {target} from floor {RANK[target]}"
+            assert at_top or m == "cli", f"{m} imports {target} inside a function"
+            graph.setdefault(m, set()).add(target)
+    def visit(m, path):
+        assert m not in path, f"import cycle: {' -> '.join(path + [m])}"
+        for n in graph.get(m, ()): visit(n, path + [m])
+    for m in modules: visit(m, [])
+
+
+def copy_of_tree(tmp_path):
+    "The parts of the checkout that `make check` reads, in a scratch folder (the venv is shared, not copied)."
+    dst = tmp_path / "tree"
+    shutil.copytree(ROOT, dst, ignore=shutil.ignore_patterns(".venv", ".git", "outputs", "lexicons", "data", "__pycache__", "*.egg-info"))
+    return dst
+
+
+def make_check(tree):
+    return subprocess.run(["make", "-s", "check", f"VENV={ROOT / '.venv'}"], cwd=tree, capture_output=True, text=True, timeout=300)
+
+
+def test_make_check_passes_here_and_fails_on_drift(tmp_path):
+    tree = copy_of_tree(tmp_path)
+    r = make_check(tree)
+    assert r.returncode == 0, r.stdout + r.stderr
+    generated = tree / "tweetsent" / "params.py"                 # a hand edit of a generated module
+    generated.write_text(generated.read_text() + "\nHAND_EDIT = 1\n")
+    r = make_check(tree)
+    assert r.returncode != 0 and "out of sync" in r.stdout
+    nb_path = tree / "notebooks" / "03_baselines.ipynb"           # a notebook committed with outputs
+    nb = json.loads(nb_path.read_text())
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["hello\n"]}]
+    nb_path.write_text(json.dumps(nb, indent=1))
+    r = make_check(tree)
+    assert r.returncode != 0 and "not clean" in r.stdout
+    assert make_check(tree).returncode == 0                       # make check cleaned it: the next run passes
+    (tree / "tests" / "test_lint_bait.py").write_text("import os\n")   # a lint error
+    r = make_check(tree)
+    assert r.returncode != 0 and "F401" in r.stdout
