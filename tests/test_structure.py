@@ -83,3 +83,23 @@ def test_make_check_passes_here_and_fails_on_drift(tmp_path):
     (tree / "tests" / "test_lint_bait.py").write_text("import os\n")   # a lint error
     r = make_check(tree)
     assert r.returncode != 0 and "F401" in r.stdout
+
+
+TEACHING = STAGES + [ROOT / "notebooks" / "lib" / f"{n}.ipynb" for n in ("lexicons", "metrics", "readability", "trainer")]
+
+
+def test_stage_notebooks_document_like_fastcore():
+    "Every export cell is followed by a cell that shows or checks it, and every heading has a sentence under it."
+    for path in TEACHING:
+        cells = json.loads(path.read_text())["cells"]
+        for i, c in enumerate(cells):
+            src = "".join(c["source"])
+            if c["cell_type"] == "markdown":
+                lines = [x for x in src.splitlines() if x.strip()]
+                assert not (lines and lines[0].startswith("#") and len(lines) == 1), f"{path.name}: bare heading {lines[0]!r}"
+            if c["cell_type"] != "code" or not src.startswith("#| export"): continue
+            body = ast.parse(src).body
+            if not any(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in body): continue   # imports and constants
+            following = next((d for d in cells[i + 1:] if d["cell_type"] == "code"), None)
+            assert following is not None and not "".join(following["source"]).startswith("#| export"), \
+                f"{path.relative_to(ROOT)}: export cell {c['id']} has no check after it"

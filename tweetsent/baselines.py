@@ -43,6 +43,7 @@ def word_char_tfidf():
     return make_union(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
                       TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True))
 
+# %% ../notebooks/03_baselines.ipynb #c1406006
 def baseline_models(p) -> dict:
     "The baselines for params `p`, unfitted; classes weighed as balanced when the run asks for balanced decisions."
     meta = lambda: extractor_from_params(p)
@@ -58,6 +59,7 @@ def baseline_models(p) -> dict:
         models["vader_rule_stripped"] = VaderRule("stripped", len(p.labels))
     return models
 
+# %% ../notebooks/03_baselines.ipynb #9a764592
 def score_baselines(p, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, dict]:
     "Fit each baseline on `train` and score it on `test` with `classification_metrics`."
     out = {}

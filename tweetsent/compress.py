@@ -52,11 +52,13 @@ def prune_structured(clf: TweetClassifier, amount: float) -> TweetClassifier:
             "n_parameters": sum(x.numel() for x in model.parameters())}
     return TweetClassifier(model, clf.tokenizer, clf.extractor, info)
 
+# %% ../notebooks/08_compression.ipynb #52f0bdc0
 def encoded_splits(clf: TweetClassifier, data: Dataset, p) -> list[list[dict]]:
     "(train, validation) as `train_model` has them (the validation file, else a split of the training rows), encoded for `clf`."
     frames = (data.train, data.val) if data.val is not None else stratified_split(data.train, p.val_size, p.seed)
     return [clf.encode(df["text"], df["label"]) for df in frames]
 
+# %% ../notebooks/08_compression.ipynb #b55935cd
 def fine_tune(clf: TweetClassifier, p, data: Dataset, epochs: int) -> TweetClassifier:
     "A few epochs of the manual loop on the training rows, to recover after pruning; class offsets fitted again."
     if epochs <= 0: return clf
@@ -76,6 +78,7 @@ class DistillationLoss(nn.Module):
                                   reduction="batchmean") * self.t ** 2
         return self.alpha * kl + (1 - self.alpha) * nn.functional.cross_entropy(logits, labels)
 
+# %% ../notebooks/08_compression.ipynb #ebf53825
 def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_meta: bool = True) -> TweetClassifier:
     """A smaller student. `hidden` 0: the teacher with only its first `n_layers` layers (weights copied).
     Otherwise a fresh `n_layers`-layer backbone `hidden` wide, its word embeddings the teacher's projected onto their
@@ -109,6 +112,7 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
             "distilled_from": info.get("backbone"), "variant": "fp32", "arch": arch, "uses_meta": arch != "text"}
     return TweetClassifier(model, teacher.tokenizer, teacher.extractor, info)
 
+# %% ../notebooks/08_compression.ipynb #df78c1d2
 def distill(teacher: TweetClassifier, p, data: Dataset) -> TweetClassifier:
     "Train a smaller student on the teacher's soft labels and the true labels (the manual loop with a KD loss)."
     student = make_student(teacher, p.distill_layers, p.distill_hidden, p.distill_meta)

@@ -25,8 +25,8 @@ class DataError(ValueError):
     "A data file that cannot be used as given; the message names the file and the problem."
 
 # %% auto #0
-__all__ = ['DEFAULT_PATHS', 'TWEETEVAL_URL', 'DataError', 'LoadReport', 'decode_csv_bytes', 'parse_csv', 'with_labels',
-           'read_csv_input', 'clean_tweets', 'read_tweets', 'make_demo_tweets', 'Dataset', 'stratified_split',
+__all__ = ['DEFAULT_PATHS', 'TWEETEVAL_URL', 'DataError', 'LoadReport', 'decode_csv_bytes', 'parse_csv', 'read_csv_input',
+           'clean_tweets', 'with_labels', 'read_tweets', 'make_demo_tweets', 'Dataset', 'stratified_split',
            'load_dataset', 'data_fingerprint', 'tweeteval_to_csv', 'class_table', 'plot_class_distribution',
            'tweet_lengths', 'plot_length_by_class', 'location_missing_by_class', 'plot_wordclouds', 'top_ngrams',
            'top_tokens', 'tweets_per_day', 'plot_tweets_per_day', 'lexicon_scores', 'label_provenance']
@@ -126,13 +126,6 @@ def _refuse_swallowed_rows(rows, starts, header, source, label_col, labels):
                                     "an unbalanced quote? Fix the quoting of that row")
 
 # %% ../notebooks/01_eda.ipynb #95553359
-def with_labels(df: pd.DataFrame, text_col: str, label_col: str, labels: list[str]) -> pd.DataFrame:
-    "Add the columns every stage reads: `text`, `label_name` and `label` (index into `labels`)."
-    df["text"] = df[text_col]
-    df["label_name"] = df[label_col].str.strip()
-    df["label"] = df["label_name"].map({name: i for i, name in enumerate(labels)}).astype(int)
-    return df
-
 def read_csv_input(source, required: list[str], label_col: Optional[str] = None, labels: Optional[list] = None,
                    stdin=None) -> tuple[pd.DataFrame, LoadReport]:
     "A CSV from a path, or from `stdin` (a binary stream) when `source` is '-': decoded, parsed and checked; columns `required` must exist."
@@ -151,12 +144,22 @@ def read_csv_input(source, required: list[str], label_col: Optional[str] = None,
     report.rows_read = len(df)
     return df, report
 
+# %% ../notebooks/01_eda.ipynb #c5b2b519
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 
 def clean_tweets(texts: pd.Series) -> pd.Series:
     "Line breaks inside a tweet become one space; surrounding blanks go."
     return texts.astype(str).str.replace(_LINE_BREAKS, " ", regex=True).str.strip()
 
+# %% ../notebooks/01_eda.ipynb #278b13e3
+def with_labels(df: pd.DataFrame, text_col: str, label_col: str, labels: list[str]) -> pd.DataFrame:
+    "Add the columns every stage reads: `text`, `label_name` and `label` (index into `labels`)."
+    df["text"] = df[text_col]
+    df["label_name"] = df[label_col].str.strip()
+    df["label"] = df["label_name"].map({name: i for i, name in enumerate(labels)}).astype(int)
+    return df
+
+# %% ../notebooks/01_eda.ipynb #9820631a
 def read_tweets(path, text_col: str, label_col: str, labels: list[str]) -> tuple[pd.DataFrame, LoadReport]:
     "Read a labelled tweet CSV into a frame with `text` and `label` (index into `labels`) added."
     df, report = read_csv_input(path, [text_col, label_col], label_col, labels)
@@ -241,6 +244,7 @@ class Dataset:
         return {"source": self.source, "notice": self.notice, "train_rows": len(self.train), "test_rows": len(self.test),
                 "val_rows": None if self.val is None else len(self.val), "files": [asdict(r) for r in self.reports]}
 
+# %% ../notebooks/01_eda.ipynb #9056abbc
 def stratified_split(df: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Stratified split into (rest, held-out); plain split when a class is too small to stratify."
     classes = df["label_name"] if "label_name" in df else df["label"]  # names: the same split as stratifying the CSV's column
@@ -249,6 +253,7 @@ def stratified_split(df: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataF
     a, b = train_test_split(df, test_size=size, random_state=seed, stratify=strat)
     return a.reset_index(drop=True), b.reset_index(drop=True)
 
+# %% ../notebooks/01_eda.ipynb #4ab7863c
 def _demo(p: Params) -> Dataset:
     df = with_labels(make_demo_tweets(p.demo_rows, seed=p.seed, labels=p.labels), "OriginalTweet", "Sentiment", p.labels)
     train, test = stratified_split(df, 0.2, p.seed)
@@ -281,6 +286,7 @@ def load_dataset(p: Params) -> Dataset:
         data.source += f", training rows capped at {p.max_rows}"
     return data
 
+# %% ../notebooks/01_eda.ipynb #6ed3c236
 def data_fingerprint(df: pd.DataFrame) -> str:
     "Short hash of texts and labels, to tie a model or a cache to the exact rows it saw."
     h = hashlib.sha256()
@@ -331,6 +337,7 @@ def class_table(df: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
     counts = df["label"].value_counts().reindex(range(len(labels)), fill_value=0)
     return pd.DataFrame({"class": labels, "rows": counts.values, "share": (counts / counts.sum()).round(3).values})
 
+# %% ../notebooks/01_eda.ipynb #e3b95ea5
 def plot_class_distribution(df: pd.DataFrame, labels: list[str]):
     t = class_table(df, labels)
     fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -344,6 +351,7 @@ def tweet_lengths(df: pd.DataFrame) -> pd.Series:
     "Words per tweet."
     return df["text"].str.split().str.len()
 
+# %% ../notebooks/01_eda.ipynb #7777d174
 def plot_length_by_class(df: pd.DataFrame, labels: list[str]):
     "Box plot and KDE of words per tweet for each class."
     from scipy.stats import gaussian_kde
@@ -399,6 +407,7 @@ def top_ngrams(df: pd.DataFrame, labels: list[str], n: int = 2, k: int = 10) -> 
         columns[name] = top + [""] * (k - len(top))
     return pd.DataFrame(columns)
 
+# %% ../notebooks/01_eda.ipynb #ff00f385
 def top_tokens(df: pd.DataFrame, pattern: str, k: int = 15) -> pd.DataFrame:
     "Most frequent tokens matching `pattern` (e.g. hashtags `#\\w+`, mentions `@\\w+`), case-folded."
     counts = Counter(t.lower() for text in df["text"] for t in re.findall(pattern, text))
@@ -413,6 +422,7 @@ def tweets_per_day(df: pd.DataFrame, col: str = "TweetAt") -> pd.Series:
     if days.isna().any(): counts.attrs["unparsed"] = int(days.isna().sum())
     return counts
 
+# %% ../notebooks/01_eda.ipynb #49dc6e06
 def plot_tweets_per_day(df: pd.DataFrame, col: str = "TweetAt"):
     counts = tweets_per_day(df, col)
     fig, ax = plt.subplots(figsize=(10, 3))
@@ -432,6 +442,7 @@ def lexicon_scores(texts, lexicon_dir) -> pd.DataFrame:
         out[f"vader_{variant}_compound"] = vader_scores(list(texts), variant)["compound"].to_numpy()
     return out
 
+# %% ../notebooks/01_eda.ipynb #2c22d39a
 def label_provenance(train: pd.DataFrame, test: pd.DataFrame, labels: list[str], lexicon_dir) -> tuple[pd.DataFrame, dict]:
     "Accuracy of threshold rules on single lexicon scores (held-out rows), and each rule's held-out predictions."
     from sklearn.tree import DecisionTreeClassifier

@@ -17,6 +17,7 @@ from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 
 from .lexicons import NEGATORS
 from .metrics import classification_metrics, expected_calibration_error, folder_bytes
+from .storage import write_file_atomically
 
 # %% auto #0
 __all__ = ['LEADERBOARD_COLUMNS', 'measure_speed', 'evaluate_model', 'plot_confusion', 'plot_roc', 'plot_reliability',
@@ -35,6 +36,7 @@ def measure_speed(clf, texts: Sequence[str], batch_size: int = 64, latency_sampl
     return {"tweets_per_s": len(texts) / seconds, "ms_per_1000": 1e6 * seconds / len(texts),
             "latency_ms_batch1": 1e3 * float(np.median(lat)), "speed_batch_size": batch_size}
 
+# %% ../notebooks/06_evaluate.ipynb #e20a8259
 def evaluate_model(clf, df: pd.DataFrame, folder=None, batch_size: int = 64) -> tuple[dict, np.ndarray]:
     "Metrics, speed and (when `folder` is given) size of a loaded model on a labelled frame; also the probabilities."
     proba = clf.predict_proba(df["text"], batch_size=batch_size, progress=True)
@@ -56,6 +58,7 @@ def plot_confusion(y_true, y_pred, labels: Sequence[str]):
     fig.tight_layout()
     return fig
 
+# %% ../notebooks/06_evaluate.ipynb #65f898f5
 def plot_roc(y_true, proba: np.ndarray, labels: Sequence[str]):
     "One-vs-rest ROC curve per class, with AUC in the legend."
     fig, ax = plt.subplots(figsize=(6, 5))
@@ -66,6 +69,7 @@ def plot_roc(y_true, proba: np.ndarray, labels: Sequence[str]):
     fig.tight_layout()
     return fig
 
+# %% ../notebooks/06_evaluate.ipynb #5da9c845
 def plot_reliability(y_true, proba: np.ndarray, n_bins: int = 10):
     "Reliability plot of the top-class probability."
     correct, conf = (proba.argmax(1) == y_true).astype(int), proba.max(1)
@@ -147,6 +151,7 @@ def leaderboard(runs_dir, metric: str = "macro_f1") -> pd.DataFrame:
                          "size_mb": (m.get("size_bytes") or 0) / 1e6 or None, "tweets_per_s": m.get("tweets_per_s")})
     return pd.DataFrame(rows, columns=LEADERBOARD_COLUMNS).sort_values(metric, ascending=False, ignore_index=True)
 
+# %% ../notebooks/06_evaluate.ipynb #44a546eb
 def plot_leaderboard(board: pd.DataFrame):
     "Accuracy against throughput, one point per run and variant."
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -156,10 +161,10 @@ def plot_leaderboard(board: pd.DataFrame):
     fig.tight_layout()
     return fig
 
+# %% ../notebooks/06_evaluate.ipynb #4bcd5300
 def record_metrics(run_folder, name: str, metrics: dict) -> Path:
     "Add or replace one model's metrics in the run's metrics.json."
     path = Path(run_folder) / "metrics.json"
     allm = json.loads(path.read_text()) if path.exists() else {}
     allm[name] = metrics
-    path.write_text(json.dumps(allm, indent=2, default=float))
-    return path
+    return write_file_atomically(path, json.dumps(allm, indent=2, default=float))

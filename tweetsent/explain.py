@@ -22,6 +22,7 @@ def explain_tokens(clf: TweetClassifier, texts: Sequence[str], max_evals: int = 
                                output_names=list(clf.labels), algorithm="partition")
     return explainer(list(texts), max_evals=max_evals, batch_size=batch_size, silent=True)
 
+# %% ../notebooks/07_explain.ipynb #df70d982
 def top_tokens_by_class(explanation: shap.Explanation, labels: Sequence[str], k: int = 10) -> pd.DataFrame:
     "Tokens with the largest mean SHAP value towards each class over the explained tweets."
     rows = []

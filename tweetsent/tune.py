@@ -29,6 +29,7 @@ def search_space(trial: optuna.Trial, p: Params) -> Params:
         weight_decay=trial.suggest_float("weight_decay", 0.0, 0.1), warmup_ratio=trial.suggest_float("warmup_ratio", 0.0, 0.2),
         epochs=p.tune_epochs)   # a trial's budget on a subset, not a schedule for the full run: not tuned
 
+# %% ../notebooks/04_tune.ipynb #800a282d
 def storage_url(p: Params) -> str:
     "The study's storage: `tune_storage`, or a SQLite file under `out_dir`."
     if p.tune_storage: return p.tune_storage
@@ -54,6 +55,7 @@ def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
         return max(r[key] for r in clf.info["history"])
     return run
 
+# %% ../notebooks/04_tune.ipynb #4d2d96da
 HEARTBEAT_S, GRACE_S = 60, 180   # a RUNNING trial whose worker has been silent this long is failed and retried
 
 def study_storage(p: Params) -> optuna.storages.RDBStorage:
@@ -76,6 +78,7 @@ def open_study(p: Params) -> optuna.Study:
     study.sampler = optuna.samplers.TPESampler(seed=p.seed + len(study.trials))
     return study
 
+# %% ../notebooks/04_tune.ipynb #dd44e910
 def report_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
     "One line per finished trial, and the best so far."
     value = f"{trial.value:.4f}" if trial.value is not None else "-"
@@ -83,6 +86,7 @@ def report_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
           f"{study.best_value:.4f}" if any(t.value is not None for t in study.trials) else f"[tune] trial {trial.number} {trial.state.name.lower()}",
           flush=True)
 
+# %% ../notebooks/04_tune.ipynb #57188783
 def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None, val_df: pd.DataFrame | None = None) -> optuna.Study:
     "Run (or resume) the study until it holds `n_trials` finished trials, counted across all workers; `val_df`: the validation file, else a split of the training rows."
     n_trials = n_trials or p.tune_trials
