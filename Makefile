@@ -16,6 +16,7 @@ $(STAMP): settings.ini setup.py
 	$(PY) -m pip install --quiet --disable-pip-version-check $(TORCH)   # CPU build here; TORCH="torch==X --index-url URL" for another
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	$(PY) -m tweetsent lexicons --dir lexicons
+	$(PY) -m ipykernel install --user --name tweetsent --display-name "tweetsent" >/dev/null   # the notebooks' kernel
 	$(MAKE) --no-print-directory hooks
 	touch $(STAMP)
 
@@ -60,6 +61,10 @@ check:
 	  echo "make check: notebooks were not clean, or tweetsent/ was out of sync with them; review and commit the changes (git diff)"; exit 1; fi
 	$(VENV)/bin/ruff check .
 	@echo "make check: notebooks clean, package in sync, lint passes"
+
+# JupyterLab on this machine only; it prints the URL (with its token) to open
+lab: setup
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser --ServerApp.root_dir=$(CURDIR) --ServerApp.allow_root=True
 
 bench: setup
 	$(PY) bench/run.py

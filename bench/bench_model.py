@@ -30,7 +30,7 @@ def run() -> str:
         seconds = time.perf_counter() - start
         m = classification_metrics(data.test["label"].to_numpy(), clf.predict_proba(data.test["text"]), p.labels)
         rows.append({"model": name, "accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "train_min": seconds / 60,
-                     "epochs": len(clf.info["history"]), "train_tweets_per_s": clf.info["train_tweets_per_s"]})
+                     "epochs": len(clf.info.history), "train_tweets_per_s": clf.info.train_tweets_per_s})
     p = load_params(ROOT / "params/minilm-manual.yaml", SPLIT)
     data = load_dataset(p)
     for name, m in score_baselines(p, data.train, data.test).items():

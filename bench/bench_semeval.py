@@ -84,8 +84,8 @@ def train_and_score(p, folder: Path) -> dict:
     minutes = (time.perf_counter() - start) / 60
     clf, data = load_model(folder), load_dataset(p)
     test, _ = evaluate_model(clf, data.test, folder)
-    return {"test": scores(test), "val": clf.info["metrics"]["val"], "minutes": minutes, "history": clf.info["history"],
-            "class_bias": clf.info.get("class_bias"), "train_rows": clf.info["rows"]["train"],
+    return {"test": scores(test), "val": clf.info.metrics["val"], "minutes": minutes, "history": clf.info.history,
+            "class_bias": clf.info.class_bias, "train_rows": clf.info.rows["train"],
             "tweets_per_s": test["tweets_per_s"], "size_bytes": test.get("size_bytes")}
 
 

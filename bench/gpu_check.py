@@ -20,8 +20,8 @@ for trainer in ("manual", "hf"):
     dev = next(clf.model.parameters()).device.type
     s = time.perf_counter(); proba = clf.predict_proba(d.test["text"], batch_size=256); tp = time.perf_counter() - s
     m = classification_metrics(d.test["label"].to_numpy(), proba, p.labels)
-    out[trainer] = {"model_device": dev, "train_s": round(t, 1), "train_tweets_per_s": clf.info["train_tweets_per_s"],
+    out[trainer] = {"model_device": dev, "train_s": round(t, 1), "train_tweets_per_s": clf.info.train_tweets_per_s,
                     "predict_tweets_per_s": round(len(d.test) / tp), "accuracy": round(m["accuracy"], 4),
-                    "macro_f1": round(m["macro_f1"], 4), "history": clf.info["history"]}
+                    "macro_f1": round(m["macro_f1"], 4), "history": clf.info.history}
     assert dev == "cuda", dev
 print(json.dumps(out, indent=1, default=float))

@@ -26,7 +26,7 @@ def test_variant_loads_and_predicts(smoke_variants, method):
     if method == "prune":
         assert info["sparsity"] >= p.prune_amount - 0.01 and folder_bytes(folder) < folder_bytes(teacher)
     if method == "prune-structured":
-        assert info["n_parameters"] < fp32.info["n_parameters"] and "fine_tune" in info
+        assert info["n_parameters"] < fp32.info.n_parameters and "fine_tune" in info
     if method == "distill":
         assert info["hidden_size"] == p.distill_hidden and info["n_layers"] == p.distill_layers
         assert folder_bytes(folder) < folder_bytes(teacher)
@@ -37,5 +37,5 @@ def test_text_only_student(smoke_variants, tmp_path):
     p, teacher, _, test = smoke_variants
     folder = compress(teacher, "distill", dataclasses.replace(p, distill_meta=False), tmp_path / "text-student")
     clf = load_model(folder)
-    assert clf.info["arch"] == "text" and not clf.info["uses_meta"]
+    assert clf.info.arch == "text" and not clf.info.uses_meta
     assert clf.predict_proba(test["text"][:5]).shape == (5, len(p.labels))

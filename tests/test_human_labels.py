@@ -59,7 +59,7 @@ def test_model_keeps_tuned_class_offsets_and_decides_with_them(smoke_params, thr
     clf = load_model(folder)
     texts = pd.read_csv(three_class_files["test"])["text"].tolist()[:20]
     from tweetsent.models import encode
-    items = encode(clf.tokenizer, clf.extractor, texts, clf.info["max_length"])
+    items = encode(clf.tokenizer, clf.extractor, texts, clf.info.max_length)
     expected = torch.softmax(torch.from_numpy(clf.logits_from_items(items) + bias.astype(np.float32)), -1).numpy()
     assert np.allclose(clf.predict_proba(texts), expected, atol=1e-5)
 

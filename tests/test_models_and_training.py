@@ -57,5 +57,5 @@ def test_the_first_run_equals_a_later_identical_one(smoke_params):
     data = load_dataset(smoke_params)
     first = train_model(smoke_params, data.train)             # builds the tiny backbone in a fresh cache
     second = train_model(smoke_params, data.train)
-    assert first.info["history"][0]["train_loss"] == second.info["history"][0]["train_loss"]
+    assert first.info.history[0]["train_loss"] == second.info.history[0]["train_loss"]
     assert all(torch.equal(a, b) for a, b in zip(first.model.state_dict().values(), second.model.state_dict().values()))

@@ -163,4 +163,4 @@ def test_pathological_length_costs_what_the_cap_allows(model):
     from tweetsent.variants import load_model
     clf = load_model(model)
     long = "so good! " * 25_000                                 # 225,000 characters
-    assert (clf.predict_proba([long]) == clf.predict_proba([long[: clf.info["max_text_chars"]]])).all()
+    assert (clf.predict_proba([long]) == clf.predict_proba([long[: clf.info.max_text_chars]])).all()

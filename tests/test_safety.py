@@ -84,7 +84,7 @@ def two_models(smoke_variants, tmp_path):
     _, teacher, _, _ = smoke_variants
     old = load_model(teacher)
     target = save_model(old, tmp_path / "model")
-    old.info = {**old.info, "run_name": "new"}
+    old.info.run_name = "new"
     new = save_model(old, tmp_path / "new-source")
     return target, new
 
@@ -111,9 +111,9 @@ def test_killed_writer_leaves_a_loadable_model(two_models, step, exchange):
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 7
     before_swap = PUBLISH_STEPS.index(step) < PUBLISH_STEPS.index("swapped")
-    assert load_model(target).info["run_name"] == ("c" if before_swap else "new")
+    assert load_model(target).info.run_name == ("c" if before_swap else "new")
     save_model(load_model(new), target)                  # the next writer cleans up and publishes
-    assert load_model(target).info["run_name"] == "new" and not stale_siblings(target)
+    assert load_model(target).info.run_name == "new" and not stale_siblings(target)
 
 
 def test_second_writer_is_refused_and_stale_folders_are_cleaned(two_models):
@@ -123,4 +123,4 @@ def test_second_writer_is_refused_and_stale_folders_are_cleaned(two_models):
             save_model(load_model(new), target)
     for name in (f".{target.name}.tmp-99999", f".{target.name}.old-99998"): (target.parent / name).mkdir()
     save_model(load_model(new), target)
-    assert not stale_siblings(target) and load_model(target).info["run_name"] == "new"
+    assert not stale_siblings(target) and load_model(target).info.run_name == "new"

@@ -54,7 +54,7 @@ def cmd_evaluate(args):
     from tweetsent.evaluate import evaluate_model
     from tweetsent.variants import load_model
     clf = load_model(args.model)
-    p = clf.info.get("params", {})
+    p = clf.info.params
     df, report = read_tweets(args.input, args.text_col or p.get("text_col", "OriginalTweet"), args.label_col or p.get("label_col", "Sentiment"), clf.labels)
     print(report.summary(), file=sys.stderr)
     metrics, _ = evaluate_model(clf, df, args.model, batch_size=args.batch_size)
@@ -81,7 +81,7 @@ def cmd_predict(args):
     from tweetsent.variants import load_model
     out = None if args.output == "-" else _writable(Path(args.output))
     clf = load_model(args.model)
-    col = args.text_col or clf.info.get("params", {}).get("text_col", "OriginalTweet")
+    col = args.text_col or clf.info.params.get("text_col", "OriginalTweet")
     df, report = read_csv_input(args.input, [col])
     added = ["predicted"] + [f"p_{name}" for name in clf.labels]
     clash = [c for c in added if c in df.columns]
@@ -107,7 +107,7 @@ def cmd_compress(args):
     from tweetsent.variants import read_info
     folder = Path(args.model)
     if not folder.is_dir(): raise ModelError(f"Model folder not found: {args.model}")
-    values = {**read_info(folder).get("params", {}), **parse_overrides(args.set)}
+    values = {**read_info(folder).params, **parse_overrides(args.set)}
     p = load_params(args.params, values) if args.params else make_params(values, "--set")
     print(compress(args.model, args.method, p, Path(args.out)))
 

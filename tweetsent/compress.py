@@ -22,9 +22,9 @@ __all__ = ['with_variant', 'prune_magnitude', 'prune_structured', 'encoded_split
            'make_student', 'distill', 'compress']
 
 # %% ../notebooks/08_compression.ipynb #634d54da
-def with_variant(clf: TweetClassifier, variant: str, **info) -> TweetClassifier:
+def with_variant(clf: TweetClassifier, variant: str, **facts) -> TweetClassifier:
     "The same classifier, to be stored as `variant` (see `lib/variants`), with extra facts for model_info.json."
-    return dataclasses.replace(clf, info={**clf.info, "variant": variant, **info})
+    return dataclasses.replace(clf, info=dataclasses.replace(clf.info, variant=variant, **facts))
 
 # %% ../notebooks/08_compression.ipynb #36436e90
 def prune_magnitude(clf: TweetClassifier, amount: float) -> TweetClassifier:
@@ -37,8 +37,7 @@ def prune_magnitude(clf: TweetClassifier, amount: float) -> TweetClassifier:
             prune.remove(module, "weight")
     linear = [m.weight for m in model.backbone.modules() if isinstance(m, nn.Linear)]
     sparsity = float(sum((w == 0).sum().item() for w in linear) / sum(w.numel() for w in linear))
-    return TweetClassifier(model, clf.tokenizer, clf.extractor,
-                           {**clf.info, "variant": "pruned", "sparsity": sparsity})
+    return with_variant(dataclasses.replace(clf, model=model), "pruned", sparsity=sparsity)
 
 # %% ../notebooks/08_compression.ipynb #2ef09eda
 def prune_structured(clf: TweetClassifier, amount: float) -> TweetClassifier:
@@ -48,9 +47,8 @@ def prune_structured(clf: TweetClassifier, amount: float) -> TweetClassifier:
     scores = [getattr(o1, n1).weight.norm(dim=1) * getattr(o2, n2).weight.norm(dim=0) for o1, n1, o2, n2 in pairs]
     sizes = [max(1, int(round(len(sc) * (1 - amount)))) for sc in scores]
     shrink_ffn(model, sizes, scores)
-    info = {**clf.info, "variant": "pruned-structured", "ffn_sizes": sizes,
-            "n_parameters": sum(x.numel() for x in model.parameters())}
-    return TweetClassifier(model, clf.tokenizer, clf.extractor, info)
+    return with_variant(dataclasses.replace(clf, model=model), "pruned-structured", ffn_sizes=sizes,
+                        n_parameters=sum(x.numel() for x in model.parameters()))
 
 # %% ../notebooks/08_compression.ipynb #52f0bdc0
 def encoded_splits(clf: TweetClassifier, data: Dataset, p) -> list[list[dict]]:
@@ -64,7 +62,7 @@ def fine_tune(clf: TweetClassifier, p, data: Dataset, epochs: int) -> TweetClass
     if epochs <= 0: return clf
     train_items, val_items = encoded_splits(clf, data, p)
     history = manual_loop(clf, train_items, val_items, dataclasses.replace(p, epochs=epochs, lr=p.lr / 2), None)
-    clf.info = {**clf.info, "fine_tune": history}
+    clf.info.fine_tune = history
     finish_training(clf, train_items, val_items, p)
     clf.model.cpu()
     return clf
@@ -85,14 +83,14 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
     top `hidden` principal components, and the teacher's meta-feature heads copied."""
     from transformers import AutoModel
     info = teacher.info
-    if hidden > info["hidden_size"]:
-        raise ParamsError(f"Bad value for 'distill_hidden': {hidden} is wider than the teacher ({info['hidden_size']}); "
-                          f"set distill_hidden to at most {info['hidden_size']}, or 0 to copy the teacher's first layers")
-    if n_layers > info["n_layers"]:
-        raise ParamsError(f"Bad value for 'distill_layers': {n_layers}; the teacher has {info['n_layers']} layers")
-    arch = info["arch"] if use_meta and info.get("uses_meta", True) else "text"
-    if not hidden and arch != info["arch"]: hidden = info["hidden_size"]   # a text-only student needs fresh heads
-    if not hidden or (hidden == info["hidden_size"] and arch == info["arch"]):
+    if hidden > info.hidden_size:
+        raise ParamsError(f"Bad value for 'distill_hidden': {hidden} is wider than the teacher ({info.hidden_size}); "
+                          f"set distill_hidden to at most {info.hidden_size}, or 0 to copy the teacher's first layers")
+    if n_layers > info.n_layers:
+        raise ParamsError(f"Bad value for 'distill_layers': {n_layers}; the teacher has {info.n_layers} layers")
+    arch = info.arch if use_meta and info.uses_meta else "text"
+    if not hidden and arch != info.arch: hidden = info.hidden_size   # a text-only student needs fresh heads
+    if not hidden or (hidden == info.hidden_size and arch == info.arch):
         model = copy.deepcopy(teacher.model).cpu()
         model.backbone.encoder.layer = model.backbone.encoder.layer[:n_layers]
         model.backbone.config.num_hidden_layers = n_layers
@@ -104,12 +102,12 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
         emb = teacher.model.backbone.get_input_embeddings().weight.detach().cpu()
         _, _, components = torch.pca_lowrank(emb, q=hidden, center=True)
         backbone.get_input_embeddings().weight.data.copy_((emb - emb.mean(0)) @ components)
-        model = TransformerWithMeta(backbone, info["n_meta"], len(info["labels"]), arch, info.get("dropout", 0.1))
+        model = TransformerWithMeta(backbone, info.n_meta, len(info.labels), arch, info.dropout)
         for name in ("meta_proj", "meta_logits"):
             if getattr(model, name) is not None: getattr(model, name).load_state_dict(getattr(teacher.model, name).state_dict())
     cfg = model.backbone.config
-    info = {**info, "n_layers": n_layers, "hidden_size": cfg.hidden_size, "n_parameters": sum(x.numel() for x in model.parameters()),
-            "distilled_from": info.get("backbone"), "variant": "fp32", "arch": arch, "uses_meta": arch != "text"}
+    info = dataclasses.replace(info, n_layers=n_layers, hidden_size=cfg.hidden_size, n_parameters=sum(x.numel() for x in model.parameters()),
+                               distilled_from=info.backbone, variant="fp32", arch=arch, uses_meta=arch != "text")
     return TweetClassifier(model, teacher.tokenizer, teacher.extractor, info)
 
 # %% ../notebooks/08_compression.ipynb #df78c1d2
@@ -117,7 +115,7 @@ def distill(teacher: TweetClassifier, p, data: Dataset) -> TweetClassifier:
     "Train a smaller student on the teacher's soft labels and the true labels (the manual loop with a KD loss)."
     student = make_student(teacher, p.distill_layers, p.distill_hidden, p.distill_meta)
     kd = DistillationLoss(p.distill_temperature, p.distill_alpha)
-    no_meta = {} if student.info["uses_meta"] else {"meta": np.zeros(0, np.float32)}   # a text-only student sees none
+    no_meta = {} if student.info.uses_meta else {"meta": np.zeros(0, np.float32)}   # a text-only student sees none
     splits = []
     for items in encoded_splits(teacher, data, p):
         teacher_logits = teacher.logits_from_items(items)   # the student inherits the class offsets
@@ -126,8 +124,8 @@ def distill(teacher: TweetClassifier, p, data: Dataset) -> TweetClassifier:
                           loss_fn=lambda model, b: kd(model(**b).logits, b["teacher_logits"], b["labels"]))
     finish_training(student, splits[0], splits[1], p)
     student.model.cpu()
-    student.info.update(history=history, distill={"temperature": p.distill_temperature, "alpha": p.distill_alpha,
-                                                   "epochs": p.distill_epochs})
+    student.info.history = history
+    student.info.distill = {"temperature": p.distill_temperature, "alpha": p.distill_alpha, "epochs": p.distill_epochs}
     return student
 
 # %% ../notebooks/08_compression.ipynb #3c04dc26

@@ -42,7 +42,7 @@ def evaluate_model(clf, df: pd.DataFrame, folder=None, batch_size: int = 64) -> 
     proba = clf.predict_proba(df["text"], batch_size=batch_size, progress=True)
     metrics = classification_metrics(df["label"].to_numpy(), proba, clf.labels)
     metrics.update(measure_speed(clf, df["text"].tolist()[:512], batch_size))
-    metrics["variant"] = clf.info.get("variant", "fp32")
+    metrics["variant"] = clf.info.variant
     if folder is not None: metrics["size_bytes"] = folder_bytes(folder)
     return metrics, proba
 

@@ -46,7 +46,7 @@ def _group_masked(clf: TweetClassifier, text: str, row: np.ndarray, cols: list) 
 
 def explain_meta_groups(clf: TweetClassifier, texts: Sequence[str], max_evals: int = 100) -> pd.DataFrame:
     "Mean |SHAP| of each meta-feature group on the predicted class, over `texts`."
-    if not clf.info.get("uses_meta", True) or clf.extractor is None: return pd.DataFrame(columns=["group", "mean_abs_shap"])
+    if not clf.info.uses_meta or clf.extractor is None: return pd.DataFrame(columns=["group", "mean_abs_shap"])
     groups = clf.extractor.group_slices()
     names, cols = list(groups), list(groups.values())
     meta = clf.extractor.transform(list(texts))

@@ -3,9 +3,10 @@
 # %% ../notebooks/lib/models.ipynb #ce84386d
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -23,7 +24,7 @@ class ModelError(ValueError):
 
 # %% auto #0
 __all__ = ['TINY_RANDOM', 'ModelError', 'quiet_libraries', 'minilm_folder', 'build_tiny_backbone', 'resolve_backbone',
-           'load_backbone', 'masked_mean', 'TransformerWithMeta', 'encode', 'Collator', 'pick_device',
+           'load_backbone', 'masked_mean', 'TransformerWithMeta', 'encode', 'Collator', 'pick_device', 'ModelInfo',
            'TweetClassifier']
 
 # %% ../notebooks/lib/models.ipynb #17ff5b9d
@@ -143,6 +144,55 @@ def pick_device() -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")
     return torch.device("cpu")
 
+# %% ../notebooks/lib/models.ipynb #3d0a0001
+@dataclass
+class ModelInfo:
+    "What a model folder records about its model (`model_info.json`); written and read only through `to_dict` / `from_dict`."
+    labels: list                                 # label names, in the order of the logits
+    n_meta: int                                  # meta features the model takes (0 for a text-only model)
+    arch: str = "hybrid"
+    max_length: int = 96                         # tokens per tweet
+    variant: str = "fp32"                        # how lib/variants stores the weights
+    uses_meta: bool = True
+    max_text_chars: int = 1000
+    dropout: float = 0.1
+    backbone: str = ""
+    hidden_size: int = 0
+    n_layers: int = 0
+    n_parameters: int = 0
+    trainer: str = ""
+    feature_names: list = field(default_factory=list)
+    params: dict = field(default_factory=dict)   # the training keys of the params it was trained with
+    run_name: str = ""
+    select_metric: str = "macro_f1"
+    class_bias: Optional[list] = None            # offsets added to the logits (lib/metrics.fit_class_bias)
+    data_fingerprint: dict = field(default_factory=dict)
+    rows: dict = field(default_factory=dict)
+    data_source: str = ""
+    history: list = field(default_factory=list)  # one row per epoch
+    train_seconds: float = 0.0
+    train_tweets_per_s: float = 0.0
+    metrics: dict = field(default_factory=dict)  # {"val": {...}, "test": {...}}
+    sparsity: Optional[float] = None             # magnitude-pruned variant
+    ffn_sizes: Optional[list] = None             # structurally pruned variant
+    fine_tune: Optional[list] = None             # history of the fine-tune after structured pruning
+    distilled_from: Optional[str] = None         # a distilled student: its teacher's backbone
+    distill: Optional[dict] = None               # ... and the distillation settings
+    format_version: int = 0                      # set when the folder is saved
+    files: dict = field(default_factory=dict)    # sha256 of every file of the folder, set when it is saved
+
+    def to_dict(self) -> dict:
+        "For model_info.json: every field that is set."
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "ModelInfo":
+        "From model_info.json; a ValueError names keys this version does not know or lacks."
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown, missing = sorted(set(values) - known), [k for k in ("labels", "n_meta") if k not in values]
+        if unknown or missing: raise ValueError(f"unknown keys {unknown}" if unknown else f"it lacks {missing}")
+        return cls(**values)
+
 # %% ../notebooks/lib/models.ipynb #5fb6c07f
 @dataclass
 class TweetClassifier:
@@ -150,16 +200,16 @@ class TweetClassifier:
     model: Optional[nn.Module]
     tokenizer: object
     extractor: object
-    info: dict
+    info: ModelInfo
     runner: Optional[Callable] = None     # batch dict -> logits array; default runs `model`
 
     @property
-    def labels(self) -> list[str]: return self.info["labels"]
+    def labels(self) -> list[str]: return self.info.labels
 
     @property
     def class_bias(self) -> np.ndarray:
         "Offsets added to the logits before the softmax (zeros when the model has none)."
-        return np.asarray(self.info.get("class_bias") or np.zeros(len(self.labels)), dtype=np.float32)
+        return np.asarray(self.info.class_bias or np.zeros(len(self.labels)), dtype=np.float32)
 
     def _logits(self, batch: dict) -> np.ndarray:
         if self.runner is not None: return self.runner(batch)
@@ -170,8 +220,8 @@ class TweetClassifier:
 
     def encode(self, texts: Sequence[str], labels=None, meta: np.ndarray = None) -> list[dict]:
         "Texts as this model reads them: its tokenizer, max length, character cap and (unless text-only) its features."
-        extractor = self.extractor if self.info.get("uses_meta", True) else None
-        return encode(self.tokenizer, extractor, texts, self.info["max_length"], labels, meta, self.info.get("max_text_chars", 1000))
+        extractor = self.extractor if self.info.uses_meta else None
+        return encode(self.tokenizer, extractor, texts, self.info.max_length, labels, meta, self.info.max_text_chars)
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False, meta: np.ndarray = None) -> np.ndarray:
         "Class probabilities, one row per text; batches are formed from tweets of similar length."

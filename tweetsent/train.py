@@ -27,9 +27,9 @@ def train_and_save(p: Params, out: Optional[Path] = None) -> Optional[Path]:
     if not is_main_process(): return None
     proba = clf.predict_proba(data.test["text"])
     test = classification_metrics(data.test["label"].to_numpy(), proba, clf.labels)
-    clf.info["metrics"]["test"] = {k: test[k] for k in ("accuracy", "macro_f1", "macro_recall", "weighted_f1")}
-    clf.info["data_fingerprint"]["test"] = data_fingerprint(data.test)
-    clf.info["data_source"] = data.source
+    clf.info.metrics["test"] = {k: test[k] for k in ("accuracy", "macro_f1", "macro_recall", "weighted_f1")}
+    clf.info.data_fingerprint["test"] = data_fingerprint(data.test)
+    clf.info.data_source = data.source
     return save_model(clf, out or model_dir(p))
 
 # %% ../notebooks/05_train.ipynb #5c0a0004
@@ -41,6 +41,6 @@ def model_for_run(p: Params):
     except ModelError as e:
         print(f"retraining: the run's model cannot be loaded ({e})")
         clf = None
-    if clf is not None and clf.info.get("params") == {k: getattr(p, k) for k in TRAINING_KEYS}: return clf
+    if clf is not None and clf.info.params == {k: getattr(p, k) for k in TRAINING_KEYS}: return clf
     train_and_save(p)
     return load_model(folder)

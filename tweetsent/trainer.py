@@ -20,7 +20,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 from .data import data_fingerprint, stratified_split
 from .features import cached_transform, extractor_from_params
 from .metrics import classification_metrics, fit_class_bias
-from .models import Collator, TransformerWithMeta, TweetClassifier, encode, load_backbone, pick_device
+from .models import Collator, ModelInfo, TransformerWithMeta, TweetClassifier, encode, load_backbone, pick_device
 from .params import Params, ParamsError, resolve_path, training_keys
 
 # %% auto #0
@@ -212,22 +212,21 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     n_meta = meta["train"].shape[1] if uses_meta else 0
     model = TransformerWithMeta(backbone, n_meta, len(p.labels), p.arch, p.dropout)
     if p.class_weight == "balanced": model.class_weight = balanced_class_weight(train_df["label"].to_numpy(), len(p.labels))
-    info = {"variant": "fp32", "backbone": p.backbone, "arch": p.arch, "n_meta": n_meta, "uses_meta": uses_meta,
-            "labels": list(p.labels), "max_length": p.max_length, "max_text_chars": p.max_text_chars, "dropout": p.dropout,
-            "hidden_size": backbone.config.hidden_size, "n_layers": backbone.config.num_hidden_layers,
-            "n_parameters": sum(x.numel() for x in model.parameters()), "trainer": p.trainer,
-            "feature_names": list(extractor.get_feature_names_out()) if uses_meta else [],
-            "params": {k: getattr(p, k) for k in TRAINING_KEYS}, "run_name": p.run_name,
-            "data_fingerprint": {"train": data_fingerprint(train_df), "val": data_fingerprint(val_df)},
-            "rows": {"train": len(train_df), "val": len(val_df)}}
+    info = ModelInfo(labels=list(p.labels), n_meta=n_meta, arch=p.arch, max_length=p.max_length, uses_meta=uses_meta,
+                     max_text_chars=p.max_text_chars, dropout=p.dropout, backbone=p.backbone, hidden_size=backbone.config.hidden_size,
+                     n_layers=backbone.config.num_hidden_layers, n_parameters=sum(x.numel() for x in model.parameters()),
+                     trainer=p.trainer, feature_names=list(extractor.get_feature_names_out()) if uses_meta else [],
+                     params={k: getattr(p, k) for k in TRAINING_KEYS}, run_name=p.run_name, select_metric=p.select_metric,
+                     data_fingerprint={"train": data_fingerprint(train_df), "val": data_fingerprint(val_df)},
+                     rows={"train": len(train_df), "val": len(val_df)})
     clf = TweetClassifier(model, tokenizer, extractor, info)
     items = {name: encode(tokenizer, extractor, df["text"], p.max_length, df["label"], meta[name], p.max_text_chars)
              for name, df in (("train", train_df), ("val", val_df))}
     start = time.perf_counter()
     history = TRAINERS[p.trainer](clf, items["train"], items["val"], p, on_epoch_end)
     seconds = time.perf_counter() - start
-    info.update(history=history, train_seconds=round(seconds, 1), select_metric=p.select_metric,
-                train_tweets_per_s=round(len(train_df) * len(history) / seconds, 2))
+    info.history, info.train_seconds = history, round(seconds, 1)
+    info.train_tweets_per_s = round(len(train_df) * len(history) / seconds, 2)
     return finish_training(clf, items["train"], items["val"], p)
 
 def finish_training(clf: TweetClassifier, train_items: list[dict], val_items: list[dict], p: Params) -> TweetClassifier:
@@ -235,6 +234,6 @@ def finish_training(clf: TweetClassifier, train_items: list[dict], val_items: li
     clf.model.eval()
     clf.model.class_weight = None
     final = validation_scores(clf, val_items, 2 * p.batch_size, p, class_shares(train_items, len(clf.labels)))
-    clf.info["class_bias"] = final.pop("class_bias")
-    clf.info.setdefault("metrics", {})["val"] = final
+    clf.info.class_bias = final.pop("class_bias")
+    clf.info.metrics["val"] = final
     return clf

@@ -52,7 +52,7 @@ def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
             trial.report(row[key], epoch)
             if trial.should_prune(): raise optuna.TrialPruned()
         clf = train_model(search_space(trial, p), train, val, on_epoch_end=report)
-        return max(r[key] for r in clf.info["history"])
+        return max(r[key] for r in clf.info.history)
     return run
 
 # %% ../notebooks/04_tune.ipynb #4d2d96da

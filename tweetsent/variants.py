@@ -3,6 +3,7 @@
 # %% ../notebooks/lib/variants.ipynb #7a0e0003
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 
 from .features import FeatureExtractor
-from .models import ModelError, TransformerWithMeta, TweetClassifier
+from .models import ModelError, ModelInfo, TransformerWithMeta, TweetClassifier
 from .storage import publish_folder, resolved_folder, sha256_file
 
 # %% auto #0
@@ -32,7 +33,7 @@ __all__ = ['FORMAT_VERSION', 'INFO_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'INT8
 FORMAT_VERSION = 2
 INFO_FILE, FEATURES_FILE, BACKBONE_DIR = "model_info.json", "features.json", "backbone_config"
 
-def read_info(folder: Path) -> dict:
+def read_info(folder: Path) -> ModelInfo:
     "model_info.json of a folder, with a one-line error for every way it can be missing, damaged or from another version."
     path = folder / INFO_FILE
     if not path.exists(): raise ModelError(f"{folder} is not a tweetsent model folder (no {INFO_FILE})")
@@ -46,13 +47,12 @@ def read_info(folder: Path) -> dict:
                          "it is not loaded because unpickling can run code. Re-train the model with this version")
     if version > FORMAT_VERSION:
         raise ModelError(f"{folder} was written by a newer tweetsent (format {version}; this version reads {FORMAT_VERSION}); upgrade tweetsent")
-    missing = [k for k in ("variant", "labels", "files", "max_length", "n_meta", "arch") if k not in info]
-    if missing: raise ModelError(f"{path} is damaged: it lacks {missing}")
-    return info
+    try: return ModelInfo.from_dict(info)
+    except (TypeError, ValueError) as e: raise ModelError(f"{path} is damaged or from another version: {e}") from None
 
-def verify_files(folder: Path, info: dict) -> None:
+def verify_files(folder: Path, info: ModelInfo) -> None:
     "Every file model_info.json lists exists and has the sha256 it had when the folder was saved."
-    for name, digest in sorted(info["files"].items()):
+    for name, digest in sorted(info.files.items()):
         path = folder / name
         if Path(name).is_absolute() or ".." in Path(name).parts: raise ModelError(f"{folder / INFO_FILE} lists a path outside the folder: {name}")
         if not path.is_file(): raise ModelError(f"{folder}: {name} is missing; the folder is incomplete")
@@ -64,20 +64,20 @@ def folder_digests(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != INFO_FILE}
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0006
-def weights_metadata(info: dict) -> dict[str, str]:
+def weights_metadata(info: ModelInfo) -> dict[str, str]:
     "What the weights file records about the model it belongs to."
-    return {"tweetsent_labels": json.dumps(list(info["labels"])), "tweetsent_n_meta": str(info["n_meta"]), "tweetsent_arch": info["arch"]}
+    return {"tweetsent_labels": json.dumps(list(info.labels)), "tweetsent_n_meta": str(info.n_meta), "tweetsent_arch": info.arch}
 
-def check_metadata(meta: Optional[dict], info: dict, where: str) -> None:
+def check_metadata(meta: Optional[dict], info: ModelInfo, where: str) -> None:
     "The weights' own record agrees with model_info.json."
     meta = meta or {}
     if "tweetsent_labels" not in meta: raise ModelError(f"{where} does not say which labels it was trained for; it is not a tweetsent weights file")
     labels = json.loads(meta["tweetsent_labels"])
-    if labels != list(info["labels"]):
-        raise ModelError(f"{where} was trained for labels {labels}, but {INFO_FILE} says {info['labels']}; the folder was edited or mixed")
-    if meta.get("tweetsent_n_meta") != str(info["n_meta"]) or meta.get("tweetsent_arch") != info["arch"]:
+    if labels != list(info.labels):
+        raise ModelError(f"{where} was trained for labels {labels}, but {INFO_FILE} says {info.labels}; the folder was edited or mixed")
+    if meta.get("tweetsent_n_meta") != str(info.n_meta) or meta.get("tweetsent_arch") != info.arch:
         raise ModelError(f"{where} has {meta.get('tweetsent_n_meta')} meta features and arch {meta.get('tweetsent_arch')}, "
-                         f"but {INFO_FILE} says {info['n_meta']} and {info['arch']}")
+                         f"but {INFO_FILE} says {info.n_meta} and {info.arch}")
 
 def cpu_state_dict(model: nn.Module) -> dict:
     "Weights as contiguous CPU tensors, as safetensors wants them."
@@ -96,7 +96,7 @@ class Variant:
 def _write_fp32(clf: TweetClassifier, folder: Path) -> None:
     save_file(cpu_state_dict(clf.model), folder / "model.safetensors", metadata=weights_metadata(clf.info))
 
-def _read_safetensors(path: Path, info: dict) -> dict:
+def _read_safetensors(path: Path, info: ModelInfo) -> dict:
     try:
         with safe_open(str(path), "pt") as f: check_metadata(f.metadata(), info, path.name)
         return load_file(path)
@@ -177,7 +177,7 @@ def shrink_ffn(model: nn.Module, sizes: list[int], scores: Optional[list[torch.T
     return model
 
 def _load_structured(clf: TweetClassifier, folder: Path) -> TweetClassifier:
-    sizes = clf.info.get("ffn_sizes")
+    sizes = clf.info.ffn_sizes
     if not isinstance(sizes, list) or len(sizes) != len(list(ffn_pairs(clf.model.backbone))):
         raise ModelError(f"{folder / INFO_FILE} is damaged: ffn_sizes does not match the backbone's layers")
     shrink_ffn(clf.model, sizes)
@@ -196,7 +196,7 @@ def _write_onnx_int8(clf: TweetClassifier, folder: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     model = copy.deepcopy(clf.model).cpu().eval()
-    ids = torch.tensor([[101, 2023, 2003, 102]]); mask = torch.ones_like(ids); meta = torch.zeros(1, clf.info["n_meta"])
+    ids = torch.tensor([[101, 2023, 2003, 102]]); mask = torch.ones_like(ids); meta = torch.zeros(1, clf.info.n_meta)
     fp32 = folder / "model_fp32.onnx"
     torch.onnx.export(_LogitsOnly(model), (ids, mask, meta), str(fp32), dynamo=False, opset_version=17,
                       input_names=["input_ids", "attention_mask", "meta"], output_names=["logits"],
@@ -236,21 +236,21 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
 # %% ../notebooks/lib/variants.ipynb #7a0e0021
 def save_model(clf: TweetClassifier, path) -> Path:
     "Write `clf` as a self-contained, checksummed model folder at `path`, published atomically."
-    variant = VARIANTS[clf.info.get("variant", "fp32")]
+    variant = VARIANTS[clf.info.variant]
     def write(tmp: Path):
         variant.write(clf, tmp)
         if clf.model is not None and variant.needs_skeleton: clf.model.backbone.config.save_pretrained(tmp / BACKBONE_DIR)
         clf.tokenizer.save_pretrained(tmp)
         if clf.extractor is not None:
             (tmp / FEATURES_FILE).write_text(json.dumps(clf.extractor.to_state()), encoding="utf-8")
-        info = {**clf.info, "format_version": FORMAT_VERSION, "files": folder_digests(tmp)}
-        (tmp / INFO_FILE).write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+        info = dataclasses.replace(clf.info, format_version=FORMAT_VERSION, files=folder_digests(tmp))
+        (tmp / INFO_FILE).write_text(json.dumps(info.to_dict(), indent=2, default=str), encoding="utf-8")
     return publish_folder(path, write)
 
-def build_model(info: dict, backbone_config) -> TransformerWithMeta:
+def build_model(info: ModelInfo, backbone_config) -> TransformerWithMeta:
     "An untrained model of the shape `info` describes."
     backbone = AutoModel.from_config(backbone_config)
-    return TransformerWithMeta(backbone, info["n_meta"], len(info["labels"]), info["arch"], info.get("dropout", 0.1))
+    return TransformerWithMeta(backbone, info.n_meta, len(info.labels), info.arch, info.dropout)
 
 def _part(what: str, folder: Path, load: Callable):
     try: return load()
@@ -258,15 +258,15 @@ def _part(what: str, folder: Path, load: Callable):
     except Exception as e:
         raise ModelError(f"{folder}: the {what} cannot be read ({type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''})") from None
 
-def load_parts(folder: Path, info: dict, with_model: bool = True) -> TweetClassifier:
+def load_parts(folder: Path, info: ModelInfo, with_model: bool = True) -> TweetClassifier:
     "Tokenizer, fitted extractor and (with `with_model`) an untrained model of the folder's shape."
     tokenizer = _part("tokenizer", folder, lambda: AutoTokenizer.from_pretrained(folder))
     extractor = None
     if (folder / FEATURES_FILE).exists():
         extractor = _part(FEATURES_FILE, folder, lambda: FeatureExtractor.from_state(json.loads((folder / FEATURES_FILE).read_text(encoding="utf-8"))))
-        if info.get("uses_meta", True) and len(extractor.get_feature_names_out()) != info["n_meta"]:
-            raise ModelError(f"{folder}: {FEATURES_FILE} makes {len(extractor.get_feature_names_out())} features but the model takes {info['n_meta']}")
-    elif info.get("uses_meta", True) and info["n_meta"]: raise ModelError(f"{folder}: {FEATURES_FILE} is missing")
+        if info.uses_meta and len(extractor.get_feature_names_out()) != info.n_meta:
+            raise ModelError(f"{folder}: {FEATURES_FILE} makes {len(extractor.get_feature_names_out())} features but the model takes {info.n_meta}")
+    elif info.uses_meta and info.n_meta: raise ModelError(f"{folder}: {FEATURES_FILE} is missing")
     model = None
     if with_model and (folder / BACKBONE_DIR).exists():
         model = _part("backbone config", folder, lambda: build_model(info, AutoConfig.from_pretrained(folder / BACKBONE_DIR)))
@@ -278,8 +278,8 @@ def load_model(path) -> TweetClassifier:
     if not folder.exists(): raise ModelError(f"Model folder not found: {path}")
     if not folder.is_dir(): raise ModelError(f"{path} is a file, not a model folder")
     info = read_info(folder)
-    variant = VARIANTS.get(info["variant"])
-    if variant is None: raise ModelError(f"{folder}: unknown model variant '{info['variant']}'; known: {sorted(VARIANTS)}")
+    variant = VARIANTS.get(info.variant)
+    if variant is None: raise ModelError(f"{folder}: unknown model variant '{info.variant}'; known: {sorted(VARIANTS)}")
     verify_files(folder, info)
     clf = load_parts(folder, info, with_model=variant.needs_skeleton)
     if variant.needs_skeleton and clf.model is None: raise ModelError(f"{folder}: {BACKBONE_DIR}/ is missing")
