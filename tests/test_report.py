@@ -1,62 +1,102 @@
-"""The run report: self-contained page, links that resolve, images that render in headless Chromium."""
+"""What a user sees: `python -m tweetsent run` on the smoke params prints one line per stage and nothing to worry
+about, and leaves a report that renders in headless Chromium with every section, no broken image or link, and no
+horizontal scrolling at 1280 px."""
 import json
 import re
 import shutil
 import subprocess
+import sys
 
-import matplotlib.pyplot as plt
 import pytest
 
-from tweetsent.report import build_report, save_figure
+from conftest import ROOT
+from tweetsent.report import NOTEBOOKS, SECTIONS, build_runs_index
+
+NOISE = re.compile(r"warn|error|traceback|deprecat|exception", re.I)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    r = subprocess.run([sys.executable, "-m", "tweetsent", "run", "--params", "params/smoke.yaml", "--set", f"out_dir={out}"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out / "runs" / "smoke", r.stdout, r.stderr
+
+
+def test_run_prints_one_line_per_stage_and_no_warnings(smoke_run):
+    run, stdout, stderr = smoke_run
+    lines = stdout.strip().splitlines()
+    assert [re.match(r"\[(\w+)\] \d+ s · .+", line).group(1) for line in lines[:-1]] == NOTEBOOKS
+    assert lines[-1] == f"report: {run / 'index.html'}"
+    assert not [line for line in (stdout + stderr).splitlines() if NOISE.search(line)], stderr[-2000:]
+
+
+def test_executed_notebooks_hold_no_warnings_or_errors(smoke_run):
+    run, _, _ = smoke_run
+    for name in NOTEBOOKS:
+        cells = json.loads((run / "notebooks" / f"{name}.ipynb").read_text())["cells"]
+        for c in cells:
+            for o in c.get("outputs", []):
+                text = "".join(o.get("text", "")) if o.get("output_type") == "stream" else ""
+                assert o.get("output_type") != "error" and not (o.get("name") == "stderr" and NOISE.search(text)), f"{name}: {text[:300]}"
+
+
+def test_report_has_every_section_and_links_that_resolve(smoke_run):
+    run, _, _ = smoke_run
+    page = (run / "index.html").read_text()
+    for sid, title, *_ in SECTIONS: assert f'<section id="{sid}"><h2>{title}</h2>' in page
+    assert "Nothing recorded" not in page.split('id="provenance"')[0]          # every section of a full run has content
+    hrefs = re.findall(r'href="([^"#]+)"', page)
+    assert hrefs and all((run / h).exists() for h in hrefs), [h for h in hrefs if not (run / h).exists()]
+    assert not re.findall(r'src="(?!data:)', page)                             # every image inside the page
+    for needle in ("held-out macro-f1", "Per class", "The most confident mistakes", "Tokens that push each class", "Params that differ"):
+        assert needle in page, needle
+    index = (run.parent.parent / "index.html").read_text()
+    assert 'href="runs/smoke/index.html"' in index
+
+
+def test_runs_on_other_data_are_listed_apart(smoke_run, tmp_path):
+    run, _, _ = smoke_run
+    other = tmp_path / "runs" / "other"
+    shutil.copytree(run, other)
+    metrics = json.loads((other / "metrics.json").read_text())
+    metrics["model"]["data"] = {"fingerprint": "another-dataset", "rows": 5}
+    (other / "metrics.json").write_text(json.dumps(metrics))
+    shutil.copytree(run, tmp_path / "runs" / "smoke")
+    assert build_runs_index(tmp_path).read_text().count("<h2>Held-out data") == 2
 
 
 def chromium() -> str:
     exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if not exe:
-        pytest.skip("Chromium not installed (.ci/run installs the Debian package 'chromium')")
+    if not exe: pytest.fail("Chromium is not installed: .ci/run installs the Debian package 'chromium' (apt-get install chromium)")
     return exe
 
 
-@pytest.fixture
-def run_folder(tmp_path):
-    run = tmp_path / "run"
-    for name in ("class_distribution", "confusion"):
-        fig, ax = plt.subplots()
-        ax.bar(["a", "b"], [1, 2])
-        save_figure(fig, run, name, show=False)
-    (run / "metrics.json").write_text(json.dumps({"model": {"accuracy": 0.91, "macro_f1": 0.9, "variant": "fp32"}}))
-    (run / "data_summary.json").write_text(json.dumps({"source": "demo", "notice": "demo data", "train_rows": 8, "test_rows": 2,
-                                                       "files": []}))
-    (run / "params.yaml").write_text("backbone: tiny-random\n")
-    for nb in ("01_eda", "06_evaluate"):
-        (run / f"{nb}.html").write_text(f"<html><body>{nb}</body></html>")
-    return run
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-def test_report_is_self_contained_and_links_resolve(run_folder):
-    page = build_report(run_folder).read_text()
-    assert page.count("data:image/png;base64,") == 2 and "0.9100" in page and "demo data" in page
-    hrefs = re.findall(r'href="([^"]+)"', page)
-    assert hrefs == ["01_eda.html", "06_evaluate.html"] and all((run_folder / h).exists() for h in hrefs)
-    assert not re.findall(r'src="(?!data:)', page)            # no image outside the page
-
-
-def test_report_renders_in_headless_chromium(run_folder, tmp_path):
+def test_report_renders_in_headless_chromium(smoke_run, tmp_path):
+    run, _, _ = smoke_run
     exe = chromium()
-    build_report(run_folder)
     harness = tmp_path / "harness.html"
-    harness.write_text("""<html><body><pre id="out">pending</pre>
-<iframe id="f" src="run/index.html" onload="check()"></iframe>
-<script>function check() {
+    harness.write_text(f"""<html><body style="margin:0"><pre id="out">pending</pre>
+<iframe id="f" src="{(run / 'index.html').as_uri()}" style="width:1280px;height:900px;border:0" onload="check()"></iframe>
+<script>function check() {{
   const d = document.getElementById('f').contentDocument, imgs = [...d.images];
-  document.getElementById('out').textContent = JSON.stringify({title: d.title, images: imgs.length,
-    broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt), h1: d.querySelector('h1').textContent});
-}</script></body></html>""")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", f"--user-data-dir={tmp_path / 'profile'}",
-             "--virtual-time-budget=5000", "--dump-dom", harness.as_uri()]
-    r = subprocess.run([exe, *flags], capture_output=True, text=True, timeout=180)
+  document.getElementById('out').textContent = JSON.stringify({{title: d.title, images: imgs.length,
+    broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt),
+    overflow: d.documentElement.scrollWidth - d.documentElement.clientWidth, sections: d.querySelectorAll('section').length}});
+}}</script></body></html>""")
+    r = subprocess.run([exe, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=8000", "--dump-dom", harness.as_uri()],
+                       capture_output=True, text=True, timeout=180)
     found = re.search(r'<pre id="out">(.*?)</pre>', r.stdout, re.S)
     assert found, r.stderr[-2000:]
     result = json.loads(found.group(1).replace("&amp;", "&"))
-    assert result == {"title": "tweetsent run", "images": 2, "broken": [], "h1": "tweetsent run: run"}
+    assert result["title"] == "tweetsent run: smoke" and result["images"] >= 10 and result["broken"] == []
+    assert result["overflow"] <= 0 and result["sections"] == len(SECTIONS)
+    shot = tmp_path / "report.png"
+    subprocess.run([exe, *FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--window-size=1280,2400", f"--screenshot={shot}",
+                    (run / "index.html").as_uri()], capture_output=True, timeout=180)
+    assert shot.exists() and shot.stat().st_size > 50_000          # a rendered page, not a blank one

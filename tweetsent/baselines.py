@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
+from .data import data_fingerprint
 from .features import extractor_from_params
 from .lexicons import vader_rule, vader_scores
 from .metrics import classification_metrics
@@ -67,5 +68,6 @@ def score_baselines(p, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, dic
         model.fit(train["text"], train["label"])
         proba = np.zeros((len(test), len(p.labels)))
         proba[:, model.classes_] = model.predict_proba(test["text"])   # classes absent from train keep probability 0
-        out[name] = classification_metrics(test["label"].to_numpy(), proba, p.labels) | {"variant": "baseline"}
+        out[name] = classification_metrics(test["label"].to_numpy(), proba, p.labels) | {
+            "variant": "baseline", "data": {"fingerprint": data_fingerprint(test), "rows": len(test)}}
     return out

@@ -108,7 +108,7 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
     cfg = model.backbone.config
     info = dataclasses.replace(info, n_layers=n_layers, hidden_size=cfg.hidden_size, n_parameters=sum(x.numel() for x in model.parameters()),
                                distilled_from=info.backbone, variant="fp32", arch=arch, uses_meta=arch != "text")
-    return TweetClassifier(model, teacher.tokenizer, teacher.extractor, info)
+    return TweetClassifier(model, teacher.tokenizer, teacher.extractor, info, ngram=teacher.ngram)
 
 # %% ../notebooks/08_compression.ipynb #df78c1d2
 def distill(teacher: TweetClassifier, p, data: Dataset) -> TweetClassifier:
@@ -118,7 +118,7 @@ def distill(teacher: TweetClassifier, p, data: Dataset) -> TweetClassifier:
     no_meta = {} if student.info.uses_meta else {"meta": np.zeros(0, np.float32)}   # a text-only student sees none
     splits = []
     for items in encoded_splits(teacher, data, p):
-        teacher_logits = teacher.logits_from_items(items)   # the student inherits the class offsets
+        teacher_logits = teacher.logits_from_items(items, network_only=True)   # the student keeps the n-gram model and offsets
         splits.append([{**it, "teacher_logits": t, **no_meta} for it, t in zip(items, teacher_logits)])
     history = manual_loop(student, splits[0], splits[1], dataclasses.replace(p, epochs=p.distill_epochs), None,
                           loss_fn=lambda model, b: kd(model(**b).logits, b["teacher_logits"], b["labels"]))

@@ -363,7 +363,8 @@ def plot_length_by_class(df: pd.DataFrame, labels: list[str]):
     grid = np.linspace(0, max(lengths.max(), 1), 200)
     for name, g in zip(labels, groups):
         if len(g) > 1 and g.std() > 0: ax2.plot(grid, gaussian_kde(g)(grid), label=name)
-    ax2.set_xlabel("words"); ax2.set_title("Length density by class"); ax2.legend(fontsize=8)
+    ax2.set_xlabel("words"); ax2.set_title("Length density by class")
+    if ax2.lines: ax2.legend(fontsize=8)   # classes with one tweet (or one length) have no density to draw
     fig.tight_layout()
     return fig
 

@@ -7,7 +7,7 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 
+from .data import data_fingerprint
 from .lexicons import NEGATORS
 from .metrics import classification_metrics, expected_calibration_error, folder_bytes
 from .storage import write_file_atomically
@@ -43,6 +44,7 @@ def evaluate_model(clf, df: pd.DataFrame, folder=None, batch_size: int = 64) -> 
     metrics = classification_metrics(df["label"].to_numpy(), proba, clf.labels)
     metrics.update(measure_speed(clf, df["text"].tolist()[:512], batch_size))
     metrics["variant"] = clf.info.variant
+    metrics["data"] = {"fingerprint": data_fingerprint(df), "rows": len(df)}   # runs compare only on the same rows
     if folder is not None: metrics["size_bytes"] = folder_bytes(folder)
     return metrics, proba
 
@@ -71,9 +73,9 @@ def plot_roc(y_true, proba: np.ndarray, labels: Sequence[str]):
 
 # %% ../notebooks/06_evaluate.ipynb #5da9c845
 def plot_reliability(y_true, proba: np.ndarray, n_bins: int = 10):
-    "Reliability plot of the top-class probability."
+    "Reliability plot of the top-class probability, over `n_bins` bins holding equally many tweets."
     correct, conf = (proba.argmax(1) == y_true).astype(int), proba.max(1)
-    frac, mean_conf = calibration_curve(correct, conf, n_bins=n_bins, strategy="uniform")
+    frac, mean_conf = calibration_curve(correct, conf, n_bins=n_bins, strategy="quantile")   # equal-count bins: no empty ones
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfect")
     ax.plot(mean_conf, frac, "o-", label=f"model (ECE {expected_calibration_error(y_true, proba):.3f})")
@@ -140,11 +142,12 @@ def slice_mistakes(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str], n
 LEADERBOARD_COLUMNS = ["run", "model", "backbone", "trainer", "arch", "variant", "accuracy", "macro_f1", "macro_recall",
                        "size_mb", "tweets_per_s"]
 
-def leaderboard(runs_dir, metric: str = "macro_f1") -> pd.DataFrame:
-    "One row per model variant of every run under `runs_dir`, best `metric` first."
+def leaderboard(runs_dir, metric: str = "macro_f1", data: Optional[str] = None) -> pd.DataFrame:
+    "One row per model variant of every run under `runs_dir`, best `metric` first; with `data`, only those scored on the rows of that fingerprint."
     rows = []
     for f in sorted(Path(runs_dir).glob("*/metrics.json")):
         for name, m in json.loads(f.read_text()).items():
+            if data is not None and (m.get("data") or {}).get("fingerprint") != data: continue
             rows.append({"run": f.parent.name, "model": name, "backbone": m.get("backbone", ""), "trainer": m.get("trainer", ""),
                          "arch": m.get("arch", ""), "variant": m.get("variant", ""), "accuracy": m.get("accuracy"),
                          "macro_f1": m.get("macro_f1"), "macro_recall": m.get("macro_recall"),

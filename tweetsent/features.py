@@ -12,8 +12,10 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+import scipy.sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from tweetsent.lexicons import (
@@ -43,7 +45,7 @@ from .storage import write_file_atomically
 # %% auto #0
 __all__ = ['COUNT_COLUMNS', 'STYLE_COLUMNS', 'MPQA_COLUMNS', 'TokenBag', 'surface_features', 'negation_features',
            'afinn_features', 'nrc_features', 'mpqa_features', 'vader_features', 'vader_bin_features',
-           'FeatureExtractor', 'cached_transform', 'extractor_from_params']
+           'FeatureExtractor', 'cached_transform', 'extractor_from_params', 'NgramModel']
 
 # %% ../notebooks/02_features.ipynb #354e2bb6
 class TokenBag:
@@ -298,3 +300,43 @@ def extractor_from_params(p: Params) -> FeatureExtractor:
     "The extractor that params `p` describe (groups, TF-IDF size, lexicon folder, number of labels, text cap)."
     return FeatureExtractor(groups=tuple(p.feature_groups), tfidf_max_features=p.tfidf_max_features,
                             lexicon_dir=str(resolve_path(p, p.lexicon_dir)), n_labels=len(p.labels), max_chars=p.max_text_chars)
+
+# %% ../notebooks/02_features.ipynb #f0a00024
+class NgramModel(ClassifierMixin, BaseEstimator):
+    "Hashed word and character n-grams, sublinear TF-IDF, logistic regression with balanced class weights."
+
+    def __init__(self, n_features: int = 2**18, C: float = 2.0, max_chars: int = 1000):
+        self.n_features, self.C, self.max_chars = n_features, C, max_chars
+
+    def _counts(self, X):
+        X = [str(t)[: self.max_chars] for t in X]
+        hashed = [HashingVectorizer(ngram_range=(1, 2), n_features=self.n_features, alternate_sign=False, norm=None),
+                  HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=self.n_features, alternate_sign=False, norm=None)]
+        return scipy.sparse.hstack([h.transform(X) for h in hashed]).tocsr()
+
+    def fit(self, X, y):
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts := self._counts(X))
+        self.model_ = LogisticRegression(max_iter=3000, C=self.C, class_weight="balanced").fit(self.tfidf_.transform(counts), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        return self.model_.predict_log_proba(self.tfidf_.transform(self._counts(X)))
+
+    def predict(self, X) -> np.ndarray: return self.classes_[self.predict_log_proba(X).argmax(1)]
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        "The fitted state as plain arrays (for safetensors)."
+        return {"idf": self.tfidf_.idf_.astype(np.float32), "coef": self.model_.coef_.astype(np.float32),
+                "intercept": self.model_.intercept_.astype(np.float32), "classes": self.classes_.astype(np.int64)}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], max_chars: int = 1000) -> "NgramModel":
+        "Rebuild a fitted model from `to_arrays()`."
+        m = cls(n_features=len(arrays["idf"]) // 2, max_chars=max_chars)
+        m.tfidf_ = TfidfTransformer(sublinear_tf=True)
+        m.tfidf_.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
+        m.model_ = LogisticRegression()
+        m.model_.coef_, m.model_.intercept_ = np.asarray(arrays["coef"], np.float64), np.asarray(arrays["intercept"], np.float64)
+        m.classes_ = m.model_.classes_ = np.asarray(arrays["classes"])
+        return m

@@ -31,7 +31,10 @@ __all__ = ['TINY_RANDOM', 'ModelError', 'quiet_libraries', 'minilm_folder', 'bui
 TINY_RANDOM = "tiny-random"
 
 def quiet_libraries() -> None:
-    "Turn off chatter a user cannot act on: transformers' progress bars for every file it reads or writes, and its info logs."
+    """Turn off chatter a user cannot act on: transformers' progress bars for every file it reads or writes and its
+    info logs, here and in the notebook kernels this process starts."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     from transformers.utils import logging as hf_logging
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
@@ -123,7 +126,7 @@ def encode(tokenizer, extractor, texts: Sequence[str], max_length: int, labels=N
     texts = [str(t)[:max_chars] for t in texts]
     ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
     if meta is None: meta = extractor.transform(texts) if extractor is not None else np.zeros((len(texts), 0), np.float32)
-    items = [{"input_ids": i, "meta": m} for i, m in zip(ids, meta)]
+    items = [{"input_ids": i, "meta": m, "text": t} for i, m, t in zip(ids, meta, texts)]   # text: for the n-gram model
     if labels is not None:
         for item, y in zip(items, labels): item["labels"] = int(y)
     return items
@@ -166,6 +169,7 @@ class ModelInfo:
     run_name: str = ""
     select_metric: str = "macro_f1"
     class_bias: Optional[list] = None            # offsets added to the logits (lib/metrics.fit_class_bias)
+    ngram_weight: float = 0.0                    # weight of the n-gram model's log-probabilities in the logits
     data_fingerprint: dict = field(default_factory=dict)
     rows: dict = field(default_factory=dict)
     data_source: str = ""
@@ -202,6 +206,7 @@ class TweetClassifier:
     extractor: object
     info: ModelInfo
     runner: Optional[Callable] = None     # batch dict -> logits array; default runs `model`
+    ngram: Optional[object] = None        # a fitted n-gram model (02_features.NgramModel) mixed in at `info.ngram_weight`
 
     @property
     def labels(self) -> list[str]: return self.info.labels
@@ -229,14 +234,17 @@ class TweetClassifier:
         if not texts: return np.zeros((0, len(self.labels)), np.float32)
         return self.proba_from_items(self.encode(texts, meta=meta), batch_size, progress)
 
-    def logits_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        "The network's logits for already encoded tweets (class offsets not added), batched by length."
+    def logits_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False, network_only: bool = False) -> np.ndarray:
+        "Logits for already encoded tweets (class offsets not added): the network's, mixed with the n-gram model's log-probabilities unless `network_only`."
         order = np.argsort([len(it["input_ids"]) for it in items], kind="stable")
         collate, out = Collator(self.tokenizer), np.zeros((len(items), len(self.labels)), np.float32)
         if self.model is not None: self.model.eval()
         for start in tqdm(range(0, len(order), batch_size), disable=not progress or len(order) <= 4 * batch_size, desc="predict"):
             idx = order[start:start + batch_size]
             out[idx] = self._logits(collate([items[i] for i in idx]))
+        w = self.info.ngram_weight
+        if w and not network_only and self.ngram is not None:
+            out = (1 - w) * out + w * self.ngram.predict_log_proba([it["text"] for it in items]).astype(np.float32)
         return out
 
     def proba_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:

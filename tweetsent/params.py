@@ -7,6 +7,7 @@ import dataclasses
 import difflib
 import math
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
@@ -81,6 +82,9 @@ class Params:
     select_metric: str = arg("macro_f1", "validation metric for early stopping, class bias, tuning and the leaderboard",
                              training=True, choices=SELECT_METRICS)
     feature_groups: list = arg(FEATURE_GROUPS, "meta-feature groups (02_features)", training=True)
+    ngram_weight: float = arg(0.0, "weight of a word+char n-gram model's log-probabilities mixed into the logits (0: off)",
+                              training=True, check="closed_unit")
+    ngram_features: int = arg(2**18, "hash buckets per n-gram kind (words, characters) of the n-gram model", training=True, check="positive")
     tfidf_max_features: int = arg(100, "TF-IDF columns among the meta features", training=True, check="positive")
     lexicon_dir: str = arg("lexicons", "folder of the lexicon files")
     # tuning
@@ -168,8 +172,9 @@ def _unknown_key(key: str, where: str) -> ParamsError:
     return ParamsError(f"Unknown params key '{key}' in {where}{hint}")
 
 def parse_overrides(items) -> dict:
-    "Turn `['lr=1e-4', 'epochs=2']` (or a dict) into a dict, values read as YAML."
+    "Turn `['lr=1e-4', 'epochs=2']`, a string `'lr=1e-4 epochs=2'` (papermill's `-p overrides`) or a dict into a dict, values read as YAML."
     if isinstance(items, dict): return dict(items)
+    if isinstance(items, str): items = shlex.split(items)
     out = {}
     for item in items or []:
         if "=" not in item: raise ParamsError(f"Bad --set {item!r}: expected KEY=VALUE")

@@ -4,26 +4,44 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
+import io
 import json
+import platform
+import subprocess
+import time
 from pathlib import Path
 from typing import Optional
 
 import matplotlib.pyplot as plt
+import yaml
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
 
-from .params import load_params, params_dict, project_root, run_dir
+from .params import Params, load_params, params_dict, project_root, run_dir
+from .storage import write_file_atomically
 
+# %% auto #0
+__all__ = ['NOTEBOOKS', 'FIGURES', 'SECTIONS', 'STYLE', 'save_figure', 'show_notice', 'render_html', 'stage_headline',
+           'run_provenance', 'IPCKernelManager', 'run_notebooks', 'learning_curve', 'params_changed', 'build_report',
+           'build_runs_index']
+
+# %% ../notebooks/lib/report.ipynb #e6a00002
 NOTEBOOKS = ["01_eda", "02_features", "03_baselines", "04_tune", "05_train", "06_evaluate", "07_explain", "08_compression"]
 
 def save_figure(fig, run_folder, name: str, show: bool = True) -> Path:
     "Save `fig` as `<run>/figures/<name>.png` (for the report) and show it in the notebook."
     path = Path(run_folder) / "figures" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    write_file_atomically(path, buffer.getvalue())
     if show: plt.show()
     else: plt.close(fig)
     return path
 
+# %% ../notebooks/lib/report.ipynb #e6a00004
 def show_notice(text: str):
     "A visible warning box in the notebook (and a printed line for logs)."
     if not text: return
@@ -34,89 +52,275 @@ def show_notice(text: str):
                      f'<b>Notice:</b> {html.escape(text)}</div>'))
     except ImportError: pass
 
-# %% auto #0
-__all__ = ['NOTEBOOKS', 'METRIC_COLUMNS', 'FIGURE_ORDER', 'save_figure', 'show_notice', 'render_html', 'run_notebooks',
-           'build_report']
-
 # %% ../notebooks/lib/report.ipynb #d78bd570
 def render_html(notebook: Path, target: Path) -> Path:
     "An executed notebook as a standalone HTML page (nbconvert, lab template)."
     import nbformat
     from nbconvert import HTMLExporter
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(notebook, as_version=4))
-    target.write_text(body, encoding="utf-8")
-    return target
+    return write_file_atomically(target, body)
+
+# %% ../notebooks/lib/report.ipynb #e6a00008
+def _json(path: Path, default=None):
+    return json.loads(path.read_text()) if path.exists() else default
+
+def stage_headline(out: Path, name: str, metric: str) -> str:
+    "The one number worth printing after a stage, read from what it wrote."
+    metrics = _json(out / "metrics.json", {})
+    pick = lambda prefix: {k: m for k, m in metrics.items() if k.startswith(prefix) and m.get(metric) is not None}
+    if name == "01_eda" and (d := _json(out / "data_summary.json")):
+        return f"{d['train_rows']:,} training / {d['test_rows']:,} held-out rows ({d['source']})"
+    if name == "03_baselines" and (b := pick("baseline:")):
+        best = max(b, key=lambda k: b[k][metric]); return f"best baseline {best.split(':', 1)[1]}: {metric} {b[best][metric]:.3f}"
+    if name == "04_tune" and (out / "tuned.yaml").exists(): return (out / "tuned.yaml").read_text().splitlines()[0].lstrip("# ")
+    if name == "05_train" and (info := _json(out / "model" / "model_info.json")):
+        return f"validation {metric} {info['metrics']['val'][metric]:.3f} after {len(info['history'])} epochs, {info['train_seconds']:.0f} s of training"
+    if name == "06_evaluate" and "model" in metrics: return f"held-out {metric} {metrics['model'][metric]:.3f}, accuracy {metrics['model']['accuracy']:.3f}"
+    if name == "08_compression" and (c := pick("compressed:")) and "model" in metrics:
+        fast = max(c, key=lambda k: c[k]["tweets_per_s"])
+        return f"fastest {fast.split(':', 1)[1]}: {c[fast]['tweets_per_s'] / metrics['model']['tweets_per_s']:.1f}× at {metric} {c[fast][metric]:.3f}"
+    return "done"
+
+# %% ../notebooks/lib/report.ipynb #e6a00010
+def run_provenance() -> dict:
+    "The commit and the versions of what computed a run."
+    from importlib.metadata import PackageNotFoundError, version
+    def v(name):
+        try: return version(name)
+        except PackageNotFoundError: return None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "notebooks", "tweetsent", "params"], cwd=project_root(),
+                                    capture_output=True, text=True, timeout=10).stdout.strip())
+    except (OSError, subprocess.SubprocessError): commit, dirty = "", False
+    return {"commit": commit + (" (with uncommitted changes)" if dirty else ""), "python": platform.python_version(),
+            **{name: v(name) for name in ("tweetsent", "torch", "transformers", "scikit-learn", "onnxruntime", "shap", "optuna")}}
+
+# %% ../notebooks/lib/report.ipynb #e6a00012
+class IPCKernelManager(AsyncKernelManager):
+    "Kernels reached over local IPC sockets: nothing listens on the network (ipykernel warns about plain TCP)."
+    @default("transport")
+    def _default_transport(self): return "ipc"
 
 def run_notebooks(params_file, overrides: Optional[dict] = None, notebooks: Optional[list] = None) -> Path:
-    "Execute the stage notebooks in order with papermill; write executed notebooks, HTML and index.html; return index.html."
+    "Execute the stage notebooks in order with papermill; one line per stage; write executed notebooks, HTML, run.json and the reports."
     import papermill as pm
-    import yaml
-
     overrides = dict(overrides or {})
     p = load_params(params_file, overrides)          # fail on bad params before any notebook starts
     root, out = project_root(), run_dir(p)
-    (out / "params.yaml").write_text(yaml.safe_dump(params_dict(p), sort_keys=False))
+    write_file_atomically(out / "params.yaml", yaml.safe_dump(params_dict(p), sort_keys=False))
+    record = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "params_file": p.source_file,
+              "overrides": overrides, "stages": {}, **run_provenance()}
     for name in notebooks or NOTEBOOKS:
         executed = out / "notebooks" / f"{name}.ipynb"
         executed.parent.mkdir(parents=True, exist_ok=True)
-        print(f"[{name}] running", flush=True)
+        start = time.perf_counter()
         pm.execute_notebook(str(root / "notebooks" / f"{name}.ipynb"), str(executed), cwd=str(root),
                             parameters={"params_file": str(Path(p.source_file).resolve()), "overrides": overrides},
-                            kernel_name="python3", progress_bar=False)
+                            kernel_name="python3", progress_bar=False, kernel_manager_class=IPCKernelManager)
+        record["stages"][name] = round(time.perf_counter() - start, 1)
         render_html(executed, out / f"{name}.html")
+        print(f"[{name}] {record['stages'][name]:.0f} s · {stage_headline(out, name, p.select_metric)}", flush=True)
+    record["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    write_file_atomically(out / "run.json", json.dumps(record, indent=2))
+    build_runs_index(out.parent.parent)
     return build_report(out)
 
-# %% ../notebooks/lib/report.ipynb #8cad94ec
-def _img(path: Path) -> str:
+# %% ../notebooks/lib/report.ipynb #e6a00014
+FIGURES = {   # name: (title, what it shows)
+    "class_distribution": ("Classes", "How many tweets each class has; a model's accuracy means little without the share of the largest class beside it."),
+    "length_by_class": ("Tweet length", "Words per tweet, by class: a class that is much longer or shorter gives a model an easy shortcut."),
+    "wordclouds": ("Frequent words", "The most frequent words of each class, URLs, mentions and stop words removed."),
+    "tweets_per_day": ("Tweets per day", "When the tweets were posted (for data that has dates)."),
+    "label_provenance": ("Where the labels come from", "Labels against the best threshold rule on one lexicon score: a near-diagonal matrix means the labels are that lexicon's output."),
+    "tuning_history": ("Tuning", "Validation score of each tuning trial and the best so far."),
+    "learning_curve": ("Learning curve", "Training loss and the validation score the run selects on, per epoch; training keeps the best epoch."),
+    "confusion": ("Confusion matrix", "Which true classes (rows) the model confuses with which predicted ones (columns), in counts and as shares of each true class."),
+    "roc": ("ROC curves", "One curve per class against the rest: how well the model's probability ranks that class's tweets first."),
+    "reliability": ("Calibration", "How often the model is right at each level of confidence; the diagonal is perfect calibration."),
+    "meta_groups": ("Meta-feature groups", "How much each group of hand-crafted features moves the predicted class, on average (mean |SHAP|)."),
+    "compression_tradeoff": ("Compression trade-off", "Score against throughput for each variant; up and to the right is better, marker size is the folder's size."),
+    "leaderboard": ("All runs on this data", "Every run scored on the same held-out rows, score against throughput."),
+}
+SECTIONS = [  # (id, title, sentence under the heading, figures)
+    ("data", "Data", "What the run was trained and scored on, and what the loader dropped or repaired.",
+     ["class_distribution", "length_by_class", "wordclouds", "tweets_per_day", "label_provenance"]),
+    ("scores", "Scores", "Every model of the run on the same held-out rows; the selected metric is highlighted.", []),
+    ("training", "Training", "How the model learnt, and what tuning found.", ["learning_curve", "tuning_history"]),
+    ("errors", "Where it fails", "Per-class scores, the confusions, and the slices of tweets where reading sentiment is hardest.",
+     ["confusion", "roc", "reliability"]),
+    ("explanations", "Why it decides", "Tokens that push each class and how much the hand-crafted features matter (SHAP).", ["meta_groups"]),
+    ("compression", "Smaller and faster", "Compressed variants of the model on the same held-out rows, with size and CPU throughput.",
+     ["compression_tradeoff"]),
+    ("runs", "Other runs", "This run beside every other run scored on the same data.", ["leaderboard"]),
+    ("provenance", "How this run was made", "Date, duration, code, versions, data fingerprints and the params that differ from the defaults.", []),
+]
+
+# %% ../notebooks/lib/report.ipynb #e6a00016
+STYLE = """body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328;max-width:1100px;margin:0 auto;padding:16px 24px}
+h1{font-size:1.7em;margin:.2em 0}h2{border-bottom:1px solid #d0d7de;padding-bottom:.2em;margin-top:1.6em}
+.sub{color:#57606a;margin:0 0 1em}.lead{color:#57606a;margin-top:-.4em}nav a{margin-right:1em}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:1em 0}.card{border:1px solid #d0d7de;border-radius:8px;padding:10px 16px;min-width:170px}
+.card b{display:block;font-size:1.6em}.card span{color:#57606a;font-size:.9em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em;display:block;max-width:100%;overflow-x:auto}
+td,th{border:1px solid #d0d7de;padding:4px 9px;text-align:left;vertical-align:top}th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.sel{font-weight:700;background:#fff8c5}figure{margin:1.2em 0}img{max-width:100%;height:auto}figcaption{color:#57606a;font-size:.92em}
+.notice{border:2px solid #d9822b;background:#fff4e5;padding:8px 12px;border-radius:6px}.tok{padding:0 2px;border-radius:3px}
+pre{background:#f6f8fa;padding:8px;overflow-x:auto}"""
+
+def _figure(out: Path, name: str) -> str:
+    path = out / "figures" / f"{name}.png"
+    if not path.exists(): return ""
+    title, text = FIGURES.get(name, (name.replace("_", " ").capitalize(), ""))
     data = base64.b64encode(path.read_bytes()).decode()
-    return f'<figure><img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}"><figcaption>{html.escape(path.stem)}</figcaption></figure>'
+    return (f'<figure><img alt="{html.escape(title)}" src="data:image/png;base64,{data}">'
+            f"<figcaption><b>{html.escape(title)}.</b> {html.escape(text)}</figcaption></figure>")
 
-def _table(rows: dict) -> str:
-    cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows.items())
-    return f"<table>{cells}</table>"
+def _table(rows: list[dict], numeric: tuple = (), selected: str = "") -> str:
+    "An HTML table from records; numbers right-aligned with 3 decimals, the selected column highlighted."
+    if not rows: return ""
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    def cell(k, v):
+        cls = " ".join(c for c, on in (("num", isinstance(v, (int, float))), ("sel", k == selected)) if on)
+        text = f"{v:.3f}" if isinstance(v, float) else "" if v is None else str(v)
+        return f'<td class="{cls}">{html.escape(text)}</td>' if cls else f"<td>{html.escape(text)}</td>"
+    head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in cols)
+    return f"<table><tr>{head}</tr>" + "".join("<tr>" + "".join(cell(c, r.get(c)) for c in cols) + "</tr>" for r in rows) + "</table>"
 
-METRIC_COLUMNS = {"variant": ("variant", str), "accuracy": ("accuracy", "{:.4f}"), "macro_f1": ("macro-F1", "{:.4f}"),
-                  "macro_recall": ("macro-recall", "{:.4f}"),
-                  "weighted_f1": ("weighted F1", "{:.4f}"), "macro_roc_auc": ("macro ROC AUC", "{:.4f}"), "ece": ("ECE", "{:.4f}"),
-                  "tweets_per_s": ("tweets/s", "{:.0f}"), "latency_ms_batch1": ("latency ms", "{:.1f}"),
-                  "size_bytes": ("size MB", lambda b: f"{b / 1e6:.1f}")}
-FIGURE_ORDER = ["class_distribution", "length_by_class", "wordclouds", "tweets_per_day", "label_provenance", "tuning_history",
-                "confusion", "roc", "reliability", "leaderboard", "meta_groups", "compression_tradeoff"]
+# %% ../notebooks/lib/report.ipynb #e6a00018
+def learning_curve(history: list[dict], metric: str):
+    "Training loss and the selected validation score per epoch."
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    epochs = [r["epoch"] for r in history]
+    ax.plot(epochs, [r.get(f"val_{metric}") for r in history], "o-", color="tab:blue", label=f"validation {metric.replace('_', '-')}")
+    ax.set_xlabel("epoch"); ax.set_ylabel(metric.replace("_", "-")); ax.set_xticks(epochs)
+    losses = [r.get("train_loss") for r in history]
+    if any(v is not None for v in losses):
+        ax2 = ax.twinx(); ax2.plot(epochs, losses, "s--", color="tab:gray", label="training loss"); ax2.set_ylabel("training loss")
+        fig.legend(loc="upper center", ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
+    return fig
 
-def _fmt(value, fmt) -> str:
-    if value is None or value == "": return ""
-    if callable(fmt): return fmt(value)
-    return fmt.format(value) if isinstance(value, (int, float)) and fmt is not str else str(value)
+# %% ../notebooks/lib/report.ipynb #e6a00020
+def _token_html(example: dict) -> str:
+    "A tweet with each token shaded by its SHAP value towards the true class (red towards, blue away)."
+    peak = max([abs(v) for v in example["values"]] + [1e-9])
+    spans = []
+    for tok, v in zip(example["tokens"], example["values"]):
+        a = min(abs(v) / peak, 1) * 0.6
+        colour = f"rgba(220,38,38,{a:.2f})" if v > 0 else f"rgba(37,99,235,{a:.2f})"
+        spans.append(f'<span class="tok" style="background:{colour}" title="{v:+.3f}">{html.escape(tok)}</span>')
+    return (f"<p><b>true {html.escape(example['true'])}, predicted {html.escape(example['predicted'])}</b>: "
+            + "".join(spans) + "</p>")
 
+# %% ../notebooks/lib/report.ipynb #e6a00022
+def params_changed(out: Path) -> list[dict]:
+    "The run's params that differ from the defaults."
+    used = yaml.safe_load((out / "params.yaml").read_text()) if (out / "params.yaml").exists() else {}
+    defaults = params_dict(Params())
+    return [{"key": k, "value": json.dumps(v), "default": json.dumps(defaults.get(k))} for k, v in used.items()
+            if k != "source_file" and v != defaults.get(k)]
+
+# %% ../notebooks/lib/report.ipynb #e6a00024
+_SCORE_COLUMNS = ["accuracy", "macro_f1", "macro_recall", "weighted_f1", "macro_roc_auc", "ece", "tweets_per_s", "latency_ms_batch1"]
+
+def _sections(out: Path, metric: str) -> dict[str, str]:
+    "The HTML of each section, from the run's files."
+    data, metrics = _json(out / "data_summary.json", {}), _json(out / "metrics.json", {})
+    info, run = _json(out / "model" / "model_info.json", {}), _json(out / "run.json", {})
+    parts = {s: "" for s, *_ in SECTIONS}
+    if data:
+        parts["data"] = _table([{"source": data.get("source"), "training rows": data.get("train_rows"), "validation rows": data.get("val_rows"),
+                                 "held-out rows": data.get("test_rows")}])
+        parts["data"] += _table([{"file": f["path"], "encoding": f["encoding"], "rows read": f["rows_read"], "kept": f["rows_kept"],
+                                  "dropped": ", ".join(f"{v} {k}" for k, v in f["dropped"].items() if v) or "none",
+                                  "repaired": ", ".join(f"{v} {k}" for k, v in f["repaired"].items() if v) or "none"} for f in data.get("files", [])])
+    if metrics:
+        rows = [{"model": name, **{k: m.get(k) for k in _SCORE_COLUMNS}, "size MB": round(m["size_bytes"] / 1e6, 1) if m.get("size_bytes") else None}
+                for name, m in sorted(metrics.items(), key=lambda kv: -(kv[1].get(metric) or 0))]
+        parts["scores"] = _table(rows, selected=metric)
+    if info.get("history"):
+        buffer = io.BytesIO(); fig = learning_curve(info["history"], metric); fig.savefig(buffer, format="png", dpi=110); plt.close(fig)
+        (out / "figures").mkdir(parents=True, exist_ok=True); (out / "figures" / "learning_curve.png").write_bytes(buffer.getvalue())
+    if "model" in metrics and metrics["model"].get("per_class"):
+        per = metrics["model"]["per_class"]
+        parts["errors"] = "<h3>Per class</h3>" + _table([{"class": k, **{c: v.get(c) for c in ("precision", "recall", "f1-score", "support")}}
+                                                         for k, v in per.items() if isinstance(v, dict) and k not in ("macro avg", "weighted avg")])
+    if slices := _json(out / "error_slices.json"):
+        parts["errors"] += "<h3>Slices where human judgement is hard</h3>" + _table(slices)
+    if mistakes := _json(out / "mistakes.json"):
+        parts["errors"] += "<h3>The most confident mistakes</h3>" + _table(mistakes)
+    if expl := _json(out / "explanations.json"):
+        parts["explanations"] = "<h3>Tokens that push each class most</h3>" + _table(expl.get("top_tokens", []))
+        parts["explanations"] += "<h3>Example tweets</h3>" + "".join(_token_html(e) for e in expl.get("examples", []))
+    if comp := [{"variant": k.split(":", 1)[1], **{c: m.get(c) for c in (metric, "accuracy", "tweets_per_s")},
+                 "size MB": round(m["size_bytes"] / 1e6, 1) if m.get("size_bytes") else None} for k, m in metrics.items() if k.startswith("compressed:")]:
+        parts["compression"] = _table(comp, selected=metric)
+    links = [f'<a href="{n}.html">{n}</a>' for n in NOTEBOOKS if (out / f"{n}.html").exists()]
+    files = [f'<a href="{f}">{f}</a>' for f in ("metrics.json", "model/model_info.json", "model/README.md", "params.yaml", "run.json") if (out / f).exists()]
+    prov = {"date": run.get("started", ""), "duration": f"{sum(run.get('stages', {}).values()) / 60:.1f} min" if run.get("stages") else "",
+            "commit": run.get("commit", ""), "data fingerprints": json.dumps(info.get("data_fingerprint", {}))}
+    prov.update({k: run[k] for k in ("python", "torch", "transformers", "scikit-learn", "onnxruntime") if run.get(k)})
+    parts["provenance"] = (_table([prov]) + (_table([{"stage": k, "seconds": v} for k, v in run.get("stages", {}).items()]) if run.get("stages") else "")
+                           + "<h3>Params that differ from the defaults</h3>" + (_table(params_changed(out)) or "<p>none</p>")
+                           + "<p>Notebooks: " + " · ".join(links) + "</p><p>Files: " + " · ".join(files) + "</p>")
+    return parts
+
+# %% ../notebooks/lib/report.ipynb #e6a00025
+def _cards(out: Path, metric: str) -> str:
+    "The summary cards: the model's held-out score, the best baseline, size and speed, the fastest variant."
+    metrics = _json(out / "metrics.json", {})
+    cards = []
+    if m := metrics.get("model"):
+        cards.append((f"{m[metric]:.3f}", f"held-out {metric.replace('_', '-')} (accuracy {m['accuracy']:.3f})"))
+    if base := {k: v for k, v in metrics.items() if k.startswith("baseline:") and v.get(metric) is not None}:
+        best = max(base, key=lambda k: base[k][metric]); cards.append((f"{base[best][metric]:.3f}", f"best baseline: {best.split(':', 1)[1]}"))
+    if m and m.get("size_bytes"): cards.append((f"{m['size_bytes'] / 1e6:.0f} MB", f"model folder, {m['tweets_per_s']:.0f} tweets/s on CPU"))
+    if (comp := {k: v for k, v in metrics.items() if k.startswith("compressed:")}) and m:
+        fast = max(comp, key=lambda k: comp[k]["tweets_per_s"])
+        cards.append((f"{comp[fast]['tweets_per_s'] / m['tweets_per_s']:.1f}×", f"faster as {fast.split(':', 1)[1]} ({metric.replace('_', '-')} {comp[fast][metric]:.3f})"))
+    return '<div class="cards">' + "".join(f'<div class="card"><b>{html.escape(v)}</b><span>{html.escape(t)}</span></div>' for v, t in cards) + "</div>"
+
+# %% ../notebooks/lib/report.ipynb #8cad94ec
 def build_report(run_folder) -> Path:
     "Write `<run>/index.html` from what the run left on disk; no notebook is re-run."
     out = Path(run_folder)
-    load = lambda name: json.loads((out / name).read_text()) if (out / name).exists() else {}
-    params, data, metrics = (out / "params.yaml").read_text() if (out / "params.yaml").exists() else "", load("data_summary.json"), load("metrics.json")
-    parts = [f"<h1>tweetsent run: {html.escape(out.name)}</h1>"]
-    if data.get("notice"): parts.append(f'<p class="notice"><b>Notice:</b> {html.escape(data["notice"])}</p>')
-    links = [f'<li><a href="{n}.html">{n}</a></li>' for n in NOTEBOOKS if (out / f"{n}.html").exists()]
-    parts.append("<h2>Notebooks</h2><ul>" + "".join(links) + "</ul>")
-    if data:
-        parts.append("<h2>Data</h2>" + _table({"source": data.get("source"), "training rows": data.get("train_rows"),
-                                               "held-out rows": data.get("test_rows")}))
-        for f in data.get("files", []):
-            parts.append(_table({"file": f["path"], "encoding": f["encoding"], "rows read": f["rows_read"], "rows kept": f["rows_kept"],
-                                 **{f"dropped: {k}": v for k, v in f["dropped"].items()},
-                                 **{f"repaired: {k}": v for k, v in f["repaired"].items()}}))
-    if metrics:
-        head = "".join(f"<th>{label}</th>" for label in ["model"] + [lab for lab, _ in METRIC_COLUMNS.values()])
-        body = "".join("<tr><td>" + html.escape(name) + "</td>" + "".join(f"<td>{html.escape(_fmt(m.get(k), fmt))}</td>"
-                                                                     for k, (_, fmt) in METRIC_COLUMNS.items()) + "</tr>"
-                       for name, m in metrics.items())
-        parts.append(f"<h2>Metrics (held-out rows)</h2><table><tr>{head}</tr>{body}</table>")
-    rank = {name: i for i, name in enumerate(FIGURE_ORDER)}
-    figures = sorted((out / "figures").glob("*.png"), key=lambda f: (rank.get(f.stem, len(rank)), f.stem)) if (out / "figures").exists() else []
-    if figures: parts.append("<h2>Figures</h2>" + "".join(_img(f) for f in figures))
-    if params: parts.append(f"<h2>Params</h2><pre>{html.escape(params)}</pre>")
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}table{border-collapse:collapse;margin:.5em 0}"
-             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}img{max-width:100%}figure{margin:1em 0}"
-             ".notice{border:2px solid #d9822b;background:#fff4e5;padding:8px}")
-    page = f"<!doctype html><html><head><meta charset='utf-8'><title>tweetsent {html.escape(out.name)}</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
-    (out / "index.html").write_text(page, encoding="utf-8")
-    return out / "index.html"
+    params = yaml.safe_load((out / "params.yaml").read_text()) if (out / "params.yaml").exists() else {}
+    metric = params.get("select_metric", "macro_f1")
+    data, run = _json(out / "data_summary.json", {}), _json(out / "run.json", {})
+    parts = _sections(out, metric)
+    body = [f"<h1>tweetsent run: {html.escape(out.name)}</h1>",
+            f'<p class="sub">{html.escape(data.get("source", ""))} · selected on {html.escape(metric)} · {html.escape(run.get("started", ""))}</p>']
+    if data.get("notice"): body.append(f'<p class="notice"><b>Notice:</b> {html.escape(data["notice"])}</p>')
+    body.append(_cards(out, metric))
+    body.append("<nav>" + "".join(f'<a href="#{sid}">{html.escape(title)}</a>' for sid, title, *_ in SECTIONS) + "</nav>")
+    for sid, title, lead, figures in SECTIONS:
+        content = parts[sid] + "".join(_figure(out, f) for f in figures)
+        body.append(f'<section id="{sid}"><h2>{html.escape(title)}</h2><p class="lead">{html.escape(lead)}</p>'
+                    + (content or "<p>Nothing recorded for this section in this run.</p>") + "</section>")
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>tweetsent run: {html.escape(out.name)}</title><style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
+    return write_file_atomically(out / "index.html", page)
+
+# %% ../notebooks/lib/report.ipynb #e6a00028
+def build_runs_index(out_dir) -> Path:
+    "Write `<out_dir>/index.html`: every run under `<out_dir>/runs`, grouped by held-out data, best first."
+    out_dir = Path(out_dir)
+    groups: dict = {}
+    for f in sorted((out_dir / "runs").glob("*/metrics.json")):
+        metrics, run = _json(f, {}), f.parent
+        m = metrics.get("model") or next(iter(metrics.values()), {})
+        params = yaml.safe_load((run / "params.yaml").read_text()) if (run / "params.yaml").exists() else {}
+        metric = params.get("select_metric", "macro_f1")
+        key = (m.get("data", {}) or {}).get("fingerprint", "unknown")
+        groups.setdefault(key, []).append({"run": f'<a href="runs/{run.name}/index.html">{html.escape(run.name)}</a>' if (run / "index.html").exists() else run.name,
+                                           "selected on": metric, "score": m.get(metric), "accuracy": m.get("accuracy"),
+                                           "held-out rows": (m.get("data") or {}).get("rows", m.get("n")), "backbone": m.get("backbone", ""),
+                                           "tweets/s": m.get("tweets_per_s")})
+    body = ["<h1>tweetsent runs</h1><p class='sub'>Runs are compared only with runs scored on the same held-out rows.</p>"]
+    for key, rows in groups.items():
+        rows.sort(key=lambda r: -(r["score"] or 0))
+        table = _table(rows).replace("&lt;a href=", "<a href=").replace("&quot;&gt;", '">').replace("&lt;/a&gt;", "</a>").replace("&quot;", '"')
+        body.append(f"<h2>Held-out data {html.escape(key)} ({rows[0]['held-out rows']} rows)</h2>{table}")
+    page = f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>tweetsent runs</title><style>{STYLE}</style></head><body>{''.join(body)}</body></html>"
+    return write_file_atomically(out_dir / "index.html", page)

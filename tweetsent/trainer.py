@@ -18,7 +18,7 @@ from transformers import get_linear_schedule_with_warmup, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from .data import data_fingerprint, stratified_split
-from .features import cached_transform, extractor_from_params
+from .features import NgramModel, cached_transform, extractor_from_params
 from .metrics import classification_metrics, fit_class_bias
 from .models import Collator, ModelInfo, TransformerWithMeta, TweetClassifier, encode, load_backbone, pick_device
 from .params import Params, ParamsError, resolve_path, training_keys
@@ -137,8 +137,12 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
     from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
 
     prior = class_shares(train_items, len(clf.labels))
+    w, ngram_val = clf.info.ngram_weight, None   # the n-gram model's part of the logits, as logits_from_items mixes it
+    if w and clf.ngram is not None: ngram_val = clf.ngram.predict_log_proba([it["text"] for it in val_items]).astype(np.float32)
     def compute_metrics(pred):
-        scores = scores_from_logits(np.asarray(pred.predictions), np.asarray(pred.label_ids), clf.labels, p, prior)
+        logits = np.asarray(pred.predictions)
+        if ngram_val is not None: logits = (1 - w) * logits + w * ngram_val
+        scores = scores_from_logits(logits, np.asarray(pred.label_ids), clf.labels, p, prior)
         return {k: v for k, v in scores.items() if k != "class_bias"}
 
     class EpochReport(TrainerCallback):
@@ -219,7 +223,9 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
                      params={k: getattr(p, k) for k in TRAINING_KEYS}, run_name=p.run_name, select_metric=p.select_metric,
                      data_fingerprint={"train": data_fingerprint(train_df), "val": data_fingerprint(val_df)},
                      rows={"train": len(train_df), "val": len(val_df)})
-    clf = TweetClassifier(model, tokenizer, extractor, info)
+    info.ngram_weight = p.ngram_weight
+    ngram = NgramModel(n_features=p.ngram_features, max_chars=p.max_text_chars).fit(train_df["text"], train_df["label"]) if p.ngram_weight else None
+    clf = TweetClassifier(model, tokenizer, extractor, info, ngram=ngram)
     items = {name: encode(tokenizer, extractor, df["text"], p.max_length, df["label"], meta[name], p.max_text_chars)
              for name, df in (("train", train_df), ("val", val_df))}
     start = time.perf_counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from pathlib import Path
 
 import optuna
@@ -60,9 +61,11 @@ HEARTBEAT_S, GRACE_S = 60, 180   # a RUNNING trial whose worker has been silent 
 
 def study_storage(p: Params) -> optuna.storages.RDBStorage:
     "The study's database with worker heartbeats: a killed worker's trial is failed after GRACE_S and run again once."
-    from optuna.storages import RDBStorage, RetryFailedTrialCallback
-    return RDBStorage(storage_url(p), heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
-                      failed_trial_callback=RetryFailedTrialCallback(max_retry=1))
+    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+    with warnings.catch_warnings():   # heartbeats are marked experimental in Optuna; we rely on them on purpose
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return RDBStorage(storage_url(p), heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                          heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1))
 
 def open_study(p: Params) -> optuna.Study:
     """Create the study, or load it when it exists (also when another worker creates it at the same moment). The

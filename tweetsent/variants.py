@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -13,25 +14,27 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import torch
 from safetensors import safe_open
+from safetensors.numpy import load_file as load_numpy
+from safetensors.numpy import save_file as save_numpy
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import load_file, save_file
 from safetensors.torch import save as safetensors_bytes
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-from .features import FeatureExtractor
+from .features import FeatureExtractor, NgramModel
 from .models import ModelError, ModelInfo, TransformerWithMeta, TweetClassifier
 from .storage import publish_folder, resolved_folder, sha256_file
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'INFO_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'INT8_SCALE', 'ONNX_FILE', 'VARIANTS', 'read_info',
-           'verify_files', 'folder_digests', 'weights_metadata', 'check_metadata', 'cpu_state_dict', 'Variant',
-           'quantize_rows', 'ffn_pairs', 'shrink_ffn', 'save_model', 'build_model', 'load_parts', 'load_model',
-           'predict']
+__all__ = ['FORMAT_VERSION', 'INFO_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'NGRAM_FILE', 'INT8_SCALE', 'ONNX_FILE', 'VARIANTS',
+           'CARD_FILE', 'read_info', 'verify_files', 'folder_digests', 'weights_metadata', 'check_metadata',
+           'cpu_state_dict', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn', 'model_card', 'save_model',
+           'build_model', 'load_parts', 'load_model', 'predict', 'pipeline']
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0005
 FORMAT_VERSION = 2
-INFO_FILE, FEATURES_FILE, BACKBONE_DIR = "model_info.json", "features.json", "backbone_config"
+INFO_FILE, FEATURES_FILE, BACKBONE_DIR, NGRAM_FILE = "model_info.json", "features.json", "backbone_config", "ngram.safetensors"
 
 def read_info(folder: Path) -> ModelInfo:
     "model_info.json of a folder, with a one-line error for every way it can be missing, damaged or from another version."
@@ -194,16 +197,26 @@ def _write_onnx_int8(clf: TweetClassifier, folder: Path) -> None:
     import copy
 
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
     model = copy.deepcopy(clf.model).cpu().eval()
     ids = torch.tensor([[101, 2023, 2003, 102]]); mask = torch.ones_like(ids); meta = torch.zeros(1, clf.info.n_meta)
     fp32 = folder / "model_fp32.onnx"
-    torch.onnx.export(_LogitsOnly(model), (ids, mask, meta), str(fp32), dynamo=False, opset_version=17,
-                      input_names=["input_ids", "attention_mask", "meta"], output_names=["logits"],
-                      dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                                    "meta": {0: "batch"}, "logits": {0: "batch"}})
-    quantize_dynamic(str(fp32), str(folder / ONNX_FILE), weight_type=QuantType.QInt8)
-    fp32.unlink()
+    with warnings.catch_warnings():
+        # Three warnings of the tracer, each about a branch that is constant for every input this model gets: the
+        # attention mask always spans the whole sequence (no extra padding), a mask is always passed (never causal),
+        # and position indices are never negative. The compression tests check ONNX against PyTorch on padded batches.
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message="Exporting aten::index operator of advanced indexing")
+        torch.onnx.export(_LogitsOnly(model).eval(), (ids, mask, meta), str(fp32), dynamo=False, opset_version=17,
+                          input_names=["input_ids", "attention_mask", "meta"], output_names=["logits"],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                                        "meta": {0: "batch"}, "logits": {0: "batch"}})
+    prepared = folder / "model_prepared.onnx"
+    # shape inference and graph optimisation, as ONNX Runtime asks before quantising (its symbolic shape inference
+    # cannot follow the attention mask's dynamic shapes; ONNX's own shape inference can)
+    quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+    quantize_dynamic(str(prepared), str(folder / ONNX_FILE), weight_type=QuantType.QInt8)
+    fp32.unlink(); prepared.unlink()
     graph = onnx.load(str(folder / ONNX_FILE))
     onnx.helper.set_model_props(graph, weights_metadata(clf.info))
     onnx.save(graph, str(folder / ONNX_FILE))
@@ -233,6 +246,41 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
     Variant("pruned-structured", "model.safetensors", _write_fp32, _load_structured),
     Variant("onnx-int8", ONNX_FILE, _write_onnx_int8, _load_onnx, needs_skeleton=False)]}
 
+# %% ../notebooks/lib/variants.ipynb #7a0e0031
+CARD_FILE = "README.md"
+
+def model_card(info: ModelInfo) -> str:
+    "A model card in Markdown, from what the folder records."
+    fmt = lambda m: ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in m.items() if isinstance(v, float))
+    scores = "\n".join(f"- {split}: {fmt(m)}" for split, m in info.metrics.items()) or "- not scored"
+    kaggle = set(info.labels) == {"Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"}
+    provenance = ("The five Kaggle 'Coronavirus tweets NLP' labels are, almost exactly, VADER's compound score cut at "
+                  "±0.05 and ±0.6 (see 01_eda): high scores on them measure how well the model imitates that lexicon, "
+                  "not how people read the tweets." if kaggle else
+                  "Labels come from the training file named below; check how they were made before trusting the scores.")
+    rows = ", ".join(f"{k} {v:,}" for k, v in info.rows.items())
+    return f"""# tweetsent model: {info.run_name or info.backbone} ({info.variant})
+
+Tweet sentiment classifier with labels {info.labels}: a `{info.backbone}` backbone ({info.n_layers} layers,
+{info.hidden_size} wide, {info.n_parameters:,} parameters), architecture `{info.arch}`{' with ' + str(info.n_meta) + ' hand-crafted features' if info.uses_meta else ''}{f', an n-gram model mixed in at {info.ngram_weight}' if info.ngram_weight else ''}.
+Load it with `tweetsent.load_model(folder)` or `tweetsent.pipeline(folder)`; loading runs no code from the folder.
+
+## Data
+{info.data_source or 'training data not recorded'}; rows: {rows or 'not recorded'}; fingerprints {info.data_fingerprint}.
+
+## Scores (selected on `{info.select_metric}` of the validation rows)
+{scores}
+
+## Where the labels come from
+{provenance}
+
+## Intended use and limits
+English tweets like the training data, scored as a whole (no aspects or targets). Texts are read up to
+{info.max_text_chars} characters and {info.max_length} tokens. Decisions use class offsets {info.class_bias} fitted
+on validation rows. Sarcasm, negation and new topics remain hard (see the error slices in 06_evaluate); do not use it
+to make decisions about individual people.
+"""
+
 # %% ../notebooks/lib/variants.ipynb #7a0e0021
 def save_model(clf: TweetClassifier, path) -> Path:
     "Write `clf` as a self-contained, checksummed model folder at `path`, published atomically."
@@ -243,6 +291,8 @@ def save_model(clf: TweetClassifier, path) -> Path:
         clf.tokenizer.save_pretrained(tmp)
         if clf.extractor is not None:
             (tmp / FEATURES_FILE).write_text(json.dumps(clf.extractor.to_state()), encoding="utf-8")
+        if clf.ngram is not None: save_numpy(clf.ngram.to_arrays(), str(tmp / NGRAM_FILE), metadata=weights_metadata(clf.info))
+        (tmp / CARD_FILE).write_text(model_card(clf.info), encoding="utf-8")
         info = dataclasses.replace(clf.info, format_version=FORMAT_VERSION, files=folder_digests(tmp))
         (tmp / INFO_FILE).write_text(json.dumps(info.to_dict(), indent=2, default=str), encoding="utf-8")
     return publish_folder(path, write)
@@ -267,10 +317,19 @@ def load_parts(folder: Path, info: ModelInfo, with_model: bool = True) -> TweetC
         if info.uses_meta and len(extractor.get_feature_names_out()) != info.n_meta:
             raise ModelError(f"{folder}: {FEATURES_FILE} makes {len(extractor.get_feature_names_out())} features but the model takes {info.n_meta}")
     elif info.uses_meta and info.n_meta: raise ModelError(f"{folder}: {FEATURES_FILE} is missing")
+    ngram = _part(NGRAM_FILE, folder, lambda: _load_ngram(folder, info)) if info.ngram_weight else None
     model = None
     if with_model and (folder / BACKBONE_DIR).exists():
         model = _part("backbone config", folder, lambda: build_model(info, AutoConfig.from_pretrained(folder / BACKBONE_DIR)))
-    return TweetClassifier(model, tokenizer, extractor, info)
+    return TweetClassifier(model, tokenizer, extractor, info, ngram=ngram)
+
+def _load_ngram(folder: Path, info: ModelInfo) -> NgramModel:
+    path = folder / NGRAM_FILE
+    if not path.exists(): raise ModelError(f"{folder}: {NGRAM_FILE} is missing, but the model mixes an n-gram model in")
+    with safe_open(str(path), "np") as f: check_metadata(f.metadata(), info, NGRAM_FILE)
+    arrays = load_numpy(str(path))
+    if len(arrays["classes"]) != len(info.labels): raise ModelError(f"{path} has {len(arrays['classes'])} classes for {len(info.labels)} labels")
+    return NgramModel.from_arrays(arrays, info.max_text_chars)
 
 def load_model(path) -> TweetClassifier:
     "Load any model folder written by tweetsent (fp32 or a compressed variant), checking it first."
@@ -288,12 +347,38 @@ def load_model(path) -> TweetClassifier:
 # %% ../notebooks/lib/variants.ipynb #7a0e0026
 _LOADED: dict = {}
 
-def predict(texts: str | Sequence[str], model, probabilities: bool = False):
-    "Labels (or a frame of class probabilities) for one text or a list of texts, from the model folder `model`."
-    import pandas as pd
+def _cached(model) -> TweetClassifier:
     key = str(Path(model).resolve())
     if key not in _LOADED: _LOADED[key] = load_model(model)
-    clf, single = _LOADED[key], isinstance(texts, str)
-    batch = [texts] if single else list(texts)
-    if not probabilities: return clf.predict(batch)[0] if single else clf.predict(batch)
-    return pd.DataFrame(clf.predict_proba(batch), columns=clf.labels)
+    return _LOADED[key]
+
+def _proba(clf: TweetClassifier, texts: list[str]) -> np.ndarray:
+    "Class probabilities; a text with nothing but blanks gets none (NaN), as the command line leaves its row unpredicted."
+    out = np.full((len(texts), len(clf.labels)), np.nan, dtype=np.float32)
+    real = [i for i, t in enumerate(texts) if str(t).strip()]
+    if real: out[real] = clf.predict_proba([texts[i] for i in real])
+    return out
+
+def predict(texts: str | Sequence[str], model, probabilities: bool = False):
+    "Labels ('' for an empty text) or a frame of class probabilities for one text or a list, from the model folder `model`."
+    import pandas as pd
+    clf, single = _cached(model), isinstance(texts, str)
+    batch = [texts] if single else [str(t) for t in texts]
+    proba = _proba(clf, batch)
+    if probabilities: return pd.DataFrame(proba, columns=clf.labels)
+    labels = ["" if np.isnan(row).any() else clf.labels[int(row.argmax())] for row in proba]
+    return labels[0] if single else labels
+
+def pipeline(model) -> Callable:
+    """Like `transformers.pipeline("text-classification")`: `pipeline(folder)(texts, top_k=1)` gives one
+    `{"label", "score"}` per text (a list of them per text with `top_k=None` or k > 1)."""
+    clf = _cached(model)
+    def classify(texts: str | Sequence[str], top_k: Optional[int] = 1):
+        batch = [texts] if isinstance(texts, str) else [str(t) for t in texts]
+        out = []
+        for row in _proba(clf, batch):
+            if np.isnan(row).any(): out.append({"label": "", "score": float("nan")} if top_k == 1 else []); continue
+            ranked = [{"label": clf.labels[k], "score": float(row[k])} for k in np.argsort(-row)][: top_k or len(row)]
+            out.append(ranked[0] if top_k == 1 else ranked)
+        return out
+    return classify
