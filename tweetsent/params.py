@@ -21,8 +21,11 @@ __all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRIC
 
 # %% ../notebooks/lib/params.ipynb #e5d2cc92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
+
 FEATURE_GROUPS = ["counts", "style", "afinn", "nrc", "mpqa", "readability", "vader", "vader_bins", "tfidf"]
+
 COMPRESS_METHODS = ["int8", "onnx-int8", "prune", "prune-structured", "distill"]
+
 SELECT_METRICS = ["macro_f1", "macro_recall", "accuracy"]
 
 class ParamsError(ValueError):
@@ -92,7 +95,7 @@ class Params:
     tune_epochs: int = arg(1, "most epochs a trial may draw", check="positive")
     tune_max_rows: Optional[int] = arg(600, "training rows a trial uses (null: all)", check="positive")
     tune_storage: str = arg("", "'' -> SQLite file under out_dir; any SQLAlchemy URL")
-    use_tuned: bool = arg(False, "05_train: start from params/tuned/<backbone>-<trainer>.yaml")
+    use_tuned: bool = arg(True, "train with 04's best values (the run folder's tuned.yaml) when a study has written them")
     # explanation
     explain_samples: int = arg(5, "tweets explained with SHAP", check="positive")
     explain_max_evals: int = arg(200, "model calls per explained tweet", check="positive")
@@ -150,10 +153,12 @@ def validate(p: Params, where: str = "params", sources: Optional[dict] = None) -
     if len(set(p.labels)) < 2: raise ParamsError(f"'labels' in {where} needs at least two distinct label names")
     return p
 
+# %% ../notebooks/lib/params.ipynb #9a0a0005
 def training_keys() -> list[str]:
     "The fields that decide the trained model (declared with `training=True`)."
     return [f.name for f in dataclasses.fields(Params) if f.metadata["training"]]
 
+# %% ../notebooks/lib/params.ipynb #9a0a0007
 def help_table() -> str:
     "Every key with its default and help, as a Markdown table (README, `--help`)."
     rows = [f"| `{f.name}` | `{f.default if f.default is not dataclasses.MISSING else f.default_factory()}` | {f.metadata['help']} |"
@@ -171,6 +176,7 @@ def _unknown_key(key: str, where: str) -> ParamsError:
     hint = f" (did you mean '{ALIASES.get(close[0], close[0])}'?)" if close else f"; known keys: {', '.join(names)}"
     return ParamsError(f"Unknown params key '{key}' in {where}{hint}")
 
+# %% ../notebooks/lib/params.ipynb #9a0a000b
 def parse_overrides(items) -> dict:
     "Turn `['lr=1e-4', 'epochs=2']`, a string `'lr=1e-4 epochs=2'` (papermill's `-p overrides`) or a dict into a dict, values read as YAML."
     if isinstance(items, dict): return dict(items)
@@ -182,6 +188,7 @@ def parse_overrides(items) -> dict:
         out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
     return out
 
+# %% ../notebooks/lib/params.ipynb #9a0a000d
 def project_root(start: Union[str, Path, None] = None) -> Path:
     "The nearest folder at or above `start` (default: cwd) holding settings.ini and params/."
     here = Path(start or os.getcwd()).resolve()
@@ -189,6 +196,7 @@ def project_root(start: Union[str, Path, None] = None) -> Path:
         if (d / "settings.ini").exists() and (d / "params").is_dir(): return d
     return here
 
+# %% ../notebooks/lib/params.ipynb #9a0a000f
 OUT_DIR_ENV = "TWEETSENT_OUT_DIR"   # when set, the out_dir of every run that does not override it (the tests use a temporary folder)
 
 def load_params(path: Union[str, Path], overrides=None) -> Params:
@@ -221,6 +229,7 @@ def make_params(values: dict, where: str = "params", sources: Optional[dict] = N
     "Params from a dict of keys and values, checked like a params file."
     return validate(Params(**_checked(values, where)), where, sources)
 
+# %% ../notebooks/lib/params.ipynb #9a0a0010
 def resolve_path(p: Params, value: str) -> Path:
     "A params path made absolute against the project root."
     path = Path(value).expanduser()
@@ -236,6 +245,7 @@ def params_dict(p: Params) -> dict:
     "All settings as a plain dict (for YAML and JSON)."
     return dataclasses.asdict(p)
 
+# %% ../notebooks/lib/params.ipynb #9a0a0013
 def tuned_file(p: Params) -> Path:
     "Where 04_tune writes the study's best values: the run's own folder."
     return resolve_path(p, p.out_dir) / "runs" / p.run_name / "tuned.yaml"
@@ -245,5 +255,6 @@ def with_tuned(p: Params) -> Params:
     path = tuned_file(p)
     if not p.use_tuned or not path.exists(): return p
     values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    print(f"using tuned values from {path}: {values}")
+    if all(getattr(p, k, None) == v for k, v in values.items()): return p
+    print(f"training with 04's tuned values {values} (from {path}; use_tuned: false trains with the params file's)")
     return validate(dataclasses.replace(p, **_checked(values, str(path))), str(path))

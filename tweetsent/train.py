@@ -9,7 +9,7 @@ from typing import Optional
 from .data import data_fingerprint, load_dataset
 from .metrics import classification_metrics
 from .models import ModelError
-from .params import Params, run_dir
+from .params import Params, run_dir, with_tuned
 from .trainer import TRAINING_KEYS, is_main_process, train_model
 from .variants import INFO_FILE, load_model, save_model
 
@@ -34,8 +34,8 @@ def train_and_save(p: Params, out: Optional[Path] = None) -> Optional[Path]:
 
 # %% ../notebooks/05_train.ipynb #5c0a0004
 def model_for_run(p: Params):
-    "The run's trained model, trained now if missing, trained with other settings, or unreadable (say, from an older tweetsent)."
-    folder = model_dir(p)
+    "The run's trained model (with 04's tuned values when `use_tuned`), trained now if missing, trained with other settings, or unreadable."
+    p, folder = with_tuned(p), model_dir(p)
     try:
         clf = load_model(folder) if (folder / INFO_FILE).exists() else None
     except ModelError as e:

@@ -34,6 +34,7 @@ __all__ = ['FORMAT_VERSION', 'INFO_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'NGRA
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0005
 FORMAT_VERSION = 2
+
 INFO_FILE, FEATURES_FILE, BACKBONE_DIR, NGRAM_FILE = "model_info.json", "features.json", "backbone_config", "ngram.safetensors"
 
 def read_info(folder: Path) -> ModelInfo:
@@ -53,6 +54,7 @@ def read_info(folder: Path) -> ModelInfo:
     try: return ModelInfo.from_dict(info)
     except (TypeError, ValueError) as e: raise ModelError(f"{path} is damaged or from another version: {e}") from None
 
+# %% ../notebooks/lib/variants.ipynb #7a0e0042
 def verify_files(folder: Path, info: ModelInfo) -> None:
     "Every file model_info.json lists exists and has the sha256 it had when the folder was saved."
     for name, digest in sorted(info.files.items()):
@@ -62,6 +64,7 @@ def verify_files(folder: Path, info: ModelInfo) -> None:
         if sha256_file(path) != digest:
             raise ModelError(f"{folder}: {name} changed since the model was saved (sha256 mismatch); the folder is damaged or was edited")
 
+# %% ../notebooks/lib/variants.ipynb #7a0e0044
 def folder_digests(folder: Path) -> dict[str, str]:
     "sha256 of every file under `folder` but model_info.json, by relative path."
     return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != INFO_FILE}
@@ -82,11 +85,12 @@ def check_metadata(meta: Optional[dict], info: ModelInfo, where: str) -> None:
         raise ModelError(f"{where} has {meta.get('tweetsent_n_meta')} meta features and arch {meta.get('tweetsent_arch')}, "
                          f"but {INFO_FILE} says {info.n_meta} and {info.arch}")
 
+# %% ../notebooks/lib/variants.ipynb #7a0e0047
 def cpu_state_dict(model: nn.Module) -> dict:
     "Weights as contiguous CPU tensors, as safetensors wants them."
     return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
 
-# %% ../notebooks/lib/variants.ipynb #7a0e0008
+# %% ../notebooks/lib/variants.ipynb #7a0e0049
 @dataclass(frozen=True)
 class Variant:
     "How one kind of model folder stores its network."
@@ -96,6 +100,7 @@ class Variant:
     load: Callable[[TweetClassifier, Path], TweetClassifier]   # (skeleton, folder) -> classifier with its weights
     needs_skeleton: bool = True                                # False: the variant runs without the PyTorch model
 
+# %% ../notebooks/lib/variants.ipynb #7a0e0008
 def _write_fp32(clf: TweetClassifier, folder: Path) -> None:
     save_file(cpu_state_dict(clf.model), folder / "model.safetensors", metadata=weights_metadata(clf.info))
 
@@ -164,6 +169,7 @@ def ffn_pairs(backbone: nn.Module):
         elif hasattr(layer, "ffn") and hasattr(layer.ffn, "lin1"):
             yield layer.ffn, "lin1", layer.ffn, "lin2"
 
+# %% ../notebooks/lib/variants.ipynb #7a0e004f
 def _shrink(first: nn.Linear, second: nn.Linear, keep: torch.Tensor) -> tuple[nn.Linear, nn.Linear]:
     a, b = nn.Linear(first.in_features, len(keep)), nn.Linear(len(keep), second.out_features)
     a.weight.data, a.bias.data = first.weight.data[keep].clone(), first.bias.data[keep].clone()
@@ -179,6 +185,7 @@ def shrink_ffn(model: nn.Module, sizes: list[int], scores: Optional[list[torch.T
         setattr(o1, n1, a); setattr(o2, n2, b)
     return model
 
+# %% ../notebooks/lib/variants.ipynb #7a0e0051
 def _load_structured(clf: TweetClassifier, folder: Path) -> TweetClassifier:
     sizes = clf.info.ffn_sizes
     if not isinstance(sizes, list) or len(sizes) != len(list(ffn_pairs(clf.model.backbone))):
@@ -297,11 +304,13 @@ def save_model(clf: TweetClassifier, path) -> Path:
         (tmp / INFO_FILE).write_text(json.dumps(info.to_dict(), indent=2, default=str), encoding="utf-8")
     return publish_folder(path, write)
 
+# %% ../notebooks/lib/variants.ipynb #7a0e0056
 def build_model(info: ModelInfo, backbone_config) -> TransformerWithMeta:
     "An untrained model of the shape `info` describes."
     backbone = AutoModel.from_config(backbone_config)
     return TransformerWithMeta(backbone, info.n_meta, len(info.labels), info.arch, info.dropout)
 
+# %% ../notebooks/lib/variants.ipynb #7a0e0058
 def _part(what: str, folder: Path, load: Callable):
     try: return load()
     except ModelError: raise
@@ -331,6 +340,7 @@ def _load_ngram(folder: Path, info: ModelInfo) -> NgramModel:
     if len(arrays["classes"]) != len(info.labels): raise ModelError(f"{path} has {len(arrays['classes'])} classes for {len(info.labels)} labels")
     return NgramModel.from_arrays(arrays, info.max_text_chars)
 
+# %% ../notebooks/lib/variants.ipynb #7a0e005a
 def load_model(path) -> TweetClassifier:
     "Load any model folder written by tweetsent (fp32 or a compressed variant), checking it first."
     folder = resolved_folder(Path(path))
