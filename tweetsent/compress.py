@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .data import Dataset, load_dataset, stratified_split
-from .models import TransformerWithMeta, TweetClassifier
+from .models import TweetClassifier, network
 from .params import COMPRESS_METHODS, ParamsError
 from .trainer import finish_training, manual_loop
 from .variants import ffn_pairs, load_model, save_model, shrink_ffn
@@ -102,9 +102,9 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
         emb = teacher.model.backbone.get_input_embeddings().weight.detach().cpu()
         _, _, components = torch.pca_lowrank(emb, q=hidden, center=True)
         backbone.get_input_embeddings().weight.data.copy_((emb - emb.mean(0)) @ components)
-        model = TransformerWithMeta(backbone, info.n_meta, len(info.labels), arch, info.dropout)
+        model = network(arch, backbone, info.n_meta, info.labels, info.dropout)
         for name in ("meta_proj", "meta_logits"):
-            if getattr(model, name) is not None: getattr(model, name).load_state_dict(getattr(teacher.model, name).state_dict())
+            if getattr(model, name, None) is not None: getattr(model, name).load_state_dict(getattr(teacher.model, name).state_dict())
     cfg = model.backbone.config
     info = dataclasses.replace(info, n_layers=n_layers, hidden_size=cfg.hidden_size, n_parameters=sum(x.numel() for x in model.parameters()),
                                distilled_from=info.backbone, variant="fp32", arch=arch, uses_meta=arch != "text")

@@ -3,6 +3,7 @@
 # %% ../notebooks/lib/models.ipynb #ce84386d
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import shutil
@@ -15,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
-from transformers import AutoModel, AutoTokenizer
+from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 
@@ -24,8 +25,8 @@ class ModelError(ValueError):
 
 # %% auto #0
 __all__ = ['TINY_RANDOM', 'ModelError', 'quiet_libraries', 'minilm_folder', 'build_tiny_backbone', 'resolve_backbone',
-           'load_backbone', 'masked_mean', 'TransformerWithMeta', 'encode', 'Collator', 'pick_device', 'ModelInfo',
-           'TweetClassifier']
+           'load_backbone', 'masked_mean', 'TransformerWithMeta', 'TextOnly', 'classifier_config', 'network', 'encode',
+           'Collator', 'pick_device', 'ModelInfo', 'TweetClassifier']
 
 # %% ../notebooks/lib/models.ipynb #17ff5b9d
 TINY_RANDOM = "tiny-random"
@@ -123,6 +124,38 @@ class TransformerWithMeta(nn.Module):
             if self.meta_logits is not None: logits = logits + self.meta_logits(meta)
         loss = F.cross_entropy(logits.float(), labels, weight=self.class_weight) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits)
+
+# %% ../notebooks/lib/models.ipynb #3d0c0002
+class TextOnly(nn.Module):
+    "`arch: text`: transformers' own sequence classifier (`self.hf`), with `TransformerWithMeta`'s call signature."
+    def __init__(self, hf: nn.Module):
+        super().__init__()
+        self.hf, self.arch, self.n_meta, self.n_labels = hf, "text", 0, hf.config.num_labels
+        self.register_buffer("class_weight", None, persistent=False)
+
+    @property
+    def backbone(self) -> nn.Module: return self.hf.base_model
+
+    def forward(self, input_ids, attention_mask, meta=None, labels=None, **_):
+        logits = self.hf(input_ids=input_ids, attention_mask=attention_mask).logits
+        loss = F.cross_entropy(logits.float(), labels, weight=self.class_weight) if labels is not None else None
+        return SequenceClassifierOutput(loss=loss, logits=logits)
+
+# %% ../notebooks/lib/models.ipynb #3d0c0003
+def classifier_config(backbone_config, labels: Sequence[str], dropout: float):
+    "The backbone's config made a sequence classifier's: its labels by name, and our dropout before the head."
+    cfg = copy.deepcopy(backbone_config)
+    cfg.num_labels, cfg.id2label, cfg.label2id = len(labels), dict(enumerate(labels)), {name: i for i, name in enumerate(labels)}
+    cfg.classifier_dropout, cfg.architectures = dropout, None
+    return cfg
+
+def network(arch: str, backbone: nn.Module, n_meta: int, labels: Sequence[str], dropout: float = 0.1) -> nn.Module:
+    "The model of `arch` around a (pretrained) `backbone`: `TransformerWithMeta`, or for 'text' a `TextOnly` holding the backbone's weights."
+    if arch != "text": return TransformerWithMeta(backbone, n_meta, len(labels), arch, dropout)
+    hf = AutoModelForSequenceClassification.from_config(classifier_config(backbone.config, labels, dropout))
+    missing, _ = hf.base_model.load_state_dict(backbone.state_dict(), strict=False)   # a pooler the head does not use may be extra
+    if missing: raise ModelError(f"the backbone lacks weights its classifier needs: {missing[:3]}")
+    return TextOnly(hf)
 
 # %% ../notebooks/lib/models.ipynb #d4906959
 def encode(tokenizer, extractor, texts: Sequence[str], max_length: int, labels=None, meta: np.ndarray = None,

@@ -60,7 +60,8 @@ class Params:
     # model and training
     backbone: str = arg("minilm", "'minilm' (offline), 'tiny-random', a local model folder or a hub name", training=True)
     trainer: str = arg("manual", "own loop or HF Trainer", training=True, choices=["manual", "hf"])
-    arch: str = arg("hybrid", "text only, meta features beside the text, or also a direct meta-to-logits path",
+    arch: str = arg("hybrid", "'text': transformers' own sequence classifier (loads in transformers.pipeline); 'seed': meta "
+                    "features beside the text; 'hybrid': also a direct meta-to-logits path",
                     training=True, choices=["hybrid", "seed", "text"])
     max_length: int = arg(96, "tokens per tweet (at most the backbone's positions)", training=True, check="positive")
     max_text_chars: int = arg(1000, "characters of a text that features and the tokenizer read (cost stays linear in input size)",

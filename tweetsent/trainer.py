@@ -20,7 +20,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 from .data import data_fingerprint, stratified_split
 from .features import NgramModel, cached_transform, extractor_from_params
 from .metrics import classification_metrics, fit_class_bias
-from .models import Collator, ModelInfo, TransformerWithMeta, TweetClassifier, encode, load_backbone, pick_device
+from .models import Collator, ModelInfo, TransformerWithMeta, TweetClassifier, encode, load_backbone, network, pick_device
 from .params import Params, ParamsError, resolve_path, training_keys
 
 # %% auto #0
@@ -35,10 +35,11 @@ def parameter_groups(model: TransformerWithMeta, p: Params) -> list[dict]:
     """AdamW groups: heads at `head_lr`; backbone layer i of L at `lr * layer_lr_decay**(L - i)` (embeddings one step
     below the first layer, pooler at `lr`); no weight decay on biases and LayerNorm weights."""
     n_layers = model.backbone.config.num_hidden_layers
+    in_backbone = {id(x) for x in model.backbone.parameters()}
     groups: dict = {}
     for name, param in model.named_parameters():
         if not param.requires_grad: continue
-        if not name.startswith("backbone."): lr = p.head_lr
+        if id(param) not in in_backbone: lr = p.head_lr
         else:
             layer = _LAYER.search(name)
             depth = int(layer.group(1)) + 1 if layer else 0 if "embed" in name else n_layers   # 0 embeddings, 1..L layers
@@ -214,7 +215,7 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     meta = {"train": extractor.fit_transform(train_df["text"]) if uses_meta else None,   # one pass: fit needs the features
             "val": cached_transform(extractor, val_df["text"], cache / "features") if uses_meta else None}
     n_meta = meta["train"].shape[1] if uses_meta else 0
-    model = TransformerWithMeta(backbone, n_meta, len(p.labels), p.arch, p.dropout)
+    model = network(p.arch, backbone, n_meta, p.labels, p.dropout)
     if p.class_weight == "balanced": model.class_weight = balanced_class_weight(train_df["label"].to_numpy(), len(p.labels))
     info = ModelInfo(labels=list(p.labels), n_meta=n_meta, arch=p.arch, max_length=p.max_length, uses_meta=uses_meta,
                      max_text_chars=p.max_text_chars, dropout=p.dropout, backbone=p.backbone, hidden_size=backbone.config.hidden_size,

@@ -20,10 +20,10 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import load_file, save_file
 from safetensors.torch import save as safetensors_bytes
 from torch import nn
-from transformers import AutoConfig, AutoModel, AutoTokenizer
+from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
 from .features import FeatureExtractor, NgramModel
-from .models import ModelError, ModelInfo, TransformerWithMeta, TweetClassifier
+from .models import ModelError, ModelInfo, TextOnly, TransformerWithMeta, TweetClassifier
 from .storage import publish_folder, resolved_folder, sha256_file
 
 # %% auto #0
@@ -87,7 +87,8 @@ def check_metadata(meta: Optional[dict], info: ModelInfo, where: str) -> None:
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0047
 def cpu_state_dict(model: nn.Module) -> dict:
-    "Weights as contiguous CPU tensors, as safetensors wants them."
+    "Weights as contiguous CPU tensors, as safetensors wants them; a text-only model's under transformers' own names."
+    model = model.hf if isinstance(model, TextOnly) else model
     return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0049
@@ -102,7 +103,7 @@ class Variant:
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0008
 def _write_fp32(clf: TweetClassifier, folder: Path) -> None:
-    save_file(cpu_state_dict(clf.model), folder / "model.safetensors", metadata=weights_metadata(clf.info))
+    save_file(cpu_state_dict(clf.model), folder / "model.safetensors", metadata={"format": "pt", **weights_metadata(clf.info)})
 
 def _read_safetensors(path: Path, info: ModelInfo) -> dict:
     try:
@@ -112,7 +113,7 @@ def _read_safetensors(path: Path, info: ModelInfo) -> dict:
     except Exception as e: raise ModelError(f"{path} is not a readable safetensors file ({type(e).__name__}: {str(e)[:120]})") from None
 
 def _load_state(clf: TweetClassifier, state: dict, where: str) -> TweetClassifier:
-    try: clf.model.load_state_dict(state)
+    try: (clf.model.hf if isinstance(clf.model, TextOnly) else clf.model).load_state_dict(state)
     except RuntimeError as e:
         raise ModelError(f"{where} does not fit the model described in {INFO_FILE}: {str(e).splitlines()[0][:200]}") from None
     clf.model.eval()
@@ -294,7 +295,9 @@ def save_model(clf: TweetClassifier, path) -> Path:
     variant = VARIANTS[clf.info.variant]
     def write(tmp: Path):
         variant.write(clf, tmp)
-        if clf.model is not None and variant.needs_skeleton: clf.model.backbone.config.save_pretrained(tmp / BACKBONE_DIR)
+        if clf.model is not None and variant.needs_skeleton:   # text-only: transformers' own config.json at the top
+            if isinstance(clf.model, TextOnly): clf.model.hf.config.save_pretrained(tmp)
+            else: clf.model.backbone.config.save_pretrained(tmp / BACKBONE_DIR)
         clf.tokenizer.save_pretrained(tmp)
         if clf.extractor is not None:
             (tmp / FEATURES_FILE).write_text(json.dumps(clf.extractor.to_state()), encoding="utf-8")
@@ -305,10 +308,10 @@ def save_model(clf: TweetClassifier, path) -> Path:
     return publish_folder(path, write)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0056
-def build_model(info: ModelInfo, backbone_config) -> TransformerWithMeta:
-    "An untrained model of the shape `info` describes."
-    backbone = AutoModel.from_config(backbone_config)
-    return TransformerWithMeta(backbone, info.n_meta, len(info.labels), info.arch, info.dropout)
+def build_model(info: ModelInfo, config) -> nn.Module:
+    "An untrained model of the shape `info` describes (`config`: the backbone's, or a text-only model's classifier config)."
+    if info.arch == "text": return TextOnly(AutoModelForSequenceClassification.from_config(config))
+    return TransformerWithMeta(AutoModel.from_config(config), info.n_meta, len(info.labels), info.arch, info.dropout)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0058
 def _part(what: str, folder: Path, load: Callable):
@@ -328,8 +331,9 @@ def load_parts(folder: Path, info: ModelInfo, with_model: bool = True) -> TweetC
     elif info.uses_meta and info.n_meta: raise ModelError(f"{folder}: {FEATURES_FILE} is missing")
     ngram = _part(NGRAM_FILE, folder, lambda: _load_ngram(folder, info)) if info.ngram_weight else None
     model = None
-    if with_model and (folder / BACKBONE_DIR).exists():
-        model = _part("backbone config", folder, lambda: build_model(info, AutoConfig.from_pretrained(folder / BACKBONE_DIR)))
+    config_dir = folder if info.arch == "text" else folder / BACKBONE_DIR
+    if with_model and (config_dir / "config.json").exists():
+        model = _part("model config", folder, lambda: build_model(info, AutoConfig.from_pretrained(config_dir)))
     return TweetClassifier(model, tokenizer, extractor, info, ngram=ngram)
 
 def _load_ngram(folder: Path, info: ModelInfo) -> NgramModel:
@@ -351,7 +355,7 @@ def load_model(path) -> TweetClassifier:
     if variant is None: raise ModelError(f"{folder}: unknown model variant '{info.variant}'; known: {sorted(VARIANTS)}")
     verify_files(folder, info)
     clf = load_parts(folder, info, with_model=variant.needs_skeleton)
-    if variant.needs_skeleton and clf.model is None: raise ModelError(f"{folder}: {BACKBONE_DIR}/ is missing")
+    if variant.needs_skeleton and clf.model is None: raise ModelError(f"{folder}: the model's config.json is missing")
     return variant.load(clf, folder)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0026
