@@ -11,7 +11,12 @@ def pytest_configure(config):
     import os
     import tempfile
     os.environ.setdefault("TWEETSENT_OUT_DIR", tempfile.mkdtemp(prefix="tweetsent-tests-"))
-    config._outputs_before = _outputs()
+    config._outputs_before, config._top_before = _outputs(), _top()
+
+
+def _top() -> set:
+    "What the checkout's top folder holds (a tracker's default store such as ./mlruns or ./wandb would show up here)."
+    return {p.name for p in ROOT.iterdir()} - {".pytest_cache", "__pycache__", ".hypothesis"}
 
 
 def _outputs() -> set:
@@ -21,6 +26,7 @@ def _outputs() -> set:
 def pytest_sessionfinish(session, exitstatus):
     "Fail the run if any test wrote into the checkout's outputs/ folder."
     new = sorted(_outputs() - getattr(session.config, "_outputs_before", set()))
+    new += sorted(_top() - getattr(session.config, "_top_before", _top()))
     if new:
         print(f"\nERROR: tests wrote into the checkout: {new[:10]}")
         session.exitstatus = 1
@@ -46,6 +52,18 @@ def smoke_variants(tmp_path_factory):
     teacher = train_and_save(p)
     folders = {method: compress(teacher, method, p, out / method) for method in COMPRESS_METHODS}
     return p, teacher, folders, load_dataset(p).test
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """The whole pipeline once on the smoke params, logged to MLflow (the trackers must stay quiet too):
+    (run folder, stdout, stderr); its output folder is two levels up."""
+    import subprocess
+    out = tmp_path_factory.mktemp("run")
+    r = subprocess.run([sys.executable, "-m", "tweetsent", "run", "--params", "params/smoke.yaml", "--set", f"out_dir={out}",
+                        "--set", "tracker=mlflow"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out / "runs" / "smoke", r.stdout, r.stderr
 
 
 def run_cli(*args, cwd=ROOT, input=None):

@@ -5,23 +5,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT
 from tweetsent.report import NOTEBOOKS, SECTIONS, build_runs_index
 
 NOISE = re.compile(r"warn|error|traceback|deprecat|exception", re.I)
-
-
-@pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    r = subprocess.run([sys.executable, "-m", "tweetsent", "run", "--params", "params/smoke.yaml", "--set", f"out_dir={out}"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return out / "runs" / "smoke", r.stdout, r.stderr
 
 
 def test_run_prints_one_line_per_stage_and_no_warnings(smoke_run):

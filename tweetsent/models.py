@@ -25,7 +25,7 @@ class ModelError(ValueError):
 
 # %% auto #0
 __all__ = ['TINY_RANDOM', 'ModelError', 'quiet_libraries', 'minilm_folder', 'build_tiny_backbone', 'resolve_backbone',
-           'load_backbone', 'masked_mean', 'TransformerWithMeta', 'TextOnly', 'classifier_config', 'network', 'encode',
+           'load_backbone', 'masked_mean', 'TransformerWithMeta', 'classifier_config', 'TextOnly', 'network', 'encode',
            'Collator', 'pick_device', 'ModelInfo', 'TweetClassifier']
 
 # %% ../notebooks/lib/models.ipynb #17ff5b9d
@@ -126,6 +126,14 @@ class TransformerWithMeta(nn.Module):
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
 # %% ../notebooks/lib/models.ipynb #3d0c0002
+def classifier_config(backbone_config, labels: Sequence[str], dropout: float):
+    "The backbone's config made a sequence classifier's: its labels by name, and our dropout before the head."
+    cfg = copy.deepcopy(backbone_config)
+    cfg.num_labels, cfg.id2label, cfg.label2id = len(labels), dict(enumerate(labels)), {name: i for i, name in enumerate(labels)}
+    cfg.classifier_dropout, cfg.architectures = dropout, None
+    return cfg
+
+# %% ../notebooks/lib/models.ipynb #3d0c0003
 class TextOnly(nn.Module):
     "`arch: text`: transformers' own sequence classifier (`self.hf`), with `TransformerWithMeta`'s call signature."
     def __init__(self, hf: nn.Module):
@@ -141,14 +149,7 @@ class TextOnly(nn.Module):
         loss = F.cross_entropy(logits.float(), labels, weight=self.class_weight) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
-# %% ../notebooks/lib/models.ipynb #3d0c0003
-def classifier_config(backbone_config, labels: Sequence[str], dropout: float):
-    "The backbone's config made a sequence classifier's: its labels by name, and our dropout before the head."
-    cfg = copy.deepcopy(backbone_config)
-    cfg.num_labels, cfg.id2label, cfg.label2id = len(labels), dict(enumerate(labels)), {name: i for i, name in enumerate(labels)}
-    cfg.classifier_dropout, cfg.architectures = dropout, None
-    return cfg
-
+# %% ../notebooks/lib/models.ipynb #3d0c0007
 def network(arch: str, backbone: nn.Module, n_meta: int, labels: Sequence[str], dropout: float = 0.1) -> nn.Module:
     "The model of `arch` around a (pretrained) `backbone`: `TransformerWithMeta`, or for 'text' a `TextOnly` holding the backbone's weights."
     if arch != "text": return TransformerWithMeta(backbone, n_meta, len(labels), arch, dropout)

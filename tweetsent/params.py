@@ -15,9 +15,10 @@ from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 import yaml
 
 # %% auto #0
-__all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'RANGES', 'ALIASES', 'OUT_DIR_ENV',
-           'ParamsError', 'arg', 'Params', 'validate', 'training_keys', 'help_table', 'parse_overrides', 'project_root',
-           'load_params', 'make_params', 'resolve_path', 'run_dir', 'params_dict', 'tuned_file', 'with_tuned']
+__all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'TRACKERS', 'RANGES', 'ALIASES',
+           'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'validate', 'training_keys', 'help_table', 'parse_overrides',
+           'project_root', 'load_params', 'make_params', 'resolve_path', 'run_dir', 'params_dict', 'tuned_file',
+           'with_tuned']
 
 # %% ../notebooks/lib/params.ipynb #e5d2cc92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
@@ -27,6 +28,7 @@ FEATURE_GROUPS = ["counts", "style", "afinn", "nrc", "mpqa", "readability", "vad
 COMPRESS_METHODS = ["int8", "onnx-int8", "prune", "prune-structured", "distill"]
 
 SELECT_METRICS = ["macro_f1", "macro_recall", "accuracy"]
+TRACKERS = ["none", "mlflow", "tensorboard", "wandb"]
 
 class ParamsError(ValueError):
     "A params file or override that cannot be used; the message names the key."
@@ -36,10 +38,10 @@ RANGES = {  # name -> (low, high, low included, high included)
     "open_unit": (0, 1, False, False), "unit": (0, 1, True, False), "closed_unit": (0, 1, True, True),
     "fraction": (0, 1, False, True)}
 
-def arg(default, help: str, *, training: bool = False, choices: Optional[list] = None, check: str = ""):
+def arg(default, help: str, *, training: bool = False, choices: Optional[list] = None, check: str = "", one_or_list: bool = False):
     "A `Params` field that carries its help text, allowed values, range and whether the trained model depends on it."
     kw = {"default_factory": (lambda: list(default))} if isinstance(default, list) else {"default": default}
-    return field(**kw, metadata={"help": help, "training": training, "choices": choices, "check": check})
+    return field(**kw, metadata={"help": help, "training": training, "choices": choices, "check": check, "one_or_list": one_or_list})
 
 # %% ../notebooks/lib/params.ipynb #070555af
 @dataclass
@@ -110,6 +112,9 @@ class Params:
     distill_temperature: float = arg(2.0, "softening of the teacher's probabilities", check="positive")
     distill_alpha: float = arg(0.5, "weight of the teacher's soft labels against the true labels", check="closed_unit")
     distill_epochs: int = arg(2, "student training epochs", check="positive")
+    # experiment tracking
+    tracker: list = arg(["none"], "experiment trackers: none, mlflow, tensorboard, wandb (a name or a list)", choices=TRACKERS, one_or_list=True)
+    tracking_uri: str = arg("", "MLflow store; '' -> a SQLite file under out_dir")
     out_dir: str = arg("outputs", "where runs, caches and studies go")
     source_file: str = arg("", "set by load_params: where these params came from")
 
@@ -141,6 +146,7 @@ def validate(p: Params, where: str = "params", sources: Optional[dict] = None) -
     hints = get_type_hints(Params)
     for f in dataclasses.fields(p):
         where_key = (sources or {}).get(f.name, where)
+        if f.metadata["one_or_list"] and isinstance(getattr(p, f.name), str): setattr(p, f.name, [getattr(p, f.name)])
         value = _check_type(f.name, getattr(p, f.name), hints[f.name], where_key)
         setattr(p, f.name, value)
         if value is None: continue

@@ -21,11 +21,12 @@ from traitlets import default
 
 from .params import Params, load_params, params_dict, project_root, run_dir
 from .storage import write_file_atomically
+from .tracking import Tracker, make_tracker
 
 # %% auto #0
 __all__ = ['NOTEBOOKS', 'FIGURES', 'SECTIONS', 'STYLE', 'save_figure', 'show_notice', 'render_html', 'stage_headline',
-           'run_provenance', 'IPCKernelManager', 'run_notebooks', 'learning_curve', 'params_changed', 'build_report',
-           'build_runs_index']
+           'run_provenance', 'IPCKernelManager', 'run_notebooks', 'track_run', 'learning_curve', 'params_changed',
+           'build_report', 'build_runs_index']
 
 # %% ../notebooks/lib/report.ipynb #e6a00002
 NOTEBOOKS = ["01_eda", "02_features", "03_baselines", "04_tune", "05_train", "06_evaluate", "07_explain", "08_compression"]
@@ -123,8 +124,22 @@ def run_notebooks(params_file, overrides: Optional[dict] = None, notebooks: Opti
         print(f"[{name}] {record['stages'][name]:.0f} s · {stage_headline(out, name, p.select_metric)}", flush=True)
     record["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     write_file_atomically(out / "run.json", json.dumps(record, indent=2))
-    build_runs_index(out.parent.parent)
-    return build_report(out)
+    page = build_report(out)
+    build_runs_index(out.parent.parent)       # after the run's page, which it links to
+    track_run(p, out, page)
+    return page
+
+def track_run(p: Params, out: Path, page: Path) -> None:
+    "The pipeline's run in the trackers of `p`: its params, every model's final scores, the report and the figures."
+    tracker = make_tracker(p.tracker, Path(p.out_dir) if Path(p.out_dir).is_absolute() else project_root() / p.out_dir, p.tracking_uri)
+    if type(tracker) is Tracker: return
+    tracker.start(f"pipeline {p.run_name}", {k: v for k, v in params_dict(p).items() if k != "source_file"}, group=p.run_name,
+                  tags={"stage": "pipeline"})
+    for name, m in (_json(out / "metrics.json", {})).items():
+        tracker.log({f"{name.replace(':', '/')}/{k}": m.get(k) for k in ("accuracy", "macro_f1", "macro_recall", "tweets_per_s")}, step=0)
+    for path in [page, out / "metrics.json", *sorted((out / "figures").glob("*.png"))]:
+        if path.exists(): tracker.artifact(path)
+    tracker.finish("finished")
 
 # %% ../notebooks/lib/report.ipynb #e6a00014
 FIGURES = {   # name: (title, what it shows)

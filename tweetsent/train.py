@@ -9,7 +9,8 @@ from typing import Optional
 from .data import data_fingerprint, load_dataset
 from .metrics import classification_metrics
 from .models import ModelError
-from .params import Params, run_dir, with_tuned
+from .params import Params, resolve_path, run_dir, with_tuned
+from .tracking import Tracker, epoch_logger, make_tracker
 from .trainer import TRAINING_KEYS, is_main_process, train_model
 from .variants import INFO_FILE, load_model, save_model
 
@@ -23,14 +24,21 @@ def model_dir(p: Params) -> Path:
 def train_and_save(p: Params, out: Optional[Path] = None) -> Optional[Path]:
     "Load the data of `p`, train, score on the held-out rows, and write the model folder (default: the run's); under torchrun only rank 0 writes."
     data = load_dataset(p)
-    clf = train_model(p, data.train, data.val)
+    tracker = make_tracker(p.tracker, resolve_path(p, p.out_dir), p.tracking_uri) if is_main_process() else Tracker()
+    tracker.start(f"train {p.run_name}", {k: getattr(p, k) for k in TRAINING_KEYS}, group=p.run_name, tags={"stage": "train"})
+    try: clf = train_model(p, data.train, data.val, on_epoch_end=epoch_logger(tracker))
+    except BaseException: tracker.finish("failed"); raise
     if not is_main_process(): return None
     proba = clf.predict_proba(data.test["text"])
     test = classification_metrics(data.test["label"].to_numpy(), proba, clf.labels)
     clf.info.metrics["test"] = {k: test[k] for k in ("accuracy", "macro_f1", "macro_recall", "weighted_f1")}
     clf.info.data_fingerprint["test"] = data_fingerprint(data.test)
     clf.info.data_source = data.source
-    return save_model(clf, out or model_dir(p))
+    tracker.log({f"test_{k}": v for k, v in clf.info.metrics["test"].items()}, step=len(clf.info.history))
+    folder = save_model(clf, out or model_dir(p))
+    tracker.artifact(folder / "model_info.json")
+    tracker.finish("finished")
+    return folder
 
 # %% ../notebooks/05_train.ipynb #5c0a0004
 def model_for_run(p: Params):

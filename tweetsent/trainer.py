@@ -22,6 +22,7 @@ from .features import NgramModel, cached_transform, extractor_from_params
 from .metrics import classification_metrics, fit_class_bias
 from .models import Collator, ModelInfo, TransformerWithMeta, TweetClassifier, encode, load_backbone, network, pick_device
 from .params import Params, ParamsError, resolve_path, training_keys
+from .tracking import tracker_names
 
 # %% auto #0
 __all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'parameter_groups', 'make_optimizer', 'class_shares',
@@ -164,14 +165,20 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
         num_train_epochs=p.epochs, eval_strategy="epoch", save_strategy="epoch", save_total_limit=1,
         load_best_model_at_end=True, metric_for_best_model=p.select_metric, greater_is_better=True,
         max_grad_norm=p.grad_clip, seed=p.seed, data_seed=p.seed, train_sampling_strategy="group_by_length",
-        bf16=use_cuda and torch.cuda.is_bf16_supported(), report_to="none", logging_strategy="epoch",
+        bf16=use_cuda and torch.cuda.is_bf16_supported(), report_to=tracker_names(p.tracker) or "none", logging_strategy="epoch",
         disable_tqdm=True, dataloader_num_workers=0, use_cpu=not use_cuda and pick_device().type == "cpu",
         remove_unused_columns=False)
     steps = math.ceil(len(train_items) / (p.batch_size * max(args.world_size, 1))) * p.epochs
-    trainer = Trainer(model=clf.model, args=args, train_dataset=train_items, eval_dataset=val_items,
-                      data_collator=Collator(clf.tokenizer), processing_class=clf.tokenizer,
-                      optimizers=make_optimizer(clf.model, p, steps), compute_metrics=compute_metrics,
-                      callbacks=[EarlyStoppingCallback(early_stopping_patience=p.patience), EpochReport()])
+    tb_dir, before = resolve_path(p, p.out_dir) / "tensorboard" / p.run_name / f"train_{p.run_name}", os.environ.get("TENSORBOARD_LOGGING_DIR")
+    os.environ["TENSORBOARD_LOGGING_DIR"] = str(tb_dir)   # read once, when the Trainer makes its TensorBoard callback
+    try:
+        trainer = Trainer(model=clf.model, args=args, train_dataset=train_items, eval_dataset=val_items,
+                          data_collator=Collator(clf.tokenizer), processing_class=clf.tokenizer,
+                          optimizers=make_optimizer(clf.model, p, steps), compute_metrics=compute_metrics,
+                          callbacks=[EarlyStoppingCallback(early_stopping_patience=p.patience), EpochReport()])
+    finally:
+        if before is None: os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
+        else: os.environ["TENSORBOARD_LOGGING_DIR"] = before
     trainer.train()
     losses = {round(r["epoch"]): r["loss"] for r in trainer.state.log_history if "loss" in r}
     history = [{"epoch": round(r["epoch"]), "train_loss": losses.get(round(r["epoch"])),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 import warnings
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import yaml
 from .data import stratified_split
 from .params import Params, resolve_path, tuned_file
 from .storage import write_file_atomically
+from .tracking import make_tracker
 from .trainer import train_model
 
 # %% auto #0
@@ -49,10 +51,18 @@ def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
     "Optuna objective: train with the trial's params, report each epoch to the pruner, return the best validation `select_metric`."
     key = f"val_{p.select_metric}"
     def run(trial: optuna.Trial) -> float:
+        q = search_space(trial, p)
+        tracker = make_tracker(p.tracker, resolve_path(p, p.out_dir), p.tracking_uri)
+        tracker.start(f"trial {trial.number}", {**trial.params, "seed": q.seed, "epochs": q.epochs}, group=study_name(p),
+                      tags={"study": study_name(p), "trial": trial.number})
         def report(epoch: int, row: dict):
+            tracker.log(row, step=epoch)
             trial.report(row[key], epoch)
             if trial.should_prune(): raise optuna.TrialPruned()
-        clf = train_model(search_space(trial, p), train, val, on_epoch_end=report)
+        try: clf = train_model(q, train, val, on_epoch_end=report)
+        except optuna.TrialPruned: tracker.finish("pruned"); raise
+        except BaseException: tracker.finish("failed"); raise
+        tracker.finish("finished")
         return max(r[key] for r in clf.info.history)
     return run
 
@@ -60,12 +70,19 @@ def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
 HEARTBEAT_S, GRACE_S = 60, 180   # a RUNNING trial whose worker has been silent this long is failed and retried
 
 def study_storage(p: Params) -> optuna.storages.RDBStorage:
-    "The study's database with worker heartbeats: a killed worker's trial is failed after GRACE_S and run again once."
+    """The study's database with worker heartbeats: a killed worker's trial is failed after GRACE_S and run again once.
+    Workers that start together on a new database may race to create its tables; the loser retries."""
     from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
-    with warnings.catch_warnings():   # heartbeats are marked experimental in Optuna; we rely on them on purpose
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return RDBStorage(storage_url(p), heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
-                          heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1))
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+    for attempt in range(5):
+        try:
+            with warnings.catch_warnings():   # heartbeats are marked experimental in Optuna; we rely on them on purpose
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return RDBStorage(storage_url(p), heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                                  heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1))
+        except (IntegrityError, ProgrammingError):   # two workers creating a fresh database's tables at once: the loser
+            if attempt == 4: raise                   # finds them made on its next try
+            time.sleep(0.5 * (attempt + 1))
 
 def open_study(p: Params) -> optuna.Study:
     """Create the study, or load it when it exists (also when another worker creates it at the same moment). The
