@@ -44,3 +44,50 @@ def test_two_tuning_workers_share_one_study(tmp_path):
     assert all(t.state.is_finished() and t.state != optuna.trial.TrialState.FAIL for t in trials)
     assert 6 <= len(trials) <= 7                                # MaxTrialsCallback: at most one extra per other worker
     optuna.delete_study(study_name=study.study_name, storage=url)
+
+
+def tweets_csv(n: int) -> str:
+    "A CSV of `n` rows with an id, a tweet (some empty, some over two lines) and a column predict must pass through."
+    texts = ["Thank you nurses", "", '"Empty shelves\nagain"', "Stay safe 😀", '"Prices up, not good"']
+    return "OriginalTweet,id,note\n" + "".join(f"{texts[i % 5]},{i},n{i}\n" for i in range(n))
+
+
+@pytest.fixture(scope="module")
+def predict_model(tmp_path_factory):
+    from tweetsent.params import load_params
+    from tweetsent.train import train_and_save
+    out = tmp_path_factory.mktemp("predict")
+    return train_and_save(load_params(ROOT / "params" / "smoke.yaml", {"out_dir": str(out), "run_name": "p", "epochs": 1}))
+
+
+def test_predict_streams_in_chunks_and_workers_change_nothing(predict_model, tmp_path):
+    import pandas as pd
+    (tmp_path / "in.csv").write_text(tweets_csv(103))
+    base = ["predict", "--model", predict_model, "--input", tmp_path / "in.csv", "--output"]
+    from conftest import run_cli
+    whole = run_cli(*base, tmp_path / "whole.csv")
+    chunked = run_cli(*base, tmp_path / "chunked.csv", "--chunk-rows", "10")
+    workers = run_cli(*base, tmp_path / "workers.csv", "--chunk-rows", "10", "--workers", "2")
+    assert whole.returncode == chunked.returncode == workers.returncode == 0, workers.stderr[-2000:]
+    out = pd.read_csv(tmp_path / "whole.csv", keep_default_na=False)
+    assert out["id"].tolist() == list(range(103)) and out["note"].tolist() == [f"n{i}" for i in range(103)]   # every row, in order
+    assert (out["predicted"] == "").sum() == 21 and "21 rows have no text" in whole.stderr
+    assert (tmp_path / "chunked.csv").read_bytes() == (tmp_path / "workers.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert "predicted 103 rows in" in workers.stderr and "103 rows read (utf-8), 103 kept" in workers.stderr
+
+
+def test_a_bad_row_late_in_the_file_leaves_the_old_output(predict_model, tmp_path):
+    from conftest import run_cli
+    (tmp_path / "in.csv").write_text(tweets_csv(50) + "one,too,many,fields\n")
+    (tmp_path / "out.csv").write_text("previous output\n")
+    r = run_cli("predict", "--model", predict_model, "--input", tmp_path / "in.csv", "--output", tmp_path / "out.csv", "--chunk-rows", "7")
+    assert r.returncode == 2 and "row 51 (line 62) has 4 fields but the header has 3" in r.stderr, r.stderr
+    assert (tmp_path / "out.csv").read_text() == "previous output\n" and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+def test_predict_reads_stdin_in_chunks(predict_model):
+    from conftest import run_cli
+    r = run_cli("predict", "--model", predict_model, "--input", "-", "--chunk-rows", "4", input=tweets_csv(9))
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("OriginalTweet,id,note,predicted,p_") and r.stdout.count("\nThank you nurses,") == 2

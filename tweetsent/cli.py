@@ -7,12 +7,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 from .params import COMPRESS_METHODS
 
 # %% auto #0
-__all__ = ['cmd_train', 'cmd_tune', 'cmd_evaluate', 'cmd_predict', 'cmd_compress', 'cmd_run', 'cmd_report', 'cmd_tweeteval',
-           'cmd_lexicons', 'positive_int', 'build_parser', 'main']
+__all__ = ['cmd_train', 'cmd_tune', 'cmd_evaluate', 'predict_csv', 'cmd_predict', 'cmd_compress', 'cmd_run', 'cmd_report',
+           'cmd_tweeteval', 'cmd_lexicons', 'positive_int', 'build_parser', 'main']
 
 # %% ../notebooks/lib/cli.ipynb #b6b4ec3f
 def _params(args):
@@ -60,6 +61,85 @@ def cmd_evaluate(args):
     metrics, _ = evaluate_model(clf, df, args.model, batch_size=args.batch_size)
     print(json.dumps(metrics, indent=2, default=float))
 
+# %% ../notebooks/lib/cli.ipynb #9c1a0002
+_WORKER: dict = {}
+
+def _start_worker(model: str, threads: int) -> None:
+    "A predict worker process: its share of the CPU threads and its own copy of the model."
+    import torch
+
+    from tweetsent.models import quiet_libraries
+    from tweetsent.variants import load_model
+    torch.set_num_threads(threads); quiet_libraries()
+    _WORKER["clf"] = load_model(model)
+
+def _worker_proba(texts: list, batch_size: int):
+    return _WORKER["clf"].predict_proba(texts, batch_size=batch_size)
+
+def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch_size: int = 64, chunk_rows: int = 10_000,
+                workers: int = 1, stdin=None):
+    """Label every row of a CSV (a path, or '-' for stdin) with the model folder `model`, and write the rows with
+    `predicted` and `p_<label>` columns added (to a path, atomically, or '-' for stdout). Input and output stream in
+    chunks of `chunk_rows` rows, so memory stays bounded whatever the input's size; `workers` > 1 predicts chunks in
+    that many processes, in order. Rows without text are kept with an empty prediction. Returns the input's LoadReport."""
+    import collections
+    import contextlib
+    import multiprocessing
+    import os
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pandas as pd
+    from tqdm import tqdm
+
+    from tweetsent.data import DataError, clean_tweets, iter_csv_input
+    from tweetsent.storage import open_atomically
+    from tweetsent.variants import load_model, read_info
+    info = read_info(Path(model))
+    labels, col = info.labels, text_col or info.params.get("text_col", "OriginalTweet")
+    added = ["predicted"] + [f"p_{name}" for name in labels]
+
+    def chunks():
+        for df, report in iter_csv_input(source, [col], stdin=stdin, chunk_rows=chunk_rows):
+            clash = [c for c in added if c in df.columns]
+            if clash: raise DataError(f"{report.path} already has column(s) {clash}, which predict writes; rename them first")
+            texts = clean_tweets(df[col])
+            yield df, texts.ne(""), texts[texts.ne("")].tolist(), report, (report.rows_read, report.bytes_read)
+
+    def labelled():
+        if workers <= 1:
+            clf = load_model(model)
+            for df, has, texts, report, seen in chunks(): yield df, has, clf.predict_proba(texts, batch_size=batch_size), report, seen
+            return
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                                 initargs=(str(model), threads)) as pool:
+            pending = collections.deque()
+            for df, has, texts, report, seen in chunks():
+                pending.append((df, has, pool.submit(_worker_proba, texts, batch_size), report, seen))
+                while len(pending) > 2 * workers or (pending and pending[0][2].done()):
+                    d, h, f, r, s = pending.popleft(); yield d, h, f.result(), r, s
+            while pending: d, h, f, r, s = pending.popleft(); yield d, h, f.result(), r, s
+
+    start, rows, empty, report = time.perf_counter(), 0, 0, None
+    sink = contextlib.nullcontext(sys.stdout) if str(output) == "-" else open_atomically(output, "w", newline="", encoding="utf-8")
+    with sink as f, tqdm(unit=" tweets", desc="predict", file=sys.stderr, disable=None, smoothing=0.1) as bar:
+        for i, (df, has, proba, report, (seen_rows, seen_bytes)) in enumerate(labelled()):
+            df["predicted"] = ""
+            df.loc[has, "predicted"] = [labels[k] for k in proba.argmax(1)]
+            for k, name in enumerate(labels):
+                df[f"p_{name}"] = pd.Series(proba[:, k].round(5), index=df.index[has]).reindex(df.index)   # NaN where no text
+            df.to_csv(f, index=False, header=i == 0)
+            rows, empty = rows + len(df), empty + int((~has).sum())
+            if report.bytes_total and seen_bytes: bar.total = max(rows, round(seen_rows * report.bytes_total / seen_bytes))   # for the ETA
+            bar.update(len(df))
+    seconds = time.perf_counter() - start
+    report.rows_kept = rows
+    print(report.summary(), file=sys.stderr)
+    if empty: print(f"{empty} rows have no text: kept with an empty prediction", file=sys.stderr)
+    print(f"predicted {rows} rows in {seconds:.1f} s ({rows / max(seconds, 1e-9):.0f} rows/s)", file=sys.stderr)
+    return report
+
 # %% ../notebooks/lib/cli.ipynb #998fe01d
 def _writable(path: Path) -> Path:
     "Check that `path` can be written before any work is done; a one-line error if not."
@@ -73,31 +153,9 @@ def _writable(path: Path) -> Path:
     return path
 
 def cmd_predict(args):
-    "Predicted label and class probabilities for every row; rows without text are kept with an empty prediction."
-    import pandas as pd
-
-    from tweetsent.data import DataError, clean_tweets, read_csv_input
-    from tweetsent.storage import write_file_atomically
-    from tweetsent.variants import load_model
-    out = None if args.output == "-" else _writable(Path(args.output))
-    clf = load_model(args.model)
-    col = args.text_col or clf.info.params.get("text_col", "OriginalTweet")
-    df, report = read_csv_input(args.input, [col])
-    added = ["predicted"] + [f"p_{name}" for name in clf.labels]
-    clash = [c for c in added if c in df.columns]
-    if clash: raise DataError(f"{report.path} already has column(s) {clash}, which predict writes; rename them first")
-    texts = clean_tweets(df[col])
-    has_text = texts.ne("")
-    proba = clf.predict_proba(texts[has_text].tolist(), batch_size=args.batch_size, progress=True)
-    df["predicted"] = ""
-    df.loc[has_text, "predicted"] = [clf.labels[k] for k in proba.argmax(1)]
-    for k, name in enumerate(clf.labels):
-        df[f"p_{name}"] = pd.Series(proba[:, k].round(5), index=df.index[has_text]).reindex(df.index)  # NaN where no text
-    report.rows_kept = len(df)
-    print(report.summary(), file=sys.stderr)
-    if (~has_text).any(): print(f"{int((~has_text).sum())} rows have no text: kept with an empty prediction", file=sys.stderr)
-    if out is None: df.to_csv(sys.stdout, index=False)
-    else: write_file_atomically(out, df.to_csv(index=False))
+    "Predicted label and class probabilities for every row (see `predict_csv`)."
+    out = "-" if args.output == "-" else _writable(Path(args.output))
+    predict_csv(args.model, args.input, out, args.text_col, args.batch_size, args.chunk_rows, args.workers)
 
 def cmd_compress(args):
     "Method settings: the model's own training params, then --params, then --set."
@@ -154,7 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", required=True); sp.add_argument("--input", required=True, help="CSV path or - for stdin")
         sp.add_argument("--text-col"); sp.add_argument("--batch-size", type=positive_int, default=64)
         if name == "evaluate": sp.add_argument("--label-col")
-        else: sp.add_argument("--output", default="-", help="CSV path or - for stdout")
+        else:
+            sp.add_argument("--output", default="-", help="CSV path or - for stdout")
+            sp.add_argument("--chunk-rows", type=positive_int, default=10_000, help="rows read, labelled and written at a time")
+            sp.add_argument("--workers", type=positive_int, default=1, help="processes labelling chunks")
         sp.set_defaults(fn=fn)
     sp = sub.add_parser("compress", help="make a compressed variant of a model folder")
     sp.add_argument("--model", required=True); sp.add_argument("--method", required=True, choices=COMPRESS_METHODS)

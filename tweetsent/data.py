@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Iterator, Optional
 
 import numpy as np
 import pandas as pd
@@ -25,11 +26,12 @@ class DataError(ValueError):
     "A data file that cannot be used as given; the message names the file and the problem."
 
 # %% auto #0
-__all__ = ['DEFAULT_PATHS', 'TWEETEVAL_URL', 'DataError', 'LoadReport', 'decode_csv_bytes', 'parse_csv', 'read_csv_input',
-           'clean_tweets', 'with_labels', 'read_tweets', 'make_demo_tweets', 'Dataset', 'stratified_split',
-           'load_dataset', 'data_fingerprint', 'tweeteval_to_csv', 'class_table', 'plot_class_distribution',
-           'tweet_lengths', 'plot_length_by_class', 'location_missing_by_class', 'plot_wordclouds', 'top_ngrams',
-           'top_tokens', 'tweets_per_day', 'plot_tweets_per_day', 'lexicon_scores', 'label_provenance']
+__all__ = ['SAMPLE_BYTES', 'DEFAULT_PATHS', 'TWEETEVAL_URL', 'DataError', 'LoadReport', 'decoded_lines', 'decode_csv_bytes',
+           'csv_frames', 'parse_csv', 'iter_csv_input', 'read_csv_input', 'clean_tweets', 'with_labels', 'read_tweets',
+           'make_demo_tweets', 'Dataset', 'stratified_split', 'load_dataset', 'data_fingerprint', 'tweeteval_to_csv',
+           'class_table', 'plot_class_distribution', 'tweet_lengths', 'plot_length_by_class',
+           'location_missing_by_class', 'plot_wordclouds', 'top_ngrams', 'top_tokens', 'tweets_per_day',
+           'plot_tweets_per_day', 'lexicon_scores', 'label_provenance']
 
 # %% ../notebooks/01_eda.ipynb #036d2235
 @dataclass
@@ -42,6 +44,8 @@ class LoadReport:
     dropped: dict = field(default_factory=dict)
     repaired: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    bytes_read: int = 0                          # of the input so far (progress of a streamed read)
+    bytes_total: int = 0                         # the file's size (0 for a stream of unknown length)
 
     def summary(self) -> str:
         drop = ", ".join(f"{v} {k}" for k, v in self.dropped.items() if v) or "none"
@@ -54,68 +58,111 @@ _BOMS = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x0
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]
 _NOT_CSV = [(b"PK\x03\x04", "an Excel workbook or zip archive; export it as CSV"), (b"\x1f\x8b", "gzip-compressed; decompress it first"),
             (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook; export it as CSV"), (b"%PDF", "a PDF document")]
+SAMPLE_BYTES = 8 << 20   # the encoding is decided on a file's first 8 MiB (all of it when smaller)
+_STRAY = "lines with bytes that are not UTF-8 (read as cp1252)"
 
 def _decode_cp1252(data: bytes) -> str:
     "cp1252, with latin-1 for the five bytes cp1252 leaves undefined."
     return data.decode("cp1252", errors="strict") if all(b not in data for b in b"\x81\x8d\x8f\x90\x9d") else data.decode("latin-1")
 
-def decode_csv_bytes(raw: bytes, source: str, report: LoadReport) -> str:
-    "Text of a CSV's bytes (rules above); the encoding and any per-line repair go into `report`."
-    for magic, what in _NOT_CSV:
-        if raw.startswith(magic): raise DataError(f"{source} is {what}, not a CSV file")
-    for bom, enc in _BOMS:
-        if raw.startswith(bom):
-            try: text = raw.decode(enc); report.encoding = enc; return text.lstrip("\ufeff")
-            except UnicodeDecodeError as e: raise DataError(f"{source} starts with a {enc} byte-order mark but is not valid {enc} (byte {e.start})") from None
-    if b"\x00" in raw[:65536]: raise DataError(f"{source} looks like a binary file (it holds NUL bytes), not a CSV file")
-    try:
-        report.encoding = "utf-8"; return raw.decode("utf-8")
-    except UnicodeDecodeError as e: first_bad = e.start
-    lines = raw.split(b"\n")
-    bad = [i for i, line in enumerate(lines) if not _is_utf8(line)]
-    non_ascii = sum(1 for line in lines if not line.isascii())
-    if len(bad) * 2 > non_ascii:   # most lines with non-ASCII bytes are not UTF-8: a cp1252 file, not a damaged UTF-8 one
-        report.encoding = "cp1252"; return _decode_cp1252(raw)
-    for i in bad: lines[i] = _decode_cp1252(lines[i]).encode("utf-8")
-    report.encoding = "utf-8"
-    report.repaired["lines with bytes that are not UTF-8 (read as cp1252)"] = len(bad)
-    line_no = raw[:first_bad].count(b"\n") + 1
-    report.notes.append(f"first stray byte at offset {first_bad}, line {line_no}")
-    return b"\n".join(lines).decode("utf-8")
-
 def _is_utf8(line: bytes) -> bool:
     try: line.decode("utf-8"); return True
     except UnicodeDecodeError: return False
 
+class _Prefixed(io.RawIOBase):
+    "A binary stream that returns `head` first, then the rest of `stream`; `consumed` counts the bytes handed out."
+    def __init__(self, head: bytes, stream):
+        self.head, self.stream, self.consumed = memoryview(head), stream, 0
+    def readable(self) -> bool: return True
+    def readinto(self, b) -> int:
+        if len(self.head): n = min(len(b), len(self.head)); b[:n] = self.head[:n]; self.head = self.head[n:]
+        else: data = self.stream.read(len(b)); n = len(data); b[:n] = data
+        self.consumed += n
+        return n
+
+def decoded_lines(stream, source: str, report: LoadReport) -> Iterator[str]:
+    "The lines of a binary stream holding a CSV, decoded by the rules above as they are read; the encoding and repairs go into `report`."
+    head = stream.read(SAMPLE_BYTES)
+    for magic, what in _NOT_CSV:
+        if head.startswith(magic): raise DataError(f"{source} is {what}, not a CSV file")
+    if not head.strip(): raise DataError(f"{source} is empty")
+    whole = _Prefixed(head, stream)
+    for bom, enc in _BOMS:
+        if head.startswith(bom):
+            report.encoding, first = enc, True
+            try:
+                for line in io.TextIOWrapper(io.BufferedReader(whole), encoding=enc, newline=""):
+                    report.bytes_read = whole.consumed
+                    yield line.lstrip("\ufeff") if first else line
+                    first = False
+            except UnicodeDecodeError:
+                raise DataError(f"{source} starts with a {enc} byte-order mark but is not valid {enc} (near byte {whole.consumed})") from None
+            return
+    if b"\x00" in head[:65536]: raise DataError(f"{source} looks like a binary file (it holds NUL bytes), not a CSV file")
+    sample = head.split(b"\n")[: -1 if len(head) == SAMPLE_BYTES else None]
+    # most lines with non-ASCII bytes are not UTF-8: a cp1252 file, not a damaged UTF-8 one
+    cp1252 = sum(not _is_utf8(line) for line in sample) * 2 > sum(not line.isascii() for line in sample)
+    report.encoding, offset = ("cp1252" if cp1252 else "utf-8"), 0
+    for number, raw in enumerate(io.BufferedReader(whole, 1 << 16), 1):
+        if cp1252: line = _decode_cp1252(raw)
+        else:
+            try: line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                if _STRAY not in report.repaired: report.notes.append(f"first stray byte at offset {offset + e.start}, line {number}")
+                report.repaired[_STRAY] = report.repaired.get(_STRAY, 0) + 1
+                line = _decode_cp1252(raw)
+        offset += len(raw); report.bytes_read = offset
+        yield line
+
+def decode_csv_bytes(raw: bytes, source: str, report: LoadReport) -> str:
+    "Text of a CSV's bytes, by the same rules."
+    return "".join(decoded_lines(io.BytesIO(raw), source, report))
+
 # %% ../notebooks/01_eda.ipynb #e1da0003
-def parse_csv(text: str, source: str, label_col: Optional[str] = None, labels: Optional[list] = None) -> pd.DataFrame:
-    "Rows of a CSV's text as strings, every record checked against the header (rules above)."
-    if not text.strip(): raise DataError(f"{source} is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows, starts, line = [], [], 0
-    try:
-        header = next(reader); line = reader.line_num
-        for record in reader:
-            start, line = line + 1, reader.line_num
-            if record: rows.append(record); starts.append((start, line))
-    except csv.Error as e:
-        raise DataError(f"{source}: the record that starts on line {line + 1} cannot be parsed ({e}); an unbalanced quote?") from None
+def _check_header(header: list[str], source: str) -> None:
     if len(header) == 1 and "\t" in header[0]:
         raise DataError(f"{source} looks tab-separated (its header holds tabs but no commas); save it as a comma-separated CSV")
     if len(set(header)) < len(header):
         raise DataError(f"{source}: the header repeats column names: {sorted({c for c in header if header.count(c) > 1})}")
-    wrong = [(i, len(r), s) for i, (r, (s, _)) in enumerate(zip(rows, starts), 1) if len(r) != len(header)]
-    if wrong:
-        i, n, s = wrong[0]
-        raise DataError(f"{source}: row {i} (line {s}) has {n} fields but the header has {len(header)}; "
-                        f"{len(wrong)} row(s) like it. Quote fields that contain commas")
-    _refuse_swallowed_rows(rows, starts, header, source, label_col, labels)
-    return pd.DataFrame(rows, columns=header, dtype=str)
 
-def _refuse_swallowed_rows(rows, starts, header, source, label_col, labels):
+def csv_frames(lines: Iterable[str], source: str, label_col: Optional[str] = None, labels: Optional[list] = None,
+               chunk_rows: Optional[int] = None) -> Iterator[pd.DataFrame]:
+    """The records of a CSV's lines as frames of strings, every record checked against the header (rules above): frames of
+    `chunk_rows` rows as they are read (one frame when None), numbered on across frames; at least one, maybe empty."""
+    reader = csv.reader(lines, strict=True)
+    rows, starts, line, done, frames = [], [], 0, 0, 0
+    def frame():
+        nonlocal rows, starts, done, frames
+        _refuse_swallowed_rows(rows, starts, header, source, label_col, labels, first=done + 1)
+        out = pd.DataFrame(rows, columns=header, dtype=str, index=pd.RangeIndex(done, done + len(rows)))
+        done, frames, rows, starts = done + len(rows), frames + 1, [], []
+        return out
+    try:
+        header = next(reader, None)
+        if header is None: raise DataError(f"{source} is empty")
+        line = reader.line_num
+        _check_header(header, source)
+        for record in reader:
+            start, line = line + 1, reader.line_num
+            if not record: continue
+            if len(record) != len(header):
+                raise DataError(f"{source}: row {done + len(rows) + 1} (line {start}) has {len(record)} fields but the header has "
+                                f"{len(header)}. Quote fields that contain commas")
+            rows.append(record); starts.append((start, line))
+            if chunk_rows and len(rows) >= chunk_rows: yield frame()
+    except csv.Error as e:
+        raise DataError(f"{source}: the record that starts on line {line + 1} cannot be parsed ({e}); an unbalanced quote?") from None
+    if rows or not frames: yield frame()
+
+def parse_csv(text: str, source: str, label_col: Optional[str] = None, labels: Optional[list] = None) -> pd.DataFrame:
+    "Rows of a CSV's text as one frame of strings."
+    if not text.strip(): raise DataError(f"{source} is empty")
+    return next(csv_frames(io.StringIO(text, newline=""), source, label_col, labels))
+
+def _refuse_swallowed_rows(rows, starts, header, source, label_col, labels, first: int = 1):
     "A quoted field that holds, after a line break, text that parses as a whole record of this file: an unbalanced quote."
     label_at = header.index(label_col) if label_col in header and labels else None
-    for i, (record, (start, end)) in enumerate(zip(rows, starts), 1):
+    for i, (record, (start, end)) in enumerate(zip(rows, starts), first):
         if end == start: continue
         for col, value in zip(header, record):
             for piece in value.splitlines()[1:]:
@@ -126,22 +173,30 @@ def _refuse_swallowed_rows(rows, starts, header, source, label_col, labels):
                                     "an unbalanced quote? Fix the quoting of that row")
 
 # %% ../notebooks/01_eda.ipynb #95553359
-def read_csv_input(source, required: list[str], label_col: Optional[str] = None, labels: Optional[list] = None,
-                   stdin=None) -> tuple[pd.DataFrame, LoadReport]:
-    "A CSV from a path, or from `stdin` (a binary stream) when `source` is '-': decoded, parsed and checked; columns `required` must exist."
-    if str(source) == "-":
-        name, raw = "stdin", (stdin if stdin is not None else sys.stdin.buffer).read()
+def iter_csv_input(source, required: list[str], label_col: Optional[str] = None, labels: Optional[list] = None,
+                   stdin=None, chunk_rows: Optional[int] = 10_000) -> Iterator[tuple[pd.DataFrame, LoadReport]]:
+    """A CSV from a path, or from `stdin` (a binary stream) when `source` is '-', read as a stream: (frame of up to
+    `chunk_rows` rows, the report so far) pairs; memory stays bounded whatever the file's size. Columns `required` must exist."""
+    if str(source) == "-": name, stream, mine = "stdin", (stdin if stdin is not None else sys.stdin.buffer), False
     else:
         path = Path(source)
         if not path.exists(): raise DataError(f"Data file not found: {path}")
         if path.is_dir(): raise DataError(f"{path} is a folder, not a CSV file")
-        name, raw = str(path), path.read_bytes()
-    report = LoadReport(name)
-    if not raw.strip(): raise DataError(f"{name} is empty")
-    df = parse_csv(decode_csv_bytes(raw, name, report), name, label_col, labels)
-    missing = [c for c in required if c not in df.columns]
-    if missing: raise DataError(f"Column(s) {missing} not found in {name}; columns are: {', '.join(df.columns)}. Set text_col/label_col.")
-    report.rows_read = len(df)
+        name, stream, mine = str(path), open(path, "rb"), True
+    report = LoadReport(name, bytes_total=os.fstat(stream.fileno()).st_size if mine else 0)
+    try:
+        for df in csv_frames(decoded_lines(stream, name, report), name, label_col, labels, chunk_rows):
+            missing = [c for c in required if c not in df.columns]
+            if missing: raise DataError(f"Column(s) {missing} not found in {name}; columns are: {', '.join(df.columns)}. Set text_col/label_col.")
+            report.rows_read += len(df)
+            yield df, report
+    finally:
+        if mine: stream.close()
+
+def read_csv_input(source, required: list[str], label_col: Optional[str] = None, labels: Optional[list] = None,
+                   stdin=None) -> tuple[pd.DataFrame, LoadReport]:
+    "The whole CSV as one frame (for training and evaluation, which need every row at once)."
+    (df, report), = iter_csv_input(source, required, label_col, labels, stdin, chunk_rows=None)
     return df, report
 
 # %% ../notebooks/01_eda.ipynb #c5b2b519

@@ -18,8 +18,8 @@ class StorageError(ValueError):
     "A file or folder that cannot be written or published; the message names it and says what to do."
 
 # %% auto #0
-__all__ = ['PUBLISH_STEPS', 'StorageError', 'fsync_path', 'write_file_atomically', 'sha256_file', 'stale_siblings',
-           'resolved_folder', 'folder_lock', 'publish_folder']
+__all__ = ['PUBLISH_STEPS', 'StorageError', 'fsync_path', 'open_atomically', 'write_file_atomically', 'sha256_file',
+           'stale_siblings', 'resolved_folder', 'folder_lock', 'publish_folder']
 
 # %% ../notebooks/lib/storage.ipynb #5a0e0005
 def fsync_path(path) -> None:
@@ -28,20 +28,26 @@ def fsync_path(path) -> None:
     try: os.fsync(fd)
     finally: os.close(fd)
 
-def write_file_atomically(path, data: bytes | str) -> Path:
-    "Write `data` to `path` through a temporary sibling, fsync and `os.replace`; return `path`."
+@contextmanager
+def open_atomically(path, mode: str = "wb", **kw) -> Iterator:
+    """A file object for `path` that writes to a temporary sibling; when the block ends it is flushed, fsynced and moved
+    over `path` with `os.replace`. An error inside the block removes it and leaves `path` as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        with open(tmp, mode, **kw) as f:
+            yield f
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True); raise
     fsync_path(path.parent)
-    return path
+
+def write_file_atomically(path, data: bytes | str) -> Path:
+    "Write `data` to `path` at once (through `open_atomically`); return `path`."
+    with open_atomically(path) as f: f.write(data.encode("utf-8") if isinstance(data, str) else data)
+    return Path(path)
 
 def sha256_file(path) -> str:
     "Hex sha256 of a file, read in 1 MiB blocks."

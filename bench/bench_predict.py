@@ -1,0 +1,72 @@
+"""predict at scale: a CSV of generated tweets (the real test set's 3,798 tweets, cycled, each with a row id) labelled by
+`python -m tweetsent predict` in a child process: throughput and peak memory (RSS) of a small file against a large
+one, so a streamed read shows as the same rate and the same memory whatever the file's size.
+`python bench/bench_predict.py [ROWS] [MODEL]` (ROWS default 1,000,000; MODEL default the SemEval benchmark's
+distilled student, else its recipe model)."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from run import RESULTS, ROOT, header
+
+DATA = ROOT.parent / "shared" / "data" / "Corona_NLP_test.csv"
+WORK = ROOT / "outputs" / "bench-predict"
+SMALL = int(os.environ.get("BENCH_PREDICT_SMALL", 20_000))
+MODELS = [ROOT / "outputs" / "bench-semeval" / "compressed" / "distill", ROOT / "outputs" / "bench-semeval" / "model"]
+
+
+def write_tweets(path: Path, rows: int) -> Path:
+    "`rows` tweets cycled from the real test set, with an id column, written once."
+    import pandas as pd
+    if path.exists() and sum(1 for _ in open(path, "rb")) > rows: return path
+    texts = pd.read_csv(DATA, encoding="latin-1")["OriginalTweet"].astype(str).tolist()
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f); w.writerow(["id", "text"])
+        for i in range(rows): w.writerow([i, texts[i % len(texts)]])
+    return path
+
+
+def measure(model: Path, source: Path) -> dict:
+    "One predict in a child process: wall time, rows/s and that child's own peak RSS (from wait4)."
+    out, log = WORK / f"{source.stem}.pred.csv", WORK / f"{source.stem}.log"
+    start = time.perf_counter()
+    with open(log, "w") as err:
+        child = subprocess.Popen([sys.executable, "-m", "tweetsent", "predict", "--model", str(model), "--input", str(source),
+                                  "--output", str(out), "--text-col", "text"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+    seconds, stderr = time.perf_counter() - start, log.read_text()
+    if status: raise SystemExit(stderr[-2000:])
+    found = re.search(r"predicted (\d+) rows in ([\d.]+) s", stderr)
+    rows, labelling = int(found.group(1)), float(found.group(2))
+    out.unlink()
+    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / labelling, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def run(rows: int = 1_000_000, model: Path | None = None) -> str:
+    model = (model or next(m for m in MODELS if (m / "model_info.json").exists())).resolve()
+    WORK.mkdir(parents=True, exist_ok=True)
+    small = measure(model, write_tweets(WORK / f"tweets-{SMALL}.csv", SMALL))
+    large = measure(model, write_tweets(WORK / f"tweets-{rows}.csv", rows))
+    (RESULTS / "predict.json").write_text(json.dumps({"model": str(model.relative_to(ROOT)), "small": small, "large": large}, indent=1))
+    ratio = large["rows_per_s"] / small["rows_per_s"]
+    return (header("predict at scale", f"python bench/bench_predict.py {rows}")
+            + f"Model: `{model.relative_to(ROOT)}`; input and output streamed in chunks of 10,000 rows, one process.\n\n"
+            + "| input rows | wall seconds (with start-up) | rows/s (reading, labelling, writing) | peak RSS MB |\n|---|---|---|---|\n"
+            + "".join(f"| {m['rows']:,} | {m['seconds']:.0f} | {m['rows_per_s']:.0f} | {m['peak_rss_mb']:.0f} |\n" for m in (small, large))
+            + f"\nLarge-file rate {ratio:.2f}× the small file's; peak memory of the large run "
+            + f"{large['peak_rss_mb']:.0f} MB (RSS of the child process; the small run's was {small['peak_rss_mb']:.0f} MB).\n")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    section = run(rows, Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    (RESULTS / "predict.md").write_text(section)
+    print(section)
