@@ -94,9 +94,10 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
 
     from tweetsent.data import DataError, clean_tweets, iter_csv_input
     from tweetsent.storage import open_atomically
-    from tweetsent.variants import load_model, read_info
-    info = read_info(Path(model))
-    labels, col = info.labels, text_col or info.params.get("text_col", "OriginalTweet")
+    from tweetsent.variants import load_model
+    clf = load_model(model)                    # every check of the folder, here, before any worker starts
+    labels, col = clf.labels, text_col or clf.info.params.get("text_col", "OriginalTweet")
+    if workers > 1: clf = None                 # each worker loads its own
     added = ["predicted"] + [f"p_{name}" for name in labels]
 
     def chunks():
@@ -108,7 +109,6 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
 
     def labelled():
         if workers <= 1:
-            clf = load_model(model)
             for df, has, texts, report, seen in chunks(): yield df, has, clf.predict_proba(texts, batch_size=batch_size), report, seen
             return
         threads = max(1, (os.cpu_count() or 1) // workers)
