@@ -133,7 +133,7 @@ def compress(model_folder, method: str, p, out) -> Path:
     "Make the `method` variant of the model in `model_folder` and write it to `out`."
     if method not in COMPRESS_METHODS: raise ValueError(f"Unknown compression method '{method}'; choose one of {COMPRESS_METHODS}")
     teacher = load_model(model_folder)
-    if method in ("int8", "onnx-int8"): return save_model(with_variant(teacher, method), out)
+    if method in ("int8", "onnx", "onnx-int8"): return save_model(with_variant(teacher, method), out)
     if method == "prune": return save_model(prune_magnitude(teacher, p.prune_amount), out)
     data = load_dataset(p)
     if method == "prune-structured":

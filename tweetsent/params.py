@@ -25,7 +25,7 @@ KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extre
 
 FEATURE_GROUPS = ["counts", "style", "afinn", "nrc", "mpqa", "readability", "vader", "vader_bins", "tfidf"]
 
-COMPRESS_METHODS = ["int8", "onnx-int8", "prune", "prune-structured", "distill"]
+COMPRESS_METHODS = ["int8", "onnx", "onnx-int8", "prune", "prune-structured", "distill"]
 
 SELECT_METRICS = ["macro_f1", "macro_recall", "accuracy"]
 TRACKERS = ["none", "mlflow", "tensorboard", "wandb"]

@@ -201,33 +201,45 @@ class _LogitsOnly(nn.Module):
     def __init__(self, model): super().__init__(); self.model = model
     def forward(self, input_ids, attention_mask, meta): return self.model(input_ids, attention_mask, meta).logits
 
-def _write_onnx_int8(clf: TweetClassifier, folder: Path) -> None:
+def _export_onnx(clf: TweetClassifier, path: Path) -> None:
+    "The whole model (token ids, mask and meta features in, logits out) as an ONNX graph with dynamic batch and length."
     import copy
-
-    import onnx
-    from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
     model = copy.deepcopy(clf.model).cpu().eval()
     ids = torch.tensor([[101, 2023, 2003, 102]]); mask = torch.ones_like(ids); meta = torch.zeros(1, clf.info.n_meta)
-    fp32 = folder / "model_fp32.onnx"
     with warnings.catch_warnings():
         # Three warnings of the tracer, each about a branch that is constant for every input this model gets: the
         # attention mask always spans the whole sequence (no extra padding), a mask is always passed (never causal),
         # and position indices are never negative. The compression tests check ONNX against PyTorch on padded batches.
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         warnings.filterwarnings("ignore", message="Exporting aten::index operator of advanced indexing")
-        torch.onnx.export(_LogitsOnly(model).eval(), (ids, mask, meta), str(fp32), dynamo=False, opset_version=17,
+        torch.onnx.export(_LogitsOnly(model).eval(), (ids, mask, meta), str(path), dynamo=False, opset_version=17,
                           input_names=["input_ids", "attention_mask", "meta"], output_names=["logits"],
                           dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
                                         "meta": {0: "batch"}, "logits": {0: "batch"}})
-    prepared = folder / "model_prepared.onnx"
+
+def _with_metadata(clf: TweetClassifier, path: Path) -> None:
+    "Labels and shapes into the ONNX file's metadata, as the safetensors variants carry them."
+    import onnx
+    graph = onnx.load(str(path))
+    onnx.helper.set_model_props(graph, weights_metadata(clf.info))
+    onnx.save(graph, str(path))
+
+def _write_onnx(clf: TweetClassifier, folder: Path) -> None:
+    "fp32 ONNX: the same numbers as PyTorch, run by ONNX Runtime's fused CPU kernels."
+    _export_onnx(clf, folder / ONNX_FILE)
+    _with_metadata(clf, folder / ONNX_FILE)
+
+def _write_onnx_int8(clf: TweetClassifier, folder: Path) -> None:
+    "int8 ONNX: exported, prepared (shape inference, graph optimisation) and dynamically quantised by ONNX Runtime."
+    from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
+    fp32, prepared = folder / "model_fp32.onnx", folder / "model_prepared.onnx"
+    _export_onnx(clf, fp32)
     # shape inference and graph optimisation, as ONNX Runtime asks before quantising (its symbolic shape inference
     # cannot follow the attention mask's dynamic shapes; ONNX's own shape inference can)
     quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
     quantize_dynamic(str(prepared), str(folder / ONNX_FILE), weight_type=QuantType.QInt8)
     fp32.unlink(); prepared.unlink()
-    graph = onnx.load(str(folder / ONNX_FILE))
-    onnx.helper.set_model_props(graph, weights_metadata(clf.info))
-    onnx.save(graph, str(folder / ONNX_FILE))
+    _with_metadata(clf, folder / ONNX_FILE)
 
 def _onnx_runner(session):
     names = {i.name for i in session.get_inputs()}
@@ -252,6 +264,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
     Variant("int8", "model_int8.safetensors", _write_int8, _load_int8),
     Variant("pruned", "model.safetensors.gz", _write_pruned, _load_pruned),
     Variant("pruned-structured", "model.safetensors", _write_fp32, _load_structured),
+    Variant("onnx", ONNX_FILE, _write_onnx, _load_onnx, needs_skeleton=False),
     Variant("onnx-int8", ONNX_FILE, _write_onnx_int8, _load_onnx, needs_skeleton=False)]}
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0031
