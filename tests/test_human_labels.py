@@ -103,3 +103,17 @@ def test_tweeteval_mismatched_files_are_refused(tmp_path):
         tweeteval_to_csv(tmp_path / "out", str(src))
     r = run_cli("tweeteval", "--source", tmp_path / "nowhere", "--out", tmp_path / "out")
     assert r.returncode == 2 and "mapping.txt not found" in r.stderr
+
+
+def test_a_saved_ngram_model_predicts_as_it_did_in_memory(smoke_params, three_class_files, tmp_path):
+    "The n-gram part survives its model folder (its logistic regression's weights are Fortran-ordered in memory)."
+    from tweetsent.trainer import train_model
+    from tweetsent.variants import save_model
+    p = semeval_like(smoke_params, three_class_files, ngram_weight=0.5, ngram_features=2**12, epochs=1, class_bias="tuned")
+    data = load_dataset(p)
+    clf = train_model(p, data.train, data.val)
+    folder = save_model(clf, tmp_path / "model")
+    texts = data.test["text"].tolist()
+    loaded = load_model(folder)
+    assert np.allclose(loaded.ngram.predict_log_proba(texts), clf.ngram.predict_log_proba(texts), atol=1e-4)
+    assert np.allclose(loaded.predict_proba(texts), clf.predict_proba(texts), atol=1e-4)
