@@ -285,7 +285,7 @@ def section() -> str:
     if comp:
         fp = comp["fp32"]
         parts.append("\n**Compressed variants** of the recipe model (test set; throughput at batch 64 with features and the n-gram "
-                     "model, 2 cores; distillation and structured pruning's fine-tuning trained on {COMPRESS_ROWS:,} of the training tweets to fit the session):\n\n" + table(
+                     f"model, 2 cores, measured while other work shared the CPU, so speeds are indicative; distillation and structured pruning's fine-tuning trained on {COMPRESS_ROWS:,} of the training tweets to fit the session):\n\n" + table(
             [[n, f(r["macro_recall"]), f"{100 * (r['macro_recall'] - fp['macro_recall']):+.1f}", f(r["accuracy"]),
               f"{r['size_bytes'] / 1e6:.1f}", f"{r['tweets_per_s']:.0f}", f"{r['tweets_per_s'] / fp['tweets_per_s']:.1f}×",
               f"{r['latency_ms_batch1']:.1f}"] for n, r in comp.items()],
