@@ -274,7 +274,8 @@ def section() -> str:
         parts.append(f"\n**Ablation**: do hand-crafted features help the transformer on human labels? {ABLATION_ROWS:,} training tweets, "
                      f"{ABLATION_EPOCHS} epochs each, the network alone (no n-gram model), otherwise the recipe; test macro-recall "
                      "(text: the transformer alone; seed: the original design, meta features beside the text; hybrid: also a direct "
-                     "meta-to-logits path).\n\n" + table(lines, ["model", "runs", "mean", "std", "range"]))
+                     f"meta-to-logits path). {len(done)} of the {len(runs)} planned runs are done; `python bench/bench_semeval.py "
+                     "ablation` runs the rest, one result file per run.\n\n" + table(lines, ["model", "runs", "mean", "std", "range"]))
     curve = {rows: load(f"ablation/curve-{rows}") for rows in CURVE_ROWS}
     if any(curve.values()):
         pts = [(r, c["test"]["macro_recall"]) for r, c in curve.items() if c]
