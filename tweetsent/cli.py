@@ -105,7 +105,8 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
             clash = [c for c in added if c in df.columns]
             if clash: raise DataError(f"{report.path} already has column(s) {clash}, which predict writes; rename them first")
             texts = clean_tweets(df[col])
-            yield df, texts.ne(""), texts[texts.ne("")].tolist(), report, (report.rows_read, report.bytes_read)
+            has = texts.ne("")
+            yield df, has, texts[has].tolist(), report, (report.rows_read, report.bytes_read)
 
     def labelled():
         if workers <= 1:
