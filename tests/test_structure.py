@@ -9,7 +9,7 @@ from conftest import ROOT
 STAGES = sorted((ROOT / "notebooks").glob("0*.ipynb"))
 # Floors of the house, bottom first. A module imports only modules on its own floor or below, never in a cycle.
 # Model folders and the trainer hold a fitted FeatureExtractor, so they stand on 02's floor.
-LAYERS = [["params", "storage", "metrics", "tracking"], ["readability", "report"], ["lexicons", "models"], ["data"], ["features"],
+LAYERS = [["params", "storage", "metrics", "tracking", "vader"], ["readability", "report"], ["lexicons", "models"], ["data"], ["features"],
           ["variants", "trainer"], ["baselines"], ["tune"], ["train"], ["evaluate"], ["explain"], ["compress"], ["cli"]]
 RANK = {m: i for i, layer in enumerate(LAYERS) for m in layer}
 
@@ -87,7 +87,7 @@ def test_make_check_passes_here_and_fails_on_drift(tmp_path):
 
 # every notebook but the command line's (its functions are run end to end by test_cli.py and test_robustness.py)
 TEACHING = STAGES + [ROOT / "notebooks" / "lib" / f"{n}.ipynb" for n in
-                     ("params", "storage", "metrics", "readability", "report", "lexicons", "models", "variants", "trainer")]
+                     ("params", "storage", "metrics", "readability", "report", "lexicons", "vader", "models", "variants", "trainer")]
 
 
 def test_stage_notebooks_document_like_fastcore():

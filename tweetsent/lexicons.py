@@ -14,6 +14,7 @@ import pandas as pd
 
 from .readability import READABILITY_FILE, write_readability_tables
 from .storage import write_file_atomically
+from .vader import vader
 
 # %% auto #0
 __all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'INTENSIFIERS', 'VADER_VARIANTS', 'VADER_COLUMNS',
@@ -142,16 +143,11 @@ def vader_rule(compound: np.ndarray, n_labels: int = 5, cuts=(-0.6, -0.05, 0.05,
     return np.digitize(compound, [cuts[0], cuts[1], cuts[2], cuts[3]], right=True)
 
 # %% ../notebooks/lib/lexicons.ipynb #1e0c0022
-@lru_cache(maxsize=1)
-def _vader():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-    return SentimentIntensityAnalyzer()
-
 VADER_COLUMNS = ["neg", "neu", "pos", "compound"]
 
 def _polarity(strings: list[str]) -> list[dict]:
     "VADER scores of each string, each distinct string scored once (text variants and retweets repeat)."
-    scored = {s: _vader().polarity_scores(s) for s in dict.fromkeys(strings)}
+    scored = {s: vader().polarity_scores(s) for s in dict.fromkeys(strings)}
     return [scored[s] for s in strings]
 
 def vader_scores(texts: Sequence[str], variant: str = "stripped") -> pd.DataFrame:
