@@ -237,7 +237,8 @@ def _write_onnx_int8(clf: TweetClassifier, folder: Path) -> None:
     # shape inference and graph optimisation, as ONNX Runtime asks before quantising (its symbolic shape inference
     # cannot follow the attention mask's dynamic shapes; ONNX's own shape inference can)
     quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
-    quantize_dynamic(str(prepared), str(folder / ONNX_FILE), weight_type=QuantType.QInt8)
+    # one scale per output channel: on SemEval val it lost 0.5 points of macro-recall against fp32, one per tensor 1.4
+    quantize_dynamic(str(prepared), str(folder / ONNX_FILE), weight_type=QuantType.QInt8, per_channel=True)
     fp32.unlink(); prepared.unlink()
     _with_metadata(clf, folder / ONNX_FILE)
 
