@@ -19,7 +19,7 @@ import yaml
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from .params import Params, load_params, params_dict, project_root, run_dir
+from .params import Params, load_params, params_dict, project_root, resolve_path, run_dir
 from .storage import write_file_atomically
 from .tracking import Tracker, make_tracker
 
@@ -131,7 +131,7 @@ def run_notebooks(params_file, overrides: Optional[dict] = None, notebooks: Opti
 
 def track_run(p: Params, out: Path, page: Path) -> None:
     "The pipeline's run in the trackers of `p`: its params, every model's final scores, the report and the figures."
-    tracker = make_tracker(p.tracker, Path(p.out_dir) if Path(p.out_dir).is_absolute() else project_root() / p.out_dir, p.tracking_uri)
+    tracker = make_tracker(p.tracker, resolve_path(p, p.out_dir), p.tracking_uri)
     if type(tracker) is Tracker: return
     tracker.start(f"pipeline {p.run_name}", {k: v for k, v in params_dict(p).items() if k != "source_file"}, group=p.run_name,
                   tags={"stage": "pipeline"})
