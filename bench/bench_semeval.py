@@ -21,10 +21,6 @@ DATA = ROOT.parent / "shared" / "data" / "semeval"
 STORE = RESULTS / "semeval"
 WORK = ROOT / "outputs" / "bench-semeval"
 PARTS = ["baselines", "recipe", "analysis", "selection", "ablation", "curve", "compression"]
-PUBLISHED = [("SVM (TweetEval)", 0.629), ("FastText (TweetEval)", 0.629), ("BLSTM (TweetEval)", 0.583),
-             ("RoBERTa-base (TweetEval)", 0.713), ("RoBERTa-twitter (TweetEval)", 0.691),
-             ("RoBERTa-retrained (TweetEval)", 0.728), ("BERTweet (TweetEval)", 0.734), ("TimeLMs-2021", 0.737),
-             ("SemEval-2017 winners", 0.681)]
 ABLATION_ROWS = 8000     # training rows of each ablation run (stratified), 2 epochs: 13 runs fit in ~1.5 h here
 ABLATION_EPOCHS = 2
 FAMILIES = {"lexicons": ["afinn", "nrc", "mpqa"], "vader": ["vader", "vader_bins"], "readability": ["readability"],
@@ -165,10 +161,12 @@ def part_compression():
     if not (teacher / "model_info.json").exists(): part_recipe()
     p = params({"run_name": "recipe", "max_rows": COMPRESS_ROWS})   # the methods that train (distill, prune-structured) see 16k tweets
     test, rows, before = load_dataset(p).test, {}, load("compression") or {}
-    for name in ["fp32"] + COMPRESS_METHODS:   # a variant already made is measured again, not made again (SEMEVAL_REMAKE=1 remakes)
+    # every method on the teacher, then the student made smaller again: distilled, then ONNX int8
+    plan = [(name, teacher, name) for name in COMPRESS_METHODS] + [("distill+onnx-int8", WORK / "compressed" / "distill", "onnx-int8")]
+    for name, source, method in [("fp32", teacher, None)] + plan:   # a variant already made is measured again, not made again (SEMEVAL_REMAKE=1 remakes)
         start, out = time.perf_counter(), WORK / "compressed" / name
         made = name == "fp32" or ((out / "model_info.json").exists() and name in before and not os.environ.get("SEMEVAL_REMAKE"))
-        folder = teacher if name == "fp32" else out if made else compress(teacher, name, p, out)
+        folder = teacher if name == "fp32" else out if made else compress(source, method, p, out)
         load_before = os.getloadavg()[0]   # other work on the machine slows the throughput measured below
         m, proba = evaluate_model(load_model(folder), test, folder)
         rows[name] = {**scores(m), "load_before": load_before, "tweets_per_s": m["tweets_per_s"], "latency_ms_batch1": m["latency_ms_batch1"], "size_bytes": m["size_bytes"],
@@ -231,7 +229,8 @@ def section() -> str:
                      f(v1["test"]["accuracy"]), "measured"])
     for name, m in (base or {}).get("results", {}).items():
         rows.append([f"baseline: {name}", f(m["macro_recall"]), f(m["macro_f1"]), f(m["accuracy"]), "measured"])
-    rows += [[name, f"{v:.3f}", "", "", "published"] for name, v in PUBLISHED]
+    from tweetsent.evaluate import PUBLISHED_SEMEVAL
+    rows += [[name, f"{v:.3f}", "", "", "published"] for name, v in PUBLISHED_SEMEVAL.items()]
     rows.sort(key=lambda r: -float(r[1].strip("*")))
     parts.append(table(rows, ["model", "macro-recall", "macro-F1", "accuracy", "source"]))
     if recipe:
@@ -266,18 +265,19 @@ def section() -> str:
     runs = {name: load(f"ablation/{name}") for name, _ in ablation_runs()}
     done = {k: v for k, v in runs.items() if v}
     if done:
-        lines = []
-        for arch in ("text", "seed", "hybrid"):
-            got = [done[f"{arch}-seed{s}"]["test"]["macro_recall"] for s in (1, 2, 3) if f"{arch}-seed{s}" in done]
-            if got: lines.append([f"arch `{arch}`", len(got), f"{np.mean(got):.3f}", f"{np.std(got):.3f}" if len(got) > 1 else "", f"{min(got):.3f}–{max(got):.3f}"])
-        for family in FAMILIES:
-            r = done.get(f"hybrid-without-{family}-seed1")
-            if r: lines.append([f"hybrid without {family} (seed 1)", 1, f"{r['test']['macro_recall']:.3f}", "", ""])
+        from tweetsent.evaluate import ablation_table  # the table 06_evaluate shows
+        t = ablation_table(done)
+        lines = [[r["model"], r["runs"], f(r["mean"]), "" if np.isnan(r["std"]) else f(r["std"]),
+                  f"{r['min']:.3f}–{r['max']:.3f}" if r["runs"] > 1 else "",
+                  "" if np.isnan(r["vs hybrid (points)"]) else f"{r['vs hybrid (points)']:+.1f}"] for _, r in t.iterrows()]
+        status = (f"All {len(runs)} planned runs are done." if len(done) == len(runs) else f"{len(done)} of the {len(runs)} planned runs "
+                  "are done; `python bench/bench_semeval.py ablation` runs the rest, one result file per run.")
         parts.append(f"\n**Ablation**: do hand-crafted features help the transformer on human labels? {ABLATION_ROWS:,} training tweets, "
                      f"{ABLATION_EPOCHS} epochs each, the network alone (no n-gram model), otherwise the recipe; test macro-recall "
                      "(text: the transformer alone; seed: the original design, meta features beside the text; hybrid: also a direct "
-                     f"meta-to-logits path). {len(done)} of the {len(runs)} planned runs are done; `python bench/bench_semeval.py "
-                     "ablation` runs the rest, one result file per run.\n\n" + table(lines, ["model", "runs", "mean", "std", "range"]))
+                     f"meta-to-logits path; 'without': the hybrid with one feature family left out). {status} The same table is in "
+                     "06_evaluate; the lexicon and TF-IDF baselines and the published systems are in the first table.\n\n"
+                     + table(lines, ["model", "runs", "mean", "std", "range", "vs hybrid, same seed (points)"]))
     curve = {rows: load(f"ablation/curve-{rows}") for rows in CURVE_ROWS}
     if any(curve.values()):
         pts = [(r, c["test"]["macro_recall"]) for r, c in curve.items() if c]
@@ -317,17 +317,18 @@ def verdict(recipe: dict | None, ablation: dict, comp: dict | None) -> str:
         import numpy as np
         t, h, n = np.mean(got["text"]), np.mean(got["hybrid"]), min(len(got["text"]), len(got["hybrid"]))
         spread = max(np.ptp(got["text"]), np.ptp(got["hybrid"])) if n > 1 else None
-        lines.append(f"- hybrid beats text-only by more than the run-to-run spread ({ABLATION_ROWS:,} tweets, {ABLATION_EPOCHS} epochs, "
-                     f"{n} seed{'s' if n > 1 else ''} each): " + (f"**no**: {h:.3f} against {t:.3f} ({100 * (h - t):+.1f} points) with seeds "
-                     f"spanning up to {100 * spread:.1f} points." if spread is not None and abs(h - t) <= spread else
-                     f"{h:.3f} against {t:.3f} ({100 * (h - t):+.1f} points)" + (f", spread {100 * spread:.1f} points." if spread is not None
-                     else "; the spread is not measured yet.")))
-    if comp and "distill" in comp:
-        d, fp = comp["distill"], comp["fp32"]
+        head = (f"- hybrid beats text-only by more than the run-to-run spread ({ABLATION_ROWS:,} tweets, {ABLATION_EPOCHS} epochs, "
+                f"{n} seed{'s' if n > 1 else ''} each): ")
+        diff = f"{h:.3f} against {t:.3f} ({100 * (h - t):+.1f} points)"
+        if spread is None: lines.append(head + diff + "; the spread is not measured yet.")
+        else: lines.append(head + f"**{'yes' if h - t > spread else 'no'}**: {diff}, seeds spanning up to {100 * spread:.1f} points.")
+    for name in ("distill", "distill+onnx-int8"):
+        if not comp or name not in comp: continue
+        d, fp = comp[name], comp["fp32"]
         drop, speed = 100 * (fp["macro_recall"] - d["macro_recall"]), d["tweets_per_s"] / fp["tweets_per_s"]
         ok = drop <= 3 and speed >= 4
-        lines.append(f"- distilled student within 3 points at ≥ 4× throughput: **{'reached' if ok else 'not reached'}**, "
-                     f"{drop:.1f} points below its teacher at {speed:.1f}× its tweets/s.")
+        lines.append(f"- distilled student (`{name}`) within 3 points at ≥ 4× throughput: **{'reached' if ok else 'not reached'}**, "
+                     f"{drop:.1f} points below its teacher at {speed:.1f}× its tweets/s ({d['tweets_per_s']:.0f} against {fp['tweets_per_s']:.0f}).")
     return ("\n**Targets**\n\n" + "\n".join(lines)) if lines else ""
 
 
