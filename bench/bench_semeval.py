@@ -266,10 +266,11 @@ def section() -> str:
     done = {k: v for k, v in runs.items() if v}
     if done:
         from tweetsent.evaluate import ablation_table  # the table 06_evaluate shows
-        t = ablation_table(done)
+        t, v = ablation_table(done), ablation_table(done, split="val")
         lines = [[r["model"], r["runs"], f(r["mean"]), "" if np.isnan(r["std"]) else f(r["std"]),
                   f"{r['min']:.3f}–{r['max']:.3f}" if r["runs"] > 1 else "",
-                  "" if np.isnan(r["vs hybrid (points)"]) else f"{r['vs hybrid (points)']:+.1f}"] for _, r in t.iterrows()]
+                  "" if np.isnan(r["vs hybrid (points)"]) else f"{r['vs hybrid (points)']:+.1f}", f(rv["mean"]),
+                  "" if np.isnan(rv["vs hybrid (points)"]) else f"{rv['vs hybrid (points)']:+.1f}"] for (_, r), (_, rv) in zip(t.iterrows(), v.iterrows())]
         status = (f"All {len(runs)} planned runs are done." if len(done) == len(runs) else f"{len(done)} of the {len(runs)} planned runs "
                   "are done; `python bench/bench_semeval.py ablation` runs the rest, one result file per run.")
         parts.append(f"\n**Ablation**: do hand-crafted features help the transformer on human labels? {ABLATION_ROWS:,} training tweets, "
@@ -277,7 +278,18 @@ def section() -> str:
                      "(text: the transformer alone; seed: the original design, meta features beside the text; hybrid: also a direct "
                      f"meta-to-logits path; 'without': the hybrid with one feature family left out). {status} The same table is in "
                      "06_evaluate; the lexicon and TF-IDF baselines and the published systems are in the first table.\n\n"
-                     + table(lines, ["model", "runs", "mean", "std", "range", "vs hybrid, same seed (points)"]))
+                     + table(lines, ["model", "runs", "test mean", "std", "range", "vs hybrid, same seed (points)", "val mean", "val: vs hybrid"]))
+        hyb = t[t["model"] == "arch hybrid"]
+        if len(hyb) and hyb.iloc[0]["runs"] > 1:
+            spread = 100 * (hyb.iloc[0]["max"] - hyb.iloc[0]["min"])
+            reading = [f"{r['model'].removeprefix('hybrid ').removesuffix(' (seed 1)')}: {r['vs hybrid (points)']:+.1f} on test, "
+                       f"{rv['vs hybrid (points)']:+.1f} on val ({'beyond' if abs(r['vs hybrid (points)']) > spread else 'within'} the spread)"
+                       for (_, r), (_, rv) in zip(t.iterrows(), v.iterrows()) if r["model"].startswith("hybrid without")]
+            if reading:
+                parts.append(f"\nReading it: the hybrid's {hyb.iloc[0]['runs']} seeds span {spread:.1f} test points; against that, "
+                             + "; ".join(reading) + ". A change seen on test but not on val (where each run's checkpoint and class offsets "
+                             "were chosen) may be that one run's decision rule carrying over badly rather than what the features carry; "
+                             "one seed per family cannot tell the two apart.")
     curve = {rows: load(f"ablation/curve-{rows}") for rows in CURVE_ROWS}
     if any(curve.values()):
         pts = [(r, c["test"]["macro_recall"]) for r, c in curve.items() if c]

@@ -187,20 +187,20 @@ def published_beside(metrics: dict, labels, n_test: int) -> pd.DataFrame:
 # %% ../notebooks/06_evaluate.ipynb #d6e0c002
 _ARCH_RUN, _WITHOUT_RUN = re.compile(r"^(text|seed|hybrid)-seed(\d+)$"), re.compile(r"^hybrid-without-(\w+)-seed(\d+)$")
 
-def ablation_table(results: dict[str, dict], metric: str = "macro_recall") -> pd.DataFrame:
-    """Runs named `<arch>-seed<k>` and `hybrid-without-<family>-seed<k>` (each a dict with `test` scores) as one row per
-    architecture (runs, mean, std, min, max of the test `metric`) and one per family left out (its score, and the change in
+def ablation_table(results: dict[str, dict], metric: str = "macro_recall", split: str = "test") -> pd.DataFrame:
+    """Runs named `<arch>-seed<k>` and `hybrid-without-<family>-seed<k>` (each a dict with scores per split) as one row per
+    architecture (runs, mean, std, min, max of `metric` on `split`) and one per family left out (its score, and the change in
     points against the hybrid run with the same seed)."""
     rows, by_arch = [], {}
     for name, r in results.items():
-        if m := _ARCH_RUN.match(name): by_arch.setdefault(m.group(1), {})[int(m.group(2))] = r["test"][metric]
+        if m := _ARCH_RUN.match(name): by_arch.setdefault(m.group(1), {})[int(m.group(2))] = r[split][metric]
     for arch in ("text", "seed", "hybrid"):
         got = list(by_arch.get(arch, {}).values())
         if got: rows.append({"model": f"arch {arch}", "runs": len(got), "mean": np.mean(got), "std": np.std(got) if len(got) > 1 else np.nan,
                              "min": min(got), "max": max(got), "vs hybrid (points)": np.nan})
     for name, r in sorted(results.items()):
         if m := _WITHOUT_RUN.match(name):
-            score, same_seed = r["test"][metric], by_arch.get("hybrid", {}).get(int(m.group(2)))
+            score, same_seed = r[split][metric], by_arch.get("hybrid", {}).get(int(m.group(2)))
             rows.append({"model": f"hybrid without {m.group(1)} (seed {m.group(2)})", "runs": 1, "mean": score, "std": np.nan,
                          "min": score, "max": score, "vs hybrid (points)": 100 * (score - same_seed) if same_seed is not None else np.nan})
     return pd.DataFrame(rows, columns=["model", "runs", "mean", "std", "min", "max", "vs hybrid (points)"])
