@@ -2,7 +2,7 @@
 `python -m tweetsent predict` in a child process: throughput and peak memory (RSS) of a small file against a large
 one, so a streamed read shows as the same rate and the same memory whatever the file's size.
 `python bench/bench_predict.py [ROWS] [MODEL]` (ROWS default 1,000,000; MODEL default the SemEval benchmark's
-distilled student, else its recipe model)."""
+distilled student in ONNX int8, else that student in fp32, else its recipe model)."""
 from __future__ import annotations
 
 import csv
@@ -19,7 +19,7 @@ from run import RESULTS, ROOT, header
 DATA = ROOT.parent / "shared" / "data" / "Corona_NLP_test.csv"
 WORK = ROOT / "outputs" / "bench-predict"
 SMALL = int(os.environ.get("BENCH_PREDICT_SMALL", 20_000))
-MODELS = [ROOT / "outputs" / "bench-semeval" / "compressed" / "distill", ROOT / "outputs" / "bench-semeval" / "model"]
+MODELS = [ROOT / "outputs" / "bench-semeval" / "compressed" / n for n in ("distill+onnx-int8", "distill")] + [ROOT / "outputs" / "bench-semeval" / "model"]
 
 
 def write_tweets(path: Path, rows: int) -> Path:
@@ -61,7 +61,10 @@ def run(rows: int = 1_000_000, model: Path | None = None) -> str:
             + "| input rows | wall seconds (with start-up) | rows/s (reading, labelling, writing) | peak RSS MB |\n|---|---|---|---|\n"
             + "".join(f"| {m['rows']:,} | {m['seconds']:.0f} | {m['rows_per_s']:.0f} | {m['peak_rss_mb']:.0f} |\n" for m in (small, large))
             + f"\nLarge-file rate {ratio:.2f}× the small file's; peak memory of the large run "
-            + f"{large['peak_rss_mb']:.0f} MB (RSS of the child process; the small run's was {small['peak_rss_mb']:.0f} MB).\n")
+            + f"{large['peak_rss_mb']:.0f} MB (RSS of the child process; the small run's was {small['peak_rss_mb']:.0f} MB).\n"
+            + f"\nTargets: peak RSS < 1,500 MB on {rows:,} rows: **{'reached' if large['peak_rss_mb'] < 1500 else 'not reached'}**; "
+            + f"throughput within 10% of the small file's: **{'reached' if ratio >= 0.9 else 'not reached'}** ({ratio:.2f}×); "
+            + f"≥ 3,000 tweets/s end to end: **{'reached' if large['rows_per_s'] >= 3000 else 'not reached'}** ({large['rows_per_s']:.0f}).\n")
 
 
 if __name__ == "__main__":
