@@ -65,3 +65,12 @@ def test_long_texts_score_the_same():
     rng = random.Random(1)
     text = " ".join(rng.choice(RULE_WORDS) + rng.choice(MARKS) for _ in range(5000))
     assert FAST.polarity_scores(text) == REFERENCE.polarity_scores(text)
+
+
+def test_token_cache_stays_bounded_and_scores_stay_equal():
+    "Over many distinct tokens (URLs, mentions) the cache starts again when full; the scores do not change."
+    fast = Vader()
+    fast.max_cached_tokens = 50
+    texts = [f"good day @user{i} https://t.co/{i} but not #{i} great!" for i in range(400)]
+    assert [fast.polarity_scores(t) for t in texts] == [REFERENCE.polarity_scores(t) for t in texts]
+    assert len(fast._tokens) <= 50

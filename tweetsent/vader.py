@@ -100,7 +100,10 @@ class Vader:
         self._emphatic = [e for e, d in self.emojis.items() if "!" in d or "?" in d]     # emojis that add '!' or '?'
         self._tokens: dict[str, tuple] = {}   # whitespace token -> its (word, lower-case word) pairs
 
+    max_cached_tokens = 200_000   # the cache starts again when full, so memory stays bounded over millions of tweets
+
     def _token(self, t: str) -> tuple:
+        if len(self._tokens) >= self.max_cached_tokens: self._tokens.clear()
         words = (sentitext_word(we) for we in self.emojis.get(t, t).split() if len(we) > 1)
         out = self._tokens[t] = tuple((w, w.lower()) for w in words)
         return out
