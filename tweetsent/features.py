@@ -327,9 +327,8 @@ class NgramModel(ClassifierMixin, BaseEstimator):
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         "The fitted state as plain arrays (for safetensors)."
-        arrays = {"idf": self.tfidf_.idf_.astype(np.float32), "coef": self.model_.coef_.astype(np.float32),
-                  "intercept": self.model_.intercept_.astype(np.float32), "classes": self.classes_.astype(np.int64)}
-        return {k: np.ascontiguousarray(v) for k, v in arrays.items()}   # safetensors writes the raw buffer: C order only
+        return {"idf": self.tfidf_.idf_.astype(np.float32), "coef": self.model_.coef_.astype(np.float32),
+                "intercept": self.model_.intercept_.astype(np.float32), "classes": self.classes_.astype(np.int64)}
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], max_chars: int = 1000) -> "NgramModel":

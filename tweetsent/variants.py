@@ -29,8 +29,8 @@ from .storage import publish_folder, resolved_folder, sha256_file
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'INFO_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'NGRAM_FILE', 'INT8_SCALE', 'ONNX_FILE', 'VARIANTS',
            'CARD_FILE', 'read_info', 'verify_files', 'folder_digests', 'weights_metadata', 'check_metadata',
-           'cpu_state_dict', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn', 'model_card', 'save_model',
-           'build_model', 'load_parts', 'load_model', 'predict', 'pipeline']
+           'cpu_state_dict', 'save_arrays', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn', 'model_card',
+           'save_model', 'build_model', 'load_parts', 'load_model', 'predict', 'pipeline']
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0005
 FORMAT_VERSION = 2
@@ -90,6 +90,11 @@ def cpu_state_dict(model: nn.Module) -> dict:
     "Weights as contiguous CPU tensors, as safetensors wants them; a text-only model's under transformers' own names."
     model = model.hf if isinstance(model, TextOnly) else model
     return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+
+# %% ../notebooks/lib/variants.ipynb #7a0e0060
+def save_arrays(arrays: dict[str, np.ndarray], path: Path, metadata: dict[str, str]) -> None:
+    "numpy arrays to a safetensors file, each made C-ordered first (safetensors writes an array's raw buffer as if it were C-ordered)."
+    save_numpy({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(path), metadata=metadata)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0049
 @dataclass(frozen=True)
@@ -315,7 +320,7 @@ def save_model(clf: TweetClassifier, path) -> Path:
         clf.tokenizer.save_pretrained(tmp)
         if clf.extractor is not None:
             (tmp / FEATURES_FILE).write_text(json.dumps(clf.extractor.to_state()), encoding="utf-8")
-        if clf.ngram is not None: save_numpy(clf.ngram.to_arrays(), str(tmp / NGRAM_FILE), metadata=weights_metadata(clf.info))
+        if clf.ngram is not None: save_arrays(clf.ngram.to_arrays(), tmp / NGRAM_FILE, weights_metadata(clf.info))
         (tmp / CARD_FILE).write_text(model_card(clf.info), encoding="utf-8")
         info = dataclasses.replace(clf.info, format_version=FORMAT_VERSION, files=folder_digests(tmp))
         (tmp / INFO_FILE).write_text(json.dumps(info.to_dict(), indent=2, default=str), encoding="utf-8")
