@@ -337,16 +337,17 @@ def verdict(recipe: dict | None, ablation: dict, comp: dict | None) -> str:
         lines.append(f"- macro-recall ≥ 0.713 (RoBERTa-base): **{'reached' if got >= 0.713 else 'not reached'}**, {got:.3f} "
                      f"({100 * (got - 0.713):+.1f} points; {100 * (got - 0.681):+.1f} against the SemEval-2017 winners), "
                      f"{recipe['minutes']:.0f} min of training on this CPU." + capped())
-    got = {a: [ablation[f"{a}-seed{k}"]["test"]["macro_recall"] for k in (1, 2, 3) if f"{a}-seed{k}" in ablation] for a in ("text", "hybrid")}
-    if got["text"] and got["hybrid"]:
-        import numpy as np
-        t, h, n = np.mean(got["text"]), np.mean(got["hybrid"]), min(len(got["text"]), len(got["hybrid"]))
-        spread = max(np.ptp(got["text"]), np.ptp(got["hybrid"])) if n > 1 else None
+    from tweetsent.evaluate import ablation_table
+    arch = ablation_table(ablation).set_index("model") if ablation else None
+    if arch is not None and {"arch text", "arch hybrid"} <= set(arch.index):
+        t, h = arch.loc["arch text"], arch.loc["arch hybrid"]
+        n = int(min(t["runs"], h["runs"]))
+        spread = 100 * max(t["max"] - t["min"], h["max"] - h["min"]) if n > 1 else None
         head = (f"- hybrid beats text-only by more than the run-to-run spread ({ABLATION_ROWS:,} tweets, {ABLATION_EPOCHS} epochs, "
                 f"{n} seed{'s' if n > 1 else ''} each): ")
-        diff = f"{h:.3f} against {t:.3f} ({100 * (h - t):+.1f} points)"
+        diff = f"{h['mean']:.3f} against {t['mean']:.3f} ({100 * (h['mean'] - t['mean']):+.1f} points)"
         if spread is None: lines.append(head + diff + "; the spread is not measured yet.")
-        else: lines.append(head + f"**{'yes' if h - t > spread else 'no'}**: {diff}, seeds spanning up to {100 * spread:.1f} points.")
+        else: lines.append(head + f"**{'yes' if 100 * (h['mean'] - t['mean']) > spread else 'no'}**: {diff}, seeds spanning up to {spread:.1f} points.")
     for name in ("distill", "distill+onnx-int8"):
         if not comp or name not in comp: continue
         d, fp = comp[name], comp["fp32"]

@@ -32,20 +32,21 @@ def sentitext_word(token: str) -> str:
 # %% ../notebooks/lib/vader.ipynb #0e31590b
 _NEGATE = frozenset(vs.NEGATE)
 
+def _negated(w: str) -> bool: return w in _NEGATE or "n't" in w   # vs.negated([w]), for one lower-case word
+
 def negation_check(valence: float, low: list[str], start_i: int, i: int) -> float:
     "`SentimentIntensityAnalyzer._negation_check` on the lower-cased words `low`: the word `start_i + 1` before `i`."
-    def negated(w): return w in _NEGATE or "n't" in w
     if start_i == 0:
-        if negated(low[i - 1]): valence = valence * vs.N_SCALAR
+        if _negated(low[i - 1]): valence = valence * vs.N_SCALAR
     if start_i == 1:
         if low[i - 2] == "never" and (low[i - 1] == "so" or low[i - 1] == "this"): valence = valence * 1.25
         elif low[i - 2] == "without" and low[i - 1] == "doubt": valence = valence
-        elif negated(low[i - 2]): valence = valence * vs.N_SCALAR
+        elif _negated(low[i - 2]): valence = valence * vs.N_SCALAR
     if start_i == 2:
         if low[i - 3] == "never" and (low[i - 2] == "so" or low[i - 2] == "this") or (low[i - 1] == "so" or low[i - 1] == "this"):
             valence = valence * 1.25
         elif low[i - 3] == "without" and (low[i - 2] == "doubt" or low[i - 1] == "doubt"): valence = valence
-        elif negated(low[i - 3]): valence = valence * vs.N_SCALAR
+        elif _negated(low[i - 3]): valence = valence * vs.N_SCALAR
     return valence
 
 # %% ../notebooks/lib/vader.ipynb #fd71543a
