@@ -20,7 +20,7 @@ from run import RESULTS, ROOT, header
 DATA = ROOT.parent / "shared" / "data" / "semeval"
 STORE = RESULTS / "semeval"
 WORK = ROOT / "outputs" / "bench-semeval"
-PARTS = ["baselines", "recipe", "analysis", "selection", "ablation", "curve", "compression"]
+PARTS = ["baselines", "recipe", "analysis", "selection", "ablation", "curve", "compression", "quant"]
 ABLATION_ROWS = 8000     # training rows of each ablation run (stratified), 2 epochs: 13 runs fit in ~1.5 h here
 ABLATION_EPOCHS = 2
 FAMILIES = {"lexicons": ["afinn", "nrc", "mpqa"], "vader": ["vader", "vader_bins"], "readability": ["readability"],
@@ -174,6 +174,26 @@ def part_compression():
     save("compression", rows)
 
 
+def part_quant():
+    "How onnx-int8's weight scales were chosen, on val.csv only: one scale per tensor against one per output channel."
+    import copy
+    import tempfile
+
+    from tweetsent.data import load_dataset
+    from tweetsent.evaluate import classification_metrics
+    from tweetsent.variants import _load_onnx, _write_onnx_int8, load_model
+    p = params({"run_name": "recipe"})
+    val, teacher = load_dataset(p).val, load_model(WORK / "model")
+    y, items = val["label"].to_numpy(), teacher.encode(val["text"])
+    def val_recall(clf): return classification_metrics(y, clf.proba_from_items(items), p.labels)["macro_recall"]
+    out = {"fp32": val_recall(teacher)}
+    for name, per_channel in (("per-tensor", False), ("per-channel", True)):
+        with tempfile.TemporaryDirectory() as d:
+            _write_onnx_int8(teacher, Path(d), per_channel=per_channel)
+            out[name] = val_recall(_load_onnx(copy.copy(teacher), Path(d)))
+    save("quant", out)
+
+
 def part_selection():
     """How the recipe's decision rule was chosen, on val.csv only: 5-fold cross-validation on the validation rows (fit on
     4/5, score the 5th, 5 shuffles) of the class-offset modes, and of the n-gram weight w in (1 - w) logits + w log p."""
@@ -305,6 +325,12 @@ def section() -> str:
               f"{r['size_bytes'] / 1e6:.1f}", f"{r['tweets_per_s']:.0f}", f"{r['tweets_per_s'] / fp['tweets_per_s']:.1f}×",
               f"{r['latency_ms_batch1']:.1f}"] for n, r in comp.items()],
             ["variant", "macro-recall", "Δ points", "accuracy", "size MB", "tweets/s", "speed-up", "latency ms"]))
+    quant = load("quant")
+    if quant:
+        parts.append(f"\n**How onnx-int8 quantises (validation only)**: val macro-recall of the recipe model in fp32 {quant['fp32']:.3f}; "
+                     f"int8 with one weight scale per tensor {quant['per-tensor']:.3f} ({100 * (quant['per-tensor'] - quant['fp32']):+.1f} points), "
+                     f"one per output channel {quant['per-channel']:.3f} ({100 * (quant['per-channel'] - quant['fp32']):+.1f}): "
+                     f"onnx-int8 uses {'per-channel' if quant['per-channel'] >= quant['per-tensor'] else 'per-tensor'} scales.")
     parts.append(verdict(recipe, done, comp))
     return "\n".join(parts) + "\n"
 

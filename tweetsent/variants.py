@@ -234,7 +234,7 @@ def _write_onnx(clf: TweetClassifier, folder: Path) -> None:
     _export_onnx(clf, folder / ONNX_FILE)
     _with_metadata(clf, folder / ONNX_FILE)
 
-def _write_onnx_int8(clf: TweetClassifier, folder: Path) -> None:
+def _write_onnx_int8(clf: TweetClassifier, folder: Path, per_channel: bool = True) -> None:
     "int8 ONNX: exported, prepared (shape inference, graph optimisation) and dynamically quantised by ONNX Runtime."
     from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
     fp32, prepared = folder / "model_fp32.onnx", folder / "model_prepared.onnx"
@@ -242,8 +242,9 @@ def _write_onnx_int8(clf: TweetClassifier, folder: Path) -> None:
     # shape inference and graph optimisation, as ONNX Runtime asks before quantising (its symbolic shape inference
     # cannot follow the attention mask's dynamic shapes; ONNX's own shape inference can)
     quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
-    # one scale per output channel: on SemEval val it lost 0.5 points of macro-recall against fp32, one per tensor 1.4
-    quantize_dynamic(str(prepared), str(folder / ONNX_FILE), weight_type=QuantType.QInt8, per_channel=True)
+    # one scale per output channel by default: on SemEval val it loses less against fp32 than one scale per tensor
+    # (`python bench/bench_semeval.py quant`, BENCHMARKS.md)
+    quantize_dynamic(str(prepared), str(folder / ONNX_FILE), weight_type=QuantType.QInt8, per_channel=per_channel)
     fp32.unlink(); prepared.unlink()
     _with_metadata(clf, folder / ONNX_FILE)
 
