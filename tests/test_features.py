@@ -4,10 +4,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from tweetsent.features import FeatureExtractor, TokenBag, afinn_features, mpqa_features, negation_features, nrc_features, surface_features
+from tweetsent.features import FeatureExtractor, NgramHasher, TokenBag, afinn_features, mpqa_features, negation_features, nrc_features, surface_features
 from tweetsent.lexicons import MPQA_FILE, lexicon_tokens, read_mpqa
 from tweetsent.readability import Hyphenator, read_hyphenation_patterns, readability_features
 
@@ -111,3 +115,23 @@ def test_same_values_as_the_original_per_row_method(tmp_path):
     assert list(ours.columns) == list(orig.columns)
     np.testing.assert_array_equal(ours[correct].to_numpy(float), orig[correct].to_numpy(float))
     assert ours["mpqa_strongsubj"].sum() + ours["mpqa_weaksubj"].sum() > 0 == orig["mpqa_strongsubj"].sum()
+
+
+# NgramHasher against sklearn's two HashingVectorizers, on words that share n-grams, casing, whitespace of every kind
+# and arbitrary unicode; a small cache so that it starts again within a call
+_pieces = st.sampled_from(["love", "LOVE", "Love", "a", "I", "ok", "#covid19", "@who", "don't", "café", "ÉCOLE", "ß", "İ",
+                           "🙂", "😡😡", "http://t.co/x", "x_y", "2020", " ", "  ", "\t", "\n", "\u00a0", "\u2028", "\x1c", ".", ",!?"])
+_texts = st.lists(st.one_of(st.lists(_pieces, max_size=30).map("".join), st.text(max_size=60)), min_size=1, max_size=12)   # sklearn refuses an empty list
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts=_texts, n_features=st.sampled_from([2**4, 2**10, 2**18]), max_cached=st.sampled_from([1, 5, 200_000]))
+def test_ngram_hasher_equals_sklearn(texts, n_features, max_cached):
+    sk = [HashingVectorizer(ngram_range=(1, 2), n_features=n_features, alternate_sign=False, norm=None),
+          HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=n_features, alternate_sign=False, norm=None)]
+    expected = scipy.sparse.hstack([h.transform(texts) for h in sk]).tocsr()
+    hasher = NgramHasher(n_features, max_cached=max_cached)
+    for _ in range(2):                                     # cold caches, then warm (or restarted) ones
+        got = hasher.transform(texts)
+        assert got.shape == expected.shape and (got != expected).nnz == 0
+        assert got.has_sorted_indices and got.has_canonical_format

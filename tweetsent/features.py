@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import murmurhash3_32
 
 from tweetsent.lexicons import (
     AFINN_FILE,
@@ -45,7 +46,8 @@ from .storage import write_file_atomically
 # %% auto #0
 __all__ = ['COUNT_COLUMNS', 'STYLE_COLUMNS', 'MPQA_COLUMNS', 'TokenBag', 'surface_features', 'negation_features',
            'afinn_features', 'nrc_features', 'mpqa_features', 'vader_features', 'vader_bin_features',
-           'FeatureExtractor', 'cached_transform', 'extractor_from_params', 'NgramModel']
+           'FeatureExtractor', 'cached_transform', 'extractor_from_params', 'hashed_column', 'char_wb_grams',
+           'NgramHasher', 'NgramModel']
 
 # %% ../notebooks/02_features.ipynb #354e2bb6
 class TokenBag:
@@ -301,6 +303,61 @@ def extractor_from_params(p: Params) -> FeatureExtractor:
     return FeatureExtractor(groups=tuple(p.feature_groups), tfidf_max_features=p.tfidf_max_features,
                             lexicon_dir=str(resolve_path(p, p.lexicon_dir)), n_labels=len(p.labels), max_chars=p.max_text_chars)
 
+# %% ../notebooks/02_features.ipynb #f0a00030
+def hashed_column(s: str, n_features: int) -> int:
+    "The column sklearn's `FeatureHasher` (and so `HashingVectorizer`, seed 0) gives the string `s` among `n_features`."
+    h = murmurhash3_32(s, seed=0)
+    return (2147483647 - (n_features - 1)) % n_features if h == -2147483648 else abs(h) % n_features
+
+# %% ../notebooks/02_features.ipynb #f0a00032
+def char_wb_grams(word: str, ngram_range: tuple[int, int] = (2, 5)) -> list[str]:
+    "sklearn's `char_wb` n-grams of one word: the word padded with a space each side; one shorter than n is counted once."
+    w, grams = f" {word} ", []
+    for n in range(ngram_range[0], ngram_range[1] + 1):
+        last = len(w) - n
+        grams += [w[i:i + n] for i in range(max(last, 0) + 1)]
+        if last <= 0: break
+    return grams
+
+# %% ../notebooks/02_features.ipynb #f0a00034
+class NgramHasher:
+    """sklearn's `HashingVectorizer(ngram_range=(1, 2))` counts beside its `HashingVectorizer(analyzer="char_wb",
+    ngram_range=(2, 5))` counts (both `alternate_sign=False, norm=None`), hstacked: the same matrix, with the columns of
+    each word (its character n-grams, its word n-grams) kept in caches that start again at `max_cached` entries."""
+    token_re = re.compile(r"(?u)\b\w\w+\b")     # sklearn's default token pattern
+
+    def __init__(self, n_features: int = 2**18, max_cached: int = 200_000):
+        self.n_features, self.max_cached = n_features, max_cached
+        self._words, self._chars = {}, {}
+
+    def _word_column(self, gram: str) -> int:
+        if (col := self._words.get(gram)) is None:
+            if len(self._words) >= self.max_cached: self._words.clear()
+            col = self._words[gram] = hashed_column(gram, self.n_features)
+        return col
+
+    def _char_columns(self, word: str) -> np.ndarray:
+        if (cols := self._chars.get(word)) is None:
+            if len(self._chars) >= self.max_cached: self._chars.clear()
+            cols = self._chars[word] = np.array([self.n_features + hashed_column(g, self.n_features) for g in char_wb_grams(word)], np.int32)
+        return cols
+
+    def transform(self, texts: Iterable[str]) -> scipy.sparse.csr_matrix:
+        "Counts of `texts`, shape (len(texts), 2 · n_features): word 1-2-grams, then character 2-5-grams."
+        parts, indptr, word_column, char_columns = [], [0], self._word_column, self._char_columns
+        for text in texts:
+            text = text.lower()                                  # sklearn's preprocessing: lower case, accents kept
+            tokens = self.token_re.findall(text)
+            grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+            chars = [char_columns(w) for w in text.split()]
+            parts.append(np.array([word_column(g) for g in grams], np.int32))
+            parts += chars
+            indptr.append(indptr[-1] + len(grams) + sum(map(len, chars)))
+        indices = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+        X = scipy.sparse.csr_matrix((np.ones(len(indices)), indices, np.array(indptr, np.int64)), shape=(len(indptr) - 1, 2 * self.n_features))
+        X.sum_duplicates()                                       # as sklearn: duplicates summed, columns sorted
+        return X
+
 # %% ../notebooks/02_features.ipynb #f0a00024
 class NgramModel(ClassifierMixin, BaseEstimator):
     "Hashed word and character n-grams, sublinear TF-IDF, logistic regression with balanced class weights."
@@ -309,10 +366,9 @@ class NgramModel(ClassifierMixin, BaseEstimator):
         self.n_features, self.C, self.max_chars = n_features, C, max_chars
 
     def _counts(self, X):
-        X = [str(t)[: self.max_chars] for t in X]
-        hashed = [HashingVectorizer(ngram_range=(1, 2), n_features=self.n_features, alternate_sign=False, norm=None),
-                  HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=self.n_features, alternate_sign=False, norm=None)]
-        return scipy.sparse.hstack([h.transform(X) for h in hashed]).tocsr()
+        if getattr(self, "hasher_", None) is None or self.hasher_.n_features != self.n_features:
+            self.hasher_ = NgramHasher(self.n_features)        # its caches then serve every later call
+        return self.hasher_.transform([str(t)[: self.max_chars] for t in X])
 
     def fit(self, X, y):
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts := self._counts(X))
