@@ -1,4 +1,5 @@
-"""predict at scale: a CSV of generated tweets (the real test set's 3,798 tweets, cycled, each with a row id) labelled by
+"""predict at scale: a CSV of generated tweets (the real test set's 3,798 tweets, then the same tweets with their words
+shuffled, so that no text repeats; each with a row id) labelled by
 `python -m tweetsent predict` in a child process: throughput and peak memory (RSS) of a small file against a large
 one, so a streamed read shows as the same rate and the same memory whatever the file's size.
 `python bench/bench_predict.py [ROWS] [MODEL]` (ROWS default 1,000,000; MODEL default the SemEval benchmark's
@@ -8,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -22,14 +24,24 @@ SMALL = int(os.environ.get("BENCH_PREDICT_SMALL", 20_000))
 MODELS = [ROOT / "outputs" / "bench-semeval" / "compressed" / n for n in ("distill+onnx-int8", "distill")] + [ROOT / "outputs" / "bench-semeval" / "model"]
 
 
+def tweet(texts: list[str], i: int) -> str:
+    """Row `i`'s text: the real tweets in order, then each again with its words in an order drawn from `i`, so no text
+    repeats (a repeated text would be scored by VADER once per chunk and flatter the rate) and the words stay real."""
+    text = texts[i % len(texts)]
+    if i < len(texts): return text
+    words = text.split(" ")
+    random.Random(i).shuffle(words)
+    return " ".join(words)
+
+
 def write_tweets(path: Path, rows: int) -> Path:
-    "`rows` tweets cycled from the real test set, with an id column, written once."
+    "`rows` distinct tweets made from the real test set (see `tweet`), with an id column, written once."
     import pandas as pd
     if path.exists() and sum(1 for _ in open(path, "rb")) > rows: return path
     texts = pd.read_csv(DATA, encoding="latin-1")["OriginalTweet"].astype(str).tolist()
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f); w.writerow(["id", "text"])
-        for i in range(rows): w.writerow([i, texts[i % len(texts)]])
+        for i in range(rows): w.writerow([i, tweet(texts, i)])
     return path
 
 

@@ -41,3 +41,15 @@ def test_text_only_student(smoke_variants, tmp_path):
     clf = load_model(folder)
     assert clf.info.arch == "text" and not clf.info.uses_meta
     assert clf.predict_proba(test["text"][:5]).shape == (5, len(p.labels))
+
+
+def test_onnx_session_takes_torch_threads(smoke_variants):
+    "A predict worker sets torch's thread count to its share of the cores; its ONNX Runtime session must keep to it."
+    import torch
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        options = load_model(smoke_variants[2]["onnx-int8"]).runner.session.get_session_options()
+    finally: torch.set_num_threads(before)
+    assert (options.intra_op_num_threads, options.inter_op_num_threads) == (1, 1)
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"

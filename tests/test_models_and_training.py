@@ -3,6 +3,8 @@ import json
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tweetsent.data import load_dataset
 from tweetsent.models import ModelError, masked_mean
@@ -59,3 +61,22 @@ def test_the_first_run_equals_a_later_identical_one(smoke_params):
     second = train_model(smoke_params, data.train)
     assert first.info.history[0]["train_loss"] == second.info.history[0]["train_loss"]
     assert all(torch.equal(a, b) for a, b in zip(first.model.state_dict().values(), second.model.state_dict().values()))
+
+
+@pytest.fixture(scope="module")
+def tiny_tokenizer(tmp_path_factory):
+    from tweetsent.models import TINY_RANDOM, load_backbone
+    return load_backbone(TINY_RANDOM, tmp_path_factory.mktemp("backbone"))[0]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ids=st.lists(st.lists(st.integers(0, 999), max_size=40), min_size=1, max_size=20), side=st.sampled_from(["right", "left"]))
+def test_collator_pads_as_the_tokenizer_does(tiny_tokenizer, ids, side):
+    from tweetsent.models import Collator
+    tiny_tokenizer.padding_side = side
+    try:
+        expected = tiny_tokenizer.pad([{"input_ids": x} for x in ids], return_tensors="np")
+        got = Collator(tiny_tokenizer)([{"input_ids": x, "meta": np.zeros(2, np.float32)} for x in ids])
+    finally: tiny_tokenizer.padding_side = "right"
+    assert (got["input_ids"].numpy() == expected["input_ids"]).all() and (got["attention_mask"].numpy() == expected["attention_mask"]).all()
+    assert got["input_ids"].dtype == got["attention_mask"].dtype == torch.int64 and got["meta"].shape == (len(ids), 2)

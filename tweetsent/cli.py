@@ -66,11 +66,14 @@ _WORKER: dict = {}
 
 def _start_worker(model: str, threads: int) -> None:
     "A predict worker process: its share of the CPU threads and its own copy of the model."
+    import os
+
     import torch
 
     from tweetsent.models import quiet_libraries
     from tweetsent.variants import load_model
-    torch.set_num_threads(threads); quiet_libraries()
+    torch.set_num_threads(threads); quiet_libraries()          # ONNX Runtime sessions take torch's thread count
+    os.environ["RAYON_NUM_THREADS"] = str(threads)               # and the tokenizer's pool (Rust) its share too
     _WORKER["clf"] = load_model(model)
 
 def _worker_proba(texts: list, batch_size: int):

@@ -253,11 +253,17 @@ def _onnx_runner(session):
     def run(batch: dict) -> np.ndarray:
         feed = {k: batch[k].numpy().astype(np.int64 if k != "meta" else np.float32) for k in ("input_ids", "attention_mask", "meta") if k in names}
         return session.run(["logits"], feed)[0]
+    run.session = session                          # for a look at its options
     return run
 
 def _load_onnx(clf: TweetClassifier, folder: Path) -> TweetClassifier:
     import onnxruntime as ort
-    try: session = ort.InferenceSession(str(folder / ONNX_FILE), providers=["CPUExecutionProvider"])
+    options = ort.SessionOptions()
+    # as many threads as torch is given (a predict worker gets its share of the cores), and none spinning while it
+    # waits: the featurisation around each batch, or another worker, needs those cores
+    options.intra_op_num_threads, options.inter_op_num_threads = torch.get_num_threads(), 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try: session = ort.InferenceSession(str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
     except Exception as e: raise ModelError(f"{folder / ONNX_FILE} is not a readable ONNX model ({type(e).__name__})") from None
     check_metadata(session.get_modelmeta().custom_metadata_map, clf.info, ONNX_FILE)
     out = session.get_outputs()[0].shape
