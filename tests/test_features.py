@@ -135,3 +135,14 @@ def test_ngram_hasher_equals_sklearn(texts, n_features, max_cached):
         got = hasher.transform(texts)
         assert got.shape == expected.shape and (got != expected).nnz == 0
         assert got.has_sorted_indices and got.has_canonical_format
+
+
+def test_parallel_transform_equals_serial(fitted):
+    "n_jobs featurises consecutive slices in processes: the same values in the same order, for any split of the rows."
+    fx, texts = fitted[0], list(fitted[1]) * 3
+    serial = fx.transform_unscaled(texts)
+    for n_jobs in (2, 3, len(texts) + 5):               # more jobs than rows: one row each
+        fx.n_jobs = n_jobs
+        try: parallel = fx.transform_unscaled(texts)
+        finally: fx.n_jobs = None
+        pd.testing.assert_frame_equal(parallel, serial)

@@ -112,8 +112,9 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
             yield df, has, texts[has].tolist(), report, (report.rows_read, report.bytes_read)
 
     def labelled():
-        if workers <= 1:
-            for df, has, texts, report, seen in chunks(): yield df, has, clf.predict_proba(texts, batch_size=batch_size), report, seen
+        if workers <= 1:                       # the network on one chunk while the next is read and featurised
+            tagged = ((texts, (df, has, report, seen)) for df, has, texts, report, seen in chunks())
+            for (df, has, report, seen), proba in clf.iter_proba(tagged, batch_size): yield df, has, proba, report, seen
             return
         threads = max(1, (os.cpu_count() or 1) // workers)
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,

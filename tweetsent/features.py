@@ -8,11 +8,12 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.sparse
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -157,9 +158,10 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     "Hand-crafted tweet features as a scikit-learn transformer."
 
     def __init__(self, groups: Sequence[str] = tuple(FEATURE_GROUPS),
-                 tfidf_max_features: int = 100, lexicon_dir: str = "lexicons", n_labels: int = 5, max_chars: int = 1000):
+                 tfidf_max_features: int = 100, lexicon_dir: str = "lexicons", n_labels: int = 5, max_chars: int = 1000,
+                 n_jobs: Optional[int] = None):
         self.groups, self.tfidf_max_features, self.lexicon_dir, self.n_labels = groups, tfidf_max_features, lexicon_dir, n_labels
-        self.max_chars = max_chars
+        self.max_chars, self.n_jobs = max_chars, n_jobs     # n_jobs: processes for `transform` (joblib's meaning; None: one)
 
     def _load_lexicons(self):
         found = ensure_lexicons(self.lexicon_dir)
@@ -226,8 +228,15 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         return values
 
     def transform_unscaled(self, X) -> pd.DataFrame:
-        "The features before scaling, as a named frame, in the columns seen at fit (a model keeps its columns when code adds new ones)."
-        raw = self._raw(X)
+        """The features before scaling, as a named frame, in the columns seen at fit (a model keeps its columns when code
+        adds new ones). With `n_jobs`, consecutive slices of `X` are featurised in that many processes (for large inputs:
+        each process starts in about a second)."""
+        X = [str(t) for t in X]
+        jobs = min(effective_n_jobs(self.n_jobs), len(X))
+        if jobs > 1:
+            parts = Parallel(n_jobs=jobs)(delayed(self._raw)(X[k * len(X) // jobs:(k + 1) * len(X) // jobs]) for k in range(jobs))
+            raw = pd.concat(parts, ignore_index=True)
+        else: raw = self._raw(X)
         missing = [c for c in self.feature_names_out_ if c not in raw.columns]
         if missing: raise ValueError(f"This fitted FeatureExtractor expects columns the code no longer makes: {missing[:5]}; re-train the model")
         return raw[list(self.feature_names_out_)]
@@ -246,7 +255,8 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     def to_state(self) -> dict:
         "The fitted extractor as JSON-safe values: settings, column names, scaler, TF-IDF and the lexicon entries it uses."
-        state = {"format": 1, "settings": {**self.get_params(), "groups": list(self.groups)},
+        settings = {k: v for k, v in self.get_params().items() if k != "n_jobs"}    # how this machine runs it, not what it computes
+        state = {"format": 1, "settings": {**settings, "groups": list(self.groups)},
                  "feature_names_out": [str(c) for c in self.feature_names_out_], "column_groups": list(self.column_groups_),
                  "scaler": {"mean": self.scaler_.mean_.tolist(), "scale": self.scaler_.scale_.tolist(), "var": self.scaler_.var_.tolist(),
                             "n_samples_seen": int(np.max(self.scaler_.n_samples_seen_))},

@@ -9,7 +9,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 import torch
@@ -294,21 +294,48 @@ class TweetClassifier:
 
     def logits_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False, network_only: bool = False) -> np.ndarray:
         "Logits for already encoded tweets (class offsets not added): the network's, mixed with the n-gram model's log-probabilities unless `network_only`."
+        out = self.network_logits(items, batch_size, progress)
+        return out if network_only else self.with_ngram(out, items)
+
+    def network_logits(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        "The network's logits for already encoded tweets, in batches of tweets of similar length."
         order = np.argsort([len(it["input_ids"]) for it in items], kind="stable")
         collate, out = Collator(self.tokenizer), np.zeros((len(items), len(self.labels)), np.float32)
         if self.model is not None: self.model.eval()
         for start in tqdm(range(0, len(order), batch_size), disable=not progress or len(order) <= 4 * batch_size, desc="predict"):
             idx = order[start:start + batch_size]
             out[idx] = self._logits(collate([items[i] for i in idx]))
-        w = self.info.ngram_weight
-        if w and not network_only and self.ngram is not None:
-            out = (1 - w) * out + w * self.ngram.predict_log_proba([it["text"] for it in items]).astype(np.float32)
         return out
 
+    def with_ngram(self, logits: np.ndarray, items: list[dict]) -> np.ndarray:
+        "The network's `logits` mixed with the n-gram model's log-probabilities at `info.ngram_weight` (unchanged without one)."
+        w = self.info.ngram_weight
+        if not w or self.ngram is None or not len(items): return logits
+        return (1 - w) * logits + w * self.ngram.predict_log_proba([it["text"] for it in items]).astype(np.float32)
+
+    def proba_from_logits(self, logits: np.ndarray) -> np.ndarray:
+        "Class probabilities: softmax of logits plus class offsets."
+        return torch.softmax(torch.from_numpy(logits + self.class_bias), -1).numpy()
+
     def proba_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        "Class probabilities for already encoded tweets: softmax of logits plus class offsets."
-        logits = self.logits_from_items(items, batch_size, progress) + self.class_bias
-        return torch.softmax(torch.from_numpy(logits), -1).numpy()
+        "Class probabilities for already encoded tweets."
+        return self.proba_from_logits(self.logits_from_items(items, batch_size, progress))
+
+    def iter_proba(self, chunks: Iterable[tuple[Sequence[str], object]], batch_size: int = 64) -> Iterator[tuple[object, np.ndarray]]:
+        """`(tag, probabilities)` for each `(texts, tag)` of `chunks`, in order; the network labels one chunk in a thread
+        while the next is read and featurised, so the cores featurising (Python) and the network's are busy at once."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def done(network, items, tag):
+            return tag, self.proba_from_logits(self.with_ngram(network.result(), items))
+        with ThreadPoolExecutor(1, thread_name_prefix="network") as pool:
+            ahead = None
+            for texts, tag in chunks:
+                items = self.encode([str(t) for t in texts]) if len(texts) else []
+                network = pool.submit(self.network_logits, items, batch_size)
+                if ahead: yield done(*ahead)
+                ahead = (network, items, tag)
+            if ahead: yield done(*ahead)
 
     def predict(self, texts: Sequence[str], **kw) -> list[str]:
         return [self.labels[k] for k in self.predict_proba(texts, **kw).argmax(1)]
