@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from joblib.externals.loky import get_reusable_executor
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -141,8 +142,10 @@ def test_parallel_transform_equals_serial(fitted):
     "n_jobs featurises consecutive slices in processes: the same values in the same order, for any split of the rows."
     fx, texts = fitted[0], list(fitted[1]) * 3
     serial = fx.transform_unscaled(texts)
-    for n_jobs in (2, 3, len(texts) + 5):               # more jobs than rows: one row each
-        fx.n_jobs = n_jobs
-        try: parallel = fx.transform_unscaled(texts)
-        finally: fx.n_jobs = None
-        pd.testing.assert_frame_equal(parallel, serial)
+    try:
+        for n_jobs in (2, 3, len(texts) + 5):           # more jobs than rows: one row each
+            fx.n_jobs = n_jobs
+            pd.testing.assert_frame_equal(fx.transform_unscaled(texts), serial)
+    finally:
+        fx.n_jobs = None
+        get_reusable_executor().shutdown(wait=True)     # joblib's worker processes end with the test
