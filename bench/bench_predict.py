@@ -46,16 +46,17 @@ def write_tweets(path: Path, rows: int) -> Path:
 
 
 def tree_rss_mb(pid: int) -> float:
-    "Resident memory of a process and all its descendants, in MB (from /proc; shared pages counted once per process)."
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/status") as f: total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f: todo += [int(c) for c in f.read().split()]
-        except (FileNotFoundError, ProcessLookupError, StopIteration): pass
-    return total / 1024
+    "Resident memory of a process and all its descendants, in MB (shared pages counted once per process)."
+    import psutil  # installed with accelerate
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess: return 0.0
+    total = 0
+    for proc in processes:
+        try: total += proc.memory_info().rss
+        except psutil.NoSuchProcess: pass
+    return total / 2**20
 
 
 def measure(model: Path, source: Path, workers: int = 1) -> dict:

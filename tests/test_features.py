@@ -142,6 +142,7 @@ def test_parallel_transform_equals_serial(fitted):
     "n_jobs featurises consecutive slices in processes: the same values in the same order, for any split of the rows."
     fx, texts = fitted[0], list(fitted[1]) * 3
     serial = fx.transform_unscaled(texts)
+    pd.testing.assert_frame_equal(fx.transform_unscaled(t for t in texts), serial)   # any iterable, as before n_jobs
     try:
         for n_jobs in (2, 3, len(texts) + 5):           # more jobs than rows: one row each
             fx.n_jobs = n_jobs

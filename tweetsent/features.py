@@ -231,7 +231,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         """The features before scaling, as a named frame, in the columns seen at fit (a model keeps its columns when code
         adds new ones). With `n_jobs`, consecutive slices of `X` are featurised in that many processes (for large inputs:
         each process starts in about a second)."""
-        X = [str(t) for t in X]
+        X = list(X)                                     # _raw makes each a string
         jobs = min(effective_n_jobs(self.n_jobs), len(X))
         if jobs > 1:
             parts = Parallel(n_jobs=jobs)(delayed(self._raw)(X[k * len(X) // jobs:(k + 1) * len(X) // jobs]) for k in range(jobs))
