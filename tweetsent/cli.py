@@ -12,8 +12,8 @@ from typing import Optional
 from .params import COMPRESS_METHODS
 
 # %% auto #0
-__all__ = ['cmd_train', 'cmd_tune', 'cmd_evaluate', 'predict_csv', 'cmd_predict', 'cmd_compress', 'cmd_run', 'cmd_report',
-           'cmd_tweeteval', 'cmd_lexicons', 'positive_int', 'build_parser', 'main']
+__all__ = ['cmd_train', 'cmd_pretrain', 'cmd_tune', 'cmd_evaluate', 'predict_csv', 'cmd_predict', 'cmd_compress', 'cmd_run',
+           'cmd_report', 'cmd_tweeteval', 'cmd_lexicons', 'positive_int', 'build_parser', 'main']
 
 # %% ../notebooks/lib/cli.ipynb #b6b4ec3f
 def _params(args):
@@ -35,6 +35,11 @@ def cmd_train(args):
     if folder:                                    # under torchrun only rank 0 writes
         if work: shutil.rmtree(work, ignore_errors=True)
         print(folder)
+
+def cmd_pretrain(args):
+    "Masked-LM pre-training of the params' backbone on unlabelled tweets into --out (resumes a killed run)."
+    from tweetsent.pretrain import pretrain
+    print(pretrain(_params(args), Path(args.out)))
 
 def cmd_tune(args):
     "One tuning worker; start several with the same params and a shared `tune_storage` to split a study."
@@ -211,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("run", help="run the eight notebooks with papermill and write the report"); with_params(sp); sp.set_defaults(fn=cmd_run)
     sp = sub.add_parser("train", help="train and write a model folder"); with_params(sp)
     sp.add_argument("--out", required=True); sp.set_defaults(fn=cmd_train)
+    sp = sub.add_parser("pretrain", help="masked-LM pre-training of a backbone on unlabelled tweets (resumes from its last checkpoint)")
+    with_params(sp); sp.add_argument("--out", required=True, help="backbone folder to write (new, or one pretrain wrote)")
+    sp.set_defaults(fn=cmd_pretrain)
     sp = sub.add_parser("tune", help="run one tuning worker (resumes the study in tune_storage)"); with_params(sp); sp.set_defaults(fn=cmd_tune)
     for name, fn in (("evaluate", cmd_evaluate), ("predict", cmd_predict)):
         sp = sub.add_parser(name, help=f"{name} with a model folder")
