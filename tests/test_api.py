@@ -30,8 +30,8 @@ def test_a_text_only_model_folder_loads_in_transformers_pipeline(text_model):
 def test_predict_takes_a_string_or_a_list_and_skips_empty_texts(text_model):
     labels = set(tweetsent.load_model(text_model).labels)
     assert tweetsent.predict(TEXTS[0], text_model) in labels                  # one text, one label (not one per character)
-    got = tweetsent.predict([TEXTS[0], "   ", ""], text_model)
-    assert got[0] in labels and got[1:] == ["", ""]                            # as the command line leaves the row unpredicted
+    got = tweetsent.predict([TEXTS[0], "   ", "", None, float("nan")], text_model)
+    assert got[0] in labels and got[1:] == [None] * 4                          # no label, as the command line leaves the row unpredicted
     assert np.isnan(tweetsent.predict(["", TEXTS[0]], text_model, probabilities=True).iloc[0]).all()
 
 

@@ -60,5 +60,5 @@ def test_pretrain_never_replaces_a_folder_it_did_not_write(tmp_path):
     write_data(tmp_path)
     mine = tmp_path / "mine"; mine.mkdir(); (mine / "thesis.txt").write_text("years of work")
     r = run_cli(*args(tmp_path, mine))
-    assert r.returncode == 2 and "not a backbone folder written by pretrain" in r.stderr
+    assert r.returncode == 2 and "never replaced" in r.stderr
     assert (mine / "thesis.txt").read_text() == "years of work"

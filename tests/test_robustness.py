@@ -40,7 +40,8 @@ def test_every_row_comes_back_exactly(rows, encoding, terminator, quoting):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(tweet, st.sampled_from(LABELS)), min_size=1, max_size=25))
 def test_read_tweets_accounts_for_every_row(rows, tmp_path_factory):
-    from tweetsent.data import DataError, clean_tweets
+    from tweetsent.data import DataError
+    from tweetsent.texts import clean_tweets
     f = tmp_path_factory.mktemp("gen") / "t.csv"
     f.write_bytes(csv_bytes(rows, ["text", "label"], "utf-8", "\r\n", csv.QUOTE_MINIMAL))
     cleaned = [(clean_tweets(pd.Series([t]))[0], y) for t, y in rows]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from .params import COMPRESS_METHODS
 
@@ -20,26 +21,41 @@ def _params(args):
     from tweetsent.params import load_params, parse_overrides
     return load_params(args.params, parse_overrides(args.set))
 
+@contextmanager
+def _writing(args, marker: str) -> Iterator[Path]:
+    """--out while this command writes it: new, or a folder the command wrote (holding `marker`), never --model or a
+    folder inside it; locked from the start, so a second writer is turned away before it does any work."""
+    from tweetsent.storage import StorageError, check_out, folder_lock
+    out, model = Path(args.out), getattr(args, "model", None)
+    if model and (out.resolve() == Path(model).resolve() or Path(model).resolve() in out.resolve().parents):
+        raise StorageError(f"--out {out} is the folder --model reads (or inside it); name another folder")
+    check_out(out, marker)             # refused before anything, not even a lock file, is written beside it
+    with folder_lock(out): yield check_out(out, marker)
+
 def cmd_train(args):
-    "Train into --out; caches go to a work folder beside it (removed afterwards) unless out_dir is set explicitly."
+    """Train into --out (a new folder, or a model folder it replaces). Trackers write where `run`'s do (out_dir); caches
+    go to a work folder beside --out, removed when training ends or fails, unless out_dir is set explicitly."""
     import shutil
 
-    from tweetsent.params import parse_overrides, with_tuned
+    from tweetsent.params import parse_overrides, resolve_path, with_tuned
     from tweetsent.train import train_and_save
-    p, out = with_tuned(_params(args)), Path(args.out)
-    work = None
+    from tweetsent.trainer import is_main_process
+    from tweetsent.variants import INFO_FILE
+    p = with_tuned(_params(args))
+    tracking, work = resolve_path(p, p.out_dir), None
     if "out_dir" not in parse_overrides(args.set):
-        work = out.parent / f".{out.name}.work"   # the same path for every rank under torchrun
+        work = Path(args.out).parent / f".{Path(args.out).name}.work"   # the same path for every rank under torchrun
         p.out_dir = str(work)
-    folder = train_and_save(p, out)
-    if folder:                                    # under torchrun only rank 0 writes
-        if work: shutil.rmtree(work, ignore_errors=True)
-        print(folder)
+    if not is_main_process(): train_and_save(p, Path(args.out), tracking); return   # under torchrun only rank 0 writes
+    with _writing(args, INFO_FILE) as out:
+        try: print(train_and_save(p, out, tracking))
+        finally:
+            if work: shutil.rmtree(work, ignore_errors=True)
 
 def cmd_pretrain(args):
     "Masked-LM pre-training of the params' backbone on unlabelled tweets into --out (resumes a killed run)."
-    from tweetsent.pretrain import pretrain
-    print(pretrain(_params(args), Path(args.out)))
+    from tweetsent.pretrain import PRETRAIN_FILE, pretrain
+    with _writing(args, PRETRAIN_FILE) as out: print(pretrain(_params(args), out))
 
 def cmd_tune(args):
     "One tuning worker; start several with the same params and a shared `tune_storage` to split a study."
@@ -100,8 +116,9 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     import pandas as pd
     from tqdm import tqdm
 
-    from tweetsent.data import DataError, clean_tweets, iter_csv_input
+    from tweetsent.data import DataError, iter_csv_input
     from tweetsent.storage import open_atomically
+    from tweetsent.texts import clean_tweets
     from tweetsent.variants import load_model
     clf = load_model(model)                    # every check of the folder, here, before any worker starts
     labels, col = clf.labels, text_col or clf.info.params.get("text_col", "OriginalTweet")
@@ -172,12 +189,12 @@ def cmd_compress(args):
     from tweetsent.compress import compress
     from tweetsent.models import ModelError
     from tweetsent.params import load_params, make_params, parse_overrides
-    from tweetsent.variants import read_info
+    from tweetsent.variants import INFO_FILE, read_info
     folder = Path(args.model)
     if not folder.is_dir(): raise ModelError(f"Model folder not found: {args.model}")
     values = {**read_info(folder).params, **parse_overrides(args.set)}
     p = load_params(args.params, values) if args.params else make_params(values, "--set")
-    print(compress(args.model, args.method, p, Path(args.out)))
+    with _writing(args, INFO_FILE) as out: print(compress(args.model, args.method, p, out))
 
 def cmd_run(args):
     from tweetsent.params import parse_overrides
@@ -251,5 +268,9 @@ def main(argv=None) -> int:
     try: args.fn(args)
     except (ParamsError, DataError, ModelError, StorageError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:                     # a file or device the OS refused: one line, no traceback
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"error: {e.strerror or e}{where}", file=sys.stderr)
         return 2
     return 0

@@ -7,7 +7,6 @@ import csv
 import hashlib
 import io
 import os
-import re
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -20,16 +19,17 @@ from sklearn.model_selection import train_test_split
 
 from .lexicons import AFINN_FILE, ensure_lexicons, lexicon_tokens, read_afinn, read_lexicon, vader_rule, vader_scores
 from .params import KAGGLE_LABELS, Params, resolve_path
+from .texts import clean_tweets
 
 
 class DataError(ValueError):
     "A data file that cannot be used as given; the message names the file and the problem."
 
 # %% auto #0
-__all__ = ['SAMPLE_BYTES', 'DEFAULT_PATHS', 'TWEETEVAL_URL', 'DataError', 'LoadReport', 'decoded_lines', 'decode_csv_bytes',
-           'csv_frames', 'parse_csv', 'iter_csv_input', 'read_csv_input', 'clean_tweets', 'with_labels', 'read_tweets',
-           'make_demo_tweets', 'Dataset', 'stratified_split', 'load_dataset', 'data_fingerprint', 'tweeteval_to_csv',
-           'class_table', 'plot_class_distribution', 'tweet_lengths', 'plot_length_by_class',
+__all__ = ['SAMPLE_BYTES', 'MAX_FIELD_CHARS', 'DEFAULT_PATHS', 'TWEETEVAL_URL', 'DataError', 'LoadReport', 'decoded_lines',
+           'decode_csv_bytes', 'csv_frames', 'parse_csv', 'iter_csv_input', 'read_csv_input', 'with_labels',
+           'read_tweets', 'make_demo_tweets', 'Dataset', 'stratified_split', 'load_dataset', 'data_fingerprint',
+           'tweeteval_to_csv', 'class_table', 'plot_class_distribution', 'tweet_lengths', 'plot_length_by_class',
            'location_missing_by_class', 'plot_wordclouds', 'top_ngrams', 'top_tokens', 'tweets_per_day',
            'plot_tweets_per_day', 'lexicon_scores', 'label_provenance']
 
@@ -125,10 +125,13 @@ def _check_header(header: list[str], source: str) -> None:
     if len(set(header)) < len(header):
         raise DataError(f"{source}: the header repeats column names: {sorted({c for c in header if header.count(c) > 1})}")
 
+MAX_FIELD_CHARS = 1 << 24   # a field may be this long (Python's csv stops at 131,072): texts are cut at max_text_chars later
+
 def csv_frames(lines: Iterable[str], source: str, label_col: Optional[str] = None, labels: Optional[list] = None,
                chunk_rows: Optional[int] = None) -> Iterator[pd.DataFrame]:
     """The records of a CSV's lines as frames of strings, every record checked against the header (rules above): frames of
     `chunk_rows` rows as they are read (one frame when None), numbered on across frames; at least one, maybe empty."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
     reader = csv.reader(lines, strict=True)
     rows, starts, line, done, frames = [], [], 0, 0, 0
     def frame():
@@ -151,7 +154,8 @@ def csv_frames(lines: Iterable[str], source: str, label_col: Optional[str] = Non
             rows.append(record); starts.append((start, line))
             if chunk_rows and len(rows) >= chunk_rows: yield frame()
     except csv.Error as e:
-        raise DataError(f"{source}: the record that starts on line {line + 1} cannot be parsed ({e}); an unbalanced quote?") from None
+        why = f"a field longer than {MAX_FIELD_CHARS:,} characters" if "field limit" in str(e) else str(e)
+        raise DataError(f"{source}: the record that starts on line {line + 1} cannot be parsed ({why}); an unbalanced quote?") from None
     if rows or not frames: yield frame()
 
 def parse_csv(text: str, source: str, label_col: Optional[str] = None, labels: Optional[list] = None) -> pd.DataFrame:
@@ -198,13 +202,6 @@ def read_csv_input(source, required: list[str], label_col: Optional[str] = None,
     "The whole CSV as one frame (for training and evaluation, which need every row at once)."
     (df, report), = iter_csv_input(source, required, label_col, labels, stdin, chunk_rows=None)
     return df, report
-
-# %% ../notebooks/01_eda.ipynb #c5b2b519
-_LINE_BREAKS = re.compile(r"[\r\n]+")
-
-def clean_tweets(texts: pd.Series) -> pd.Series:
-    "Line breaks inside a tweet become one space; surrounding blanks go."
-    return texts.astype(str).str.replace(_LINE_BREAKS, " ", regex=True).str.strip()
 
 # %% ../notebooks/01_eda.ipynb #278b13e3
 def with_labels(df: pd.DataFrame, text_col: str, label_col: str, labels: list[str]) -> pd.DataFrame:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
+import math
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,14 +22,17 @@ from tqdm.auto import tqdm
 from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 from transformers.modeling_outputs import SequenceClassifierOutput
 
+from .params import ARCHS, SELECT_METRICS
+from .texts import as_texts
+
 
 class ModelError(ValueError):
     "A backbone or model folder that cannot be used; the message says what was tried."
 
 # %% auto #0
-__all__ = ['TINY_RANDOM', 'ModelError', 'quiet_libraries', 'minilm_folder', 'build_tiny_backbone', 'resolve_backbone',
-           'load_backbone', 'masked_mean', 'TransformerWithMeta', 'classifier_config', 'TextOnly', 'network', 'encode',
-           'Collator', 'pick_device', 'ModelInfo', 'TweetClassifier']
+__all__ = ['TINY_RANDOM', 'INFO_RULES', 'ModelError', 'quiet_libraries', 'minilm_folder', 'build_tiny_backbone',
+           'resolve_backbone', 'load_backbone', 'masked_mean', 'TransformerWithMeta', 'classifier_config', 'TextOnly',
+           'network', 'encode', 'Collator', 'pick_device', 'check_info_values', 'ModelInfo', 'TweetClassifier']
 
 # %% ../notebooks/lib/models.ipynb #17ff5b9d
 TINY_RANDOM = "tiny-random"
@@ -58,7 +64,7 @@ def build_tiny_backbone(folder: Path, seed: int = 0) -> Path:
     with torch.random.fork_rng():   # building it must not move the caller's random state
         torch.manual_seed(seed)
         BertModel(cfg).save_pretrained(tmp)
-    AutoTokenizer.from_pretrained(minilm_folder()).save_pretrained(tmp)
+    AutoTokenizer.from_pretrained(minilm_folder(), trust_remote_code=False).save_pretrained(tmp)
     try: tmp.rename(folder)
     except OSError: shutil.rmtree(tmp, ignore_errors=True)  # another process built it first
     return folder
@@ -79,7 +85,7 @@ def load_backbone(name: str, cache_dir: Path):
     "(tokenizer, AutoModel) for `name`, or a one-line error naming what was tried."
     target = resolve_backbone(name, cache_dir)
     try:
-        return AutoTokenizer.from_pretrained(target), AutoModel.from_pretrained(target)
+        return AutoTokenizer.from_pretrained(target, trust_remote_code=False), AutoModel.from_pretrained(target, trust_remote_code=False)
     except (OSError, ValueError) as e:
         tried = f"'{target}' as a local folder (not found) and as a model hub name"
         raise ModelError(f"Backbone '{name}' could not be loaded: tried {tried}; offline, use 'minilm', "
@@ -205,6 +211,51 @@ def pick_device() -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")
     return torch.device("cpu")
 
+# %% ../notebooks/lib/models.ipynb #c9642318
+def _whole(low: int):
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+def _number(low: float, high: float, high_in: bool = True):
+    return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and low <= v and (v <= high if high_in else v < high)
+
+_is = lambda *types: lambda v: isinstance(v, types) and not isinstance(v, bool) or (bool in types and isinstance(v, bool))
+_or_none = lambda check: lambda v: v is None or check(v)
+_finite_list = lambda v: isinstance(v, list) and all(_number(-math.inf, math.inf)(x) for x in v)
+
+INFO_RULES = {   # key of model_info.json -> (check, what it must be)
+    "labels": (lambda v: isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) and x.strip() for x in v) and len(set(v)) == len(v),
+               "a list of at least two distinct, non-empty label names"),
+    "n_meta": (_whole(0), "a whole number >= 0"), "arch": (lambda v: v in ARCHS, f"one of {ARCHS}"),
+    "max_length": (_whole(2), "a whole number >= 2"), "variant": (_is(str), "a variant name"), "uses_meta": (_is(bool), "true or false"),
+    "max_text_chars": (_whole(1), "a whole number >= 1"), "dropout": (_number(0, 1, high_in=False), "a number in [0, 1)"),
+    "backbone": (_is(str), "text"), "hidden_size": (_whole(0), "a whole number >= 0"), "n_layers": (_whole(0), "a whole number >= 0"),
+    "n_parameters": (_whole(0), "a whole number >= 0"), "trainer": (_is(str), "text"),
+    "feature_names": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of names"),
+    "params": (_is(dict), "an object"), "run_name": (_is(str), "text"), "select_metric": (lambda v: v in SELECT_METRICS, f"one of {SELECT_METRICS}"),
+    "class_bias": (_or_none(_finite_list), "null or a list of finite numbers, one per label"),
+    "ngram_weight": (_number(0, 1), "a number in [0, 1]"), "data_fingerprint": (_is(dict), "an object"), "rows": (_is(dict), "an object"),
+    "data_source": (_is(str), "text"), "history": (_is(list), "a list"), "train_seconds": (_number(0, math.inf), "a number >= 0"),
+    "train_tweets_per_s": (_number(0, math.inf), "a number >= 0"), "metrics": (_is(dict), "an object"),
+    "sparsity": (_or_none(_number(0, 1)), "null or a number in [0, 1]"),
+    "ffn_sizes": (_or_none(lambda v: isinstance(v, list) and all(_whole(1)(x) for x in v)), "null or a list of whole numbers >= 1"),
+    "fine_tune": (_or_none(_is(list)), "null or a list"), "distilled_from": (_or_none(_is(str)), "null or text"),
+    "distill": (_or_none(_is(dict)), "null or an object"),
+    "unpacked_bytes": (_or_none(_whole(1)), "null or a whole number >= 1"), "format_version": (_whole(0), "a whole number"),
+    "files": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(d, str) and re.fullmatch(r"[0-9a-f]{64}", d) for k, d in v.items()),
+              "an object of file names to sha256 digests")}
+
+def check_info_values(values: dict) -> None:
+    "A ValueError naming the first key of `values` (model_info.json) whose type or range is wrong, or that contradicts another."
+    for key, value in values.items():
+        check, must = INFO_RULES[key]
+        if not check(value): raise ValueError(f"'{key}' is {json.dumps(value)[:80]}; it must be {must}")
+    labels = values["labels"]
+    if values.get("class_bias") is not None and len(values["class_bias"]) != len(labels):
+        raise ValueError(f"'class_bias' has {len(values['class_bias'])} offsets for {len(labels)} labels")
+    if "uses_meta" in values and values["uses_meta"] != (values.get("arch", "hybrid") != "text"):
+        raise ValueError(f"'uses_meta' is {json.dumps(values['uses_meta'])} but arch '{values.get('arch', 'hybrid')}' "
+                         f"{'reads no' if values.get('arch') == 'text' else 'needs'} meta features")
+
 # %% ../notebooks/lib/models.ipynb #3d0a0001
 @dataclass
 class ModelInfo:
@@ -240,6 +291,7 @@ class ModelInfo:
     fine_tune: Optional[list] = None             # history of the fine-tune after structured pruning
     distilled_from: Optional[str] = None         # a distilled student: its teacher's backbone
     distill: Optional[dict] = None               # ... and the distillation settings
+    unpacked_bytes: Optional[int] = None         # a compressed weights file's size once unpacked (reading stops there)
     format_version: int = 0                      # set when the folder is saved
     files: dict = field(default_factory=dict)    # sha256 of every file of the folder, set when it is saved
 
@@ -253,6 +305,7 @@ class ModelInfo:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown, missing = sorted(set(values) - known), [k for k in ("labels", "n_meta") if k not in values]
         if unknown or missing: raise ValueError(f"unknown keys {unknown}" if unknown else f"it lacks {missing}")
+        check_info_values(values)
         return cls(**values)
 
 # %% ../notebooks/lib/models.ipynb #5fb6c07f
@@ -286,11 +339,14 @@ class TweetClassifier:
         extractor = self.extractor if self.info.uses_meta else None
         return encode(self.tokenizer, extractor, texts, self.info.max_length, labels, meta, self.info.max_text_chars)
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False, meta: np.ndarray = None) -> np.ndarray:
-        "Class probabilities, one row per text; batches are formed from tweets of similar length."
-        texts = [str(t) for t in texts]
-        if not texts: return np.zeros((0, len(self.labels)), np.float32)
-        return self.proba_from_items(self.encode(texts, meta=meta), batch_size, progress)
+    def predict_proba(self, texts, batch_size: int = 64, progress: bool = False, meta: np.ndarray = None) -> np.ndarray:
+        """Class probabilities, one row per text of `texts` (read by `as_texts`; NaN for a missing or blank one); batches are
+        formed from tweets of similar length. `meta`: the features of the texts that have some, when already computed."""
+        texts = as_texts(texts)
+        out = np.full((len(texts), len(self.labels)), np.nan, np.float32)
+        real = [i for i, t in enumerate(texts) if t is not None]
+        if real: out[real] = self.proba_from_items(self.encode([texts[i] for i in real], meta=meta), batch_size, progress)
+        return out
 
     def logits_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False, network_only: bool = False) -> np.ndarray:
         "Logits for already encoded tweets (class offsets not added): the network's, mixed with the n-gram model's log-probabilities unless `network_only`."
@@ -337,5 +393,6 @@ class TweetClassifier:
                 ahead = (network, items, tag)
             if ahead: yield done(*ahead)
 
-    def predict(self, texts: Sequence[str], **kw) -> list[str]:
-        return [self.labels[k] for k in self.predict_proba(texts, **kw).argmax(1)]
+    def predict(self, texts, **kw) -> list[Optional[str]]:
+        "Labels, one per text of `texts` (read by `as_texts`; `None` for a missing or blank one)."
+        return [None if np.isnan(row).any() else self.labels[int(row.argmax())] for row in self.predict_proba(texts, **kw)]

@@ -15,10 +15,10 @@ from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 import yaml
 
 # %% auto #0
-__all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'TRACKERS', 'RANGES', 'ALIASES',
-           'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'validate', 'training_keys', 'help_table', 'parse_overrides',
-           'project_root', 'load_params', 'make_params', 'resolve_path', 'run_dir', 'params_dict', 'tuned_file',
-           'with_tuned']
+__all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'ARCHS', 'TRACKERS', 'RANGES', 'ALIASES',
+           'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'validate', 'check_run_name', 'training_keys', 'help_table',
+           'parse_overrides', 'project_root', 'load_params', 'make_params', 'resolve_path', 'run_dir', 'params_dict',
+           'tuned_file', 'with_tuned']
 
 # %% ../notebooks/lib/params.ipynb #e5d2cc92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
@@ -28,6 +28,7 @@ FEATURE_GROUPS = ["counts", "style", "afinn", "nrc", "mpqa", "readability", "vad
 COMPRESS_METHODS = ["int8", "onnx", "onnx-int8", "prune", "prune-structured", "distill"]
 
 SELECT_METRICS = ["macro_f1", "macro_recall", "accuracy"]
+ARCHS = ["hybrid", "seed", "text"]
 TRACKERS = ["none", "mlflow", "tensorboard", "wandb"]
 
 class ParamsError(ValueError):
@@ -64,7 +65,7 @@ class Params:
     trainer: str = arg("manual", "own loop or HF Trainer", training=True, choices=["manual", "hf"])
     arch: str = arg("hybrid", "'text': transformers' own sequence classifier (loads in transformers.pipeline); 'seed': meta "
                     "features beside the text; 'hybrid': also a direct meta-to-logits path",
-                    training=True, choices=["hybrid", "seed", "text"])
+                    training=True, choices=ARCHS)
     max_length: int = arg(96, "tokens per tweet (at most the backbone's positions)", training=True, check="positive")
     max_text_chars: int = arg(1000, "characters of a text that features and the tokenizer read (cost stays linear in input size)",
                               training=True, check="positive")
@@ -168,7 +169,17 @@ def validate(p: Params, where: str = "params", sources: Optional[dict] = None) -
     unknown = sorted(set(p.feature_groups) - set(FEATURE_GROUPS))
     if unknown: raise ParamsError(f"Unknown feature group(s) {unknown} in {where}; known groups: {FEATURE_GROUPS}")
     if len(set(p.labels)) < 2: raise ParamsError(f"'labels' in {where} needs at least two distinct label names")
+    if not all(isinstance(x, str) and x.strip() for x in p.labels): raise ParamsError(f"'labels' in {where} must be non-empty names: {p.labels}")
+    twice = sorted({x for x in p.labels if p.labels.count(x) > 1})
+    if twice: raise ParamsError(f"'labels' in {where} names {twice[0]!r} more than once; each label once, in order")
+    check_run_name(p.run_name, (sources or {}).get("run_name", where))
     return p
+
+def check_run_name(name: str, where: str) -> None:
+    "A run name is one folder under out_dir/runs: no path separators, not hidden, not '..'."
+    if name and (any(c in name for c in "/\\\0") or name.startswith(".") or name.strip() != name):
+        raise ParamsError(f"Bad value for 'run_name' in {where}: {name!r}; it names one folder under out_dir/runs "
+                          "(no '/' or '\\', not starting with '.')")
 
 # %% ../notebooks/lib/params.ipynb #9a0a0005
 def training_keys() -> list[str]:
@@ -202,7 +213,10 @@ def parse_overrides(items) -> dict:
     for item in items or []:
         if "=" not in item: raise ParamsError(f"Bad --set {item!r}: expected KEY=VALUE")
         key, raw = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+        try: out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError as e:
+            raise ParamsError(f"Bad --set {item!r}: the value is not valid YAML ({getattr(e, 'problem', None) or type(e).__name__}); "
+                              "quote it, e.g. --set 'labels=[a, b]'") from None
     return out
 
 # %% ../notebooks/lib/params.ipynb #9a0a000d
@@ -232,7 +246,7 @@ def load_params(path: Union[str, Path], overrides=None) -> Params:
     extra = _checked(parse_overrides(overrides), "--set/overrides")
     p = make_params({**_checked(raw, str(path)), **extra}, str(path), {k: f"--set/overrides ({k}={v!r})" for k, v in extra.items()})
     p.source_file = str(path)
-    if not p.run_name: p.run_name = path.stem
+    if not p.run_name: p.run_name = path.stem; check_run_name(p.run_name, f"the name of {path}")
     if os.environ.get(OUT_DIR_ENV) and "out_dir" not in extra: p.out_dir = os.environ[OUT_DIR_ENV]
     return p
 

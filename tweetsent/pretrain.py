@@ -18,14 +18,15 @@ import torch.nn.functional as F
 from transformers import AutoModelForMaskedLM, AutoTokenizer, Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 
-from .data import DataError, clean_tweets, load_dataset, read_csv_input, read_tweets
+from .data import DataError, load_dataset, read_csv_input, read_tweets
 from .models import Collator, ModelError, pick_device, resolve_backbone
 from .params import Params, resolve_path
-from .storage import StorageError, publish_folder, write_file_atomically
+from .storage import StorageError, check_out, publish_folder, write_file_atomically
+from .texts import clean_tweets
 
 # %% auto #0
 __all__ = ['PRETRAIN_FILE', 'Corpus', 'pretrain_corpus', 'word_starts', 'WholeWordMasker', 'MaskedLMTrainer', 'ProgressLine',
-           'PassSetter', 'pretrain_work', 'snapshot_dir', 'check_backbone_out', 'Snapshots', 'pretrain']
+           'PassSetter', 'pretrain_work', 'snapshot_dir', 'Snapshots', 'pretrain']
 
 # %% ../notebooks/lib/pretrain.ipynb #03a46bda
 @dataclass
@@ -160,12 +161,7 @@ def _save_backbone(model, tokenizer, folder: Path, record: dict) -> Path:
     def write(tmp: Path):
         model.save_pretrained(tmp); tokenizer.save_pretrained(tmp)
         (tmp / PRETRAIN_FILE).write_text(json.dumps(record, indent=1), encoding="utf-8")
-    return publish_folder(folder, write)
-
-def check_backbone_out(out: Path) -> None:
-    "`out` is new, or a backbone folder `pretrain` wrote; anything else is the user's and is never replaced."
-    if out.exists() and not (out.is_dir() and (out / PRETRAIN_FILE).is_file()):
-        raise StorageError(f"--out {out} exists and is not a backbone folder written by pretrain; name a new folder")
+    return publish_folder(folder, write, marker=PRETRAIN_FILE)
 
 # %% ../notebooks/lib/pretrain.ipynb #c371accb
 class Snapshots(TrainerCallback):
@@ -196,8 +192,7 @@ def _settings(p: Params, corpus: Corpus) -> dict:
 def pretrain(p: Params, out, callbacks: Optional[list] = None) -> Path:
     """Masked-LM training of `p.backbone` on `pretrain_corpus(p)` for `pretrain_passes` passes, checkpointed every
     `pretrain_save_steps` steps in `pretrain_work(out)` and resumed from there; writes the backbone folder `out`."""
-    out = Path(out)
-    check_backbone_out(out)
+    out = check_out(Path(out), PRETRAIN_FILE)   # new, or a backbone folder pretrain wrote
     corpus = pretrain_corpus(p)
     print(corpus.summary(), flush=True)
     work, settings = pretrain_work(out), _settings(p, corpus)
@@ -206,7 +201,8 @@ def pretrain(p: Params, out, callbacks: Optional[list] = None) -> Path:
         raise StorageError(f"{work} holds checkpoints of a pre-training with other settings or texts; remove it to start again")
     source = resolve_backbone(p.backbone, resolve_path(p, p.out_dir) / "cache")
     set_seed(p.seed)   # a backbone without a masked-LM head gets a new one: the same in every run with this seed
-    try: tokenizer, model = AutoTokenizer.from_pretrained(source), AutoModelForMaskedLM.from_pretrained(source)
+    try: tokenizer, model = (AutoTokenizer.from_pretrained(source, trust_remote_code=False),
+                             AutoModelForMaskedLM.from_pretrained(source, trust_remote_code=False))
     except (OSError, ValueError) as e: raise ModelError(f"Backbone '{p.backbone}' cannot be pre-trained: {str(e).splitlines()[0][:200]}") from None
     work.mkdir(parents=True, exist_ok=True); write_file_atomically(recorded, json.dumps(settings))
     items = word_starts(tokenizer, corpus.texts, p.max_length)

@@ -9,19 +9,28 @@ import fcntl
 import hashlib
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Optional
 
 
 class StorageError(ValueError):
     "A file or folder that cannot be written or published; the message names it and says what to do."
 
 # %% auto #0
-__all__ = ['PUBLISH_STEPS', 'StorageError', 'fsync_path', 'open_atomically', 'write_file_atomically', 'sha256_file',
-           'stale_siblings', 'resolved_folder', 'folder_lock', 'publish_folder']
+__all__ = ['PUBLISH_STEPS', 'StorageError', 'no_space', 'fsync_path', 'open_atomically', 'write_file_atomically', 'sha256_file',
+           'stale_siblings', 'check_out', 'resolved_folder', 'folder_lock', 'publish_folder']
 
 # %% ../notebooks/lib/storage.ipynb #5a0e0005
+def no_space(e: BaseException) -> bool:
+    "The error of a write that found the disk (or the user's quota, or the file size limit) full, from the OS or a library."
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG): return True
+    return "No space left on device" in str(e) or "os error 28" in str(e)
+
+def _kept(path: Path) -> str:
+    return f"the previous {path.name} is unchanged; free some space and run again" if path.exists() else "nothing was written; free some space and run again"
+
 def fsync_path(path) -> None:
     "Flush a file's or a folder's entry to disk (a folder's fsync makes a rename inside it durable)."
     fd = os.open(path, os.O_RDONLY)
@@ -40,8 +49,10 @@ def open_atomically(path, mode: str = "wb", **kw) -> Iterator:
             yield f
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True); raise
+    except BaseException as e:
+        tmp.unlink(missing_ok=True)
+        if no_space(e): raise StorageError(f"No space left on the device while writing {path}; {_kept(path)}") from None
+        raise
     fsync_path(path.parent)
 
 def write_file_atomically(path, data: bytes | str) -> Path:
@@ -74,6 +85,15 @@ def stale_siblings(path) -> list[Path]:
     path = Path(path)
     return sorted(path.parent.glob(f".{path.name}.tmp-*")) + sorted(path.parent.glob(f".{path.name}.old-*"))
 
+def check_out(path, marker: str) -> Path:
+    "`path` may be written: it does not exist, or it is a folder holding `marker` (a folder this tool wrote). Anything else is the user's."
+    path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise StorageError(f"{path} is a file, not a folder this tool wrote; it is never replaced: name a new folder")
+    if path.exists() and not (path / marker).is_file():
+        raise StorageError(f"{path} exists and is not a folder this tool wrote (no {marker} in it); it is never replaced: name a new folder")
+    return path
+
 def resolved_folder(path) -> Path:
     "`path`, or (when a writer died between its two renames) the previous folder it had moved aside."
     path = Path(path)
@@ -81,29 +101,45 @@ def resolved_folder(path) -> Path:
     old = sorted(Path(path).parent.glob(f".{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
     return old[-1] if old else path
 
+_HELD: set = set()   # folders this process holds the lock of (a command locks before it trains, publishing locks again)
+
+def _holder(f) -> str:
+    "The pid the lock's holder wrote (it writes it right after taking the lock: wait a moment for it)."
+    for _ in range(20):
+        f.seek(0); pid = f.read().strip()
+        if pid: return pid
+        time.sleep(0.05)
+    return "unknown"
+
 @contextmanager
 def folder_lock(path) -> Iterator[None]:
-    "Hold `.name.lock` beside `path` while writing it; a second writer gets a StorageError at once."
-    path = Path(path)
+    "Hold `.name.lock` beside `path` while writing it; another process that tries gets a StorageError at once."
+    path = Path(path).absolute()
+    if path in _HELD: yield; return
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = path.with_name(f".{path.name}.lock")
     with open(lock, "a+") as f:
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            f.seek(0); holder = f.read().strip() or "?"
-            raise StorageError(f"{path} is being written by another process (pid {holder}); wait for it or write elsewhere") from None
+            raise StorageError(f"{path} is being written by another process (pid {_holder(f)}); wait for it or write elsewhere") from None
         f.seek(0); f.truncate(); f.write(str(os.getpid())); f.flush()
+        _HELD.add(path)
         try: yield
-        finally: fcntl.flock(f, fcntl.LOCK_UN)
+        finally: _HELD.discard(path); fcntl.flock(f, fcntl.LOCK_UN)
 
 def _sync_tree(folder: Path) -> None:
-    for p in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)): fsync_path(p)
-    fsync_path(folder)
+    "Make every file readable as the user's umask allows (some writers create theirs 0600) and durable."
+    umask = os.umask(0); os.umask(umask)
+    for p in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):
+        p.chmod((0o777 if p.is_dir() else 0o666) & ~umask); fsync_path(p)
+    folder.chmod(0o777 & ~umask); fsync_path(folder)
 
-def publish_folder(path, write: Callable[[Path], None]) -> Path:
-    "Call `write(tmp)` on a fresh folder, make it durable, then make it `path` in one atomic step; the old folder survives any crash."
+def publish_folder(path, write: Callable[[Path], None], marker: Optional[str] = None) -> Path:
+    """Call `write(tmp)` on a fresh folder, make it durable, then make it `path` in one atomic step; the old folder
+    survives any crash. With `marker`, an existing `path` is replaced only if it holds that file (`check_out`)."""
     path = Path(path)
     with folder_lock(path):
+        if marker: check_out(path, marker)
         if not path.exists() and (previous := resolved_folder(path)) != path: os.rename(previous, path)   # finish a dead writer's swap backwards
         for stale in stale_siblings(path): shutil.rmtree(stale, ignore_errors=True)
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -111,8 +147,10 @@ def publish_folder(path, write: Callable[[Path], None]) -> Path:
         try:
             write(tmp); _fault("written")
             _sync_tree(tmp); _fault("synced")
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True); raise
+        except BaseException as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if no_space(e): raise StorageError(f"No space left on the device while writing {path}; {_kept(path)}") from None
+            raise
         if not path.exists(): os.rename(tmp, path); leftover = None
         elif _exchange(tmp, path): leftover = tmp                      # tmp now holds the previous folder
         else:

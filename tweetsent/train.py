@@ -21,10 +21,11 @@ __all__ = ['model_dir', 'train_and_save', 'model_for_run']
 def model_dir(p: Params) -> Path:
     return run_dir(p) / "model"
 
-def train_and_save(p: Params, out: Optional[Path] = None) -> Optional[Path]:
-    "Load the data of `p`, train, score on the held-out rows, and write the model folder (default: the run's); under torchrun only rank 0 writes."
+def train_and_save(p: Params, out: Optional[Path] = None, tracking_dir: Optional[Path] = None) -> Optional[Path]:
+    """Load the data of `p`, train, score on the held-out rows, and write the model folder (default: the run's); under
+    torchrun only rank 0 writes. Trackers write under `tracking_dir` (default: out_dir)."""
     data = load_dataset(p)
-    tracker = make_tracker(p.tracker, resolve_path(p, p.out_dir), p.tracking_uri) if is_main_process() else Tracker()
+    tracker = make_tracker(p.tracker, tracking_dir or resolve_path(p, p.out_dir), p.tracking_uri) if is_main_process() else Tracker()
     tracker.start(f"train {p.run_name}", {k: getattr(p, k) for k in TRAINING_KEYS}, group=p.run_name, tags={"stage": "train"})
     try: clf = train_model(p, data.train, data.val, on_epoch_end=epoch_logger(tracker))
     except BaseException: tracker.finish("failed"); raise

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from .data import data_fingerprint, stratified_split
+from .data import DataError, data_fingerprint, stratified_split
 from .features import NgramModel, cached_transform, extractor_from_params
 from .metrics import classification_metrics, fit_class_bias
 from .models import Collator, ModelInfo, TransformerWithMeta, TweetClassifier, encode, load_backbone, network, pick_device
@@ -212,6 +212,10 @@ def balanced_class_weight(labels: np.ndarray, n_labels: int) -> torch.Tensor:
 def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame] = None,
                 on_epoch_end: Optional[EpochCallback] = None) -> TweetClassifier:
     "Fit features and model on `train_df` (validation split from it unless given); the held-out set never enters."
+    present = sorted(set(train_df["label"]))
+    if len(present) < 2:
+        only = f" (all {len(train_df)} rows are {p.labels[present[0]]!r})" if present else " (no rows)"
+        raise DataError(f"The training data has fewer than two classes{only}; a classifier needs at least two: check {p.label_col} and labels")
     if val_df is None: train_df, val_df = stratified_split(train_df, p.val_size, p.seed)
     cache = resolve_path(p, p.out_dir) / "cache"
     tokenizer, backbone = load_backbone(p.backbone, cache)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import hashlib
 import json
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -24,45 +26,70 @@ from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassificati
 
 from .features import FeatureExtractor, NgramModel
 from .models import ModelError, ModelInfo, TextOnly, TransformerWithMeta, TweetClassifier
-from .storage import publish_folder, resolved_folder, sha256_file
+from .storage import publish_folder, sha256_file, stale_siblings
+
+# ONNX Runtime (1.2x and later) keeps a device id and a telemetry store under ~/.cache/Microsoft unless this is set
+# before it is first imported: loading a model writes nothing outside the folders it is told to write
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'INFO_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'NGRAM_FILE', 'INT8_SCALE', 'ONNX_FILE', 'VARIANTS',
-           'CARD_FILE', 'read_info', 'verify_files', 'folder_digests', 'weights_metadata', 'check_metadata',
-           'cpu_state_dict', 'save_arrays', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn', 'model_card',
-           'save_model', 'build_model', 'load_parts', 'load_model', 'predict', 'pipeline']
+__all__ = ['FORMAT_VERSION', 'INFO_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'NGRAM_FILE', 'CODE_SUFFIXES', 'CODE_KEYS',
+           'DECISION_KEYS', 'INT8_SCALE', 'MAX_PACKING', 'ONNX_FILE', 'VARIANTS', 'CARD_FILE', 'read_info',
+           'verify_files', 'folder_digests', 'decision_digest', 'weights_metadata', 'check_metadata', 'cpu_state_dict',
+           'save_arrays', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn', 'model_card', 'save_model',
+           'build_model', 'load_parts', 'load_model', 'predict', 'pipeline']
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0005
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3   # 3: the settings that decide predictions are checksummed in the weights' metadata
 
 INFO_FILE, FEATURES_FILE, BACKBONE_DIR, NGRAM_FILE = "model_info.json", "features.json", "backbone_config", "ngram.safetensors"
 
 def read_info(folder: Path) -> ModelInfo:
     "model_info.json of a folder, with a one-line error for every way it can be missing, damaged or from another version."
     path = folder / INFO_FILE
-    if not path.exists(): raise ModelError(f"{folder} is not a tweetsent model folder (no {INFO_FILE})")
+    if not path.is_file(): raise ModelError(f"{folder} is not a tweetsent model folder (no {INFO_FILE})")
     try: info = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ModelError(f"{path} is damaged: not valid JSON ({getattr(e, 'msg', e)}); re-save or re-train the model") from None
     if not isinstance(info, dict): raise ModelError(f"{path} is damaged: it does not hold a JSON object")
     version = info.get("format_version", 1)
-    if version < FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelError(f"{path} is damaged: 'format_version' is {json.dumps(version)[:40]}, not a whole number")
+    if version < 2:
         raise ModelError(f"{folder} was written by an older tweetsent (format {version}: pickled features, no checksums); "
                          "it is not loaded because unpickling can run code. Re-train the model with this version")
+    if version < FORMAT_VERSION:
+        raise ModelError(f"{folder} was written by an older tweetsent (format {version}): the settings in its {INFO_FILE} are not "
+                         "covered by a checksum, so an edit would change predictions unseen. Re-train the model with this version")
     if version > FORMAT_VERSION:
         raise ModelError(f"{folder} was written by a newer tweetsent (format {version}; this version reads {FORMAT_VERSION}); upgrade tweetsent")
     try: return ModelInfo.from_dict(info)
     except (TypeError, ValueError) as e: raise ModelError(f"{path} is damaged or from another version: {e}") from None
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0042
+CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".dylib", ".dll", ".pth", ".ipynb", ".sh")
+CODE_KEYS = ("auto_map", "custom_pipelines")   # transformers would import code these name
+
 def verify_files(folder: Path, info: ModelInfo) -> None:
-    "Every file model_info.json lists exists and has the sha256 it had when the folder was saved."
+    """The folder holds exactly the files model_info.json lists, each with the sha256 it had when the folder was saved,
+    and nothing that is or names code: a file or link it does not list, a Python file or an `auto_map` is refused."""
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink(): raise ModelError(f"{folder}: {name} is a symbolic link; a model folder holds plain files only, so it is not loaded")
+        if path.suffix.lower() in CODE_SUFFIXES: raise ModelError(f"{folder}: {name} is code; a model folder never holds code, so it is not loaded")
+        if path.is_file() and name != INFO_FILE and name not in info.files:
+            raise ModelError(f"{folder}: {name} is not in the folder's manifest ({INFO_FILE}); the folder was changed after it was saved, so it is not loaded")
     for name, digest in sorted(info.files.items()):
         path = folder / name
         if Path(name).is_absolute() or ".." in Path(name).parts: raise ModelError(f"{folder / INFO_FILE} lists a path outside the folder: {name}")
         if not path.is_file(): raise ModelError(f"{folder}: {name} is missing; the folder is incomplete")
         if sha256_file(path) != digest:
             raise ModelError(f"{folder}: {name} changed since the model was saved (sha256 mismatch); the folder is damaged or was edited")
+        if path.suffix == ".json":
+            try: values = json.loads(path.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError): raise ModelError(f"{folder}: {name} is not valid JSON") from None
+            named = [k for k in CODE_KEYS if isinstance(values, dict) and k in values]
+            if named: raise ModelError(f"{folder}: {name} names custom code ('{named[0]}'); loading never runs code from a folder, so it is not loaded")
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0044
 def folder_digests(folder: Path) -> dict[str, str]:
@@ -70,9 +97,18 @@ def folder_digests(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != INFO_FILE}
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0006
+DECISION_KEYS = ("labels", "n_meta", "arch", "variant", "uses_meta", "max_length", "max_text_chars", "class_bias", "ngram_weight",
+                 "feature_names", "ffn_sizes")   # the values of model_info.json that change what the model answers
+
+def decision_digest(info: ModelInfo) -> str:
+    "sha256 of the canonical JSON of the settings that decide predictions."
+    values = {k: getattr(info, k) for k in DECISION_KEYS}
+    return hashlib.sha256(json.dumps(values, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
 def weights_metadata(info: ModelInfo) -> dict[str, str]:
     "What the weights file records about the model it belongs to."
-    return {"tweetsent_labels": json.dumps(list(info.labels)), "tweetsent_n_meta": str(info.n_meta), "tweetsent_arch": info.arch}
+    return {"tweetsent_labels": json.dumps(list(info.labels)), "tweetsent_n_meta": str(info.n_meta), "tweetsent_arch": info.arch,
+            "tweetsent_decision": decision_digest(info)}
 
 def check_metadata(meta: Optional[dict], info: ModelInfo, where: str) -> None:
     "The weights' own record agrees with model_info.json."
@@ -84,6 +120,9 @@ def check_metadata(meta: Optional[dict], info: ModelInfo, where: str) -> None:
     if meta.get("tweetsent_n_meta") != str(info.n_meta) or meta.get("tweetsent_arch") != info.arch:
         raise ModelError(f"{where} has {meta.get('tweetsent_n_meta')} meta features and arch {meta.get('tweetsent_arch')}, "
                          f"but {INFO_FILE} says {info.n_meta} and {info.arch}")
+    if meta.get("tweetsent_decision") != decision_digest(info):
+        raise ModelError(f"{where} was saved with other settings than {INFO_FILE} now holds ({', '.join(DECISION_KEYS)}); "
+                         "the folder was edited, so it is not loaded")
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0047
 def cpu_state_dict(model: nn.Module) -> dict:
@@ -102,7 +141,7 @@ class Variant:
     "How one kind of model folder stores its network."
     name: str
     weights: str                                               # the weights file in the folder
-    write: Callable[[TweetClassifier, Path], None]             # (classifier, folder) -> writes `weights`
+    write: Callable[[TweetClassifier, Path], Optional[dict]]   # (classifier, folder) -> writes `weights`; may return facts for model_info.json
     load: Callable[[TweetClassifier, Path], TweetClassifier]   # (skeleton, folder) -> classifier with its weights
     needs_skeleton: bool = True                                # False: the variant runs without the PyTorch model
 
@@ -151,14 +190,20 @@ def _load_int8(clf: TweetClassifier, folder: Path) -> TweetClassifier:
     return _load_state(clf, state, "model_int8.safetensors")
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0013
-def _write_pruned(clf: TweetClassifier, folder: Path) -> None:
-    with gzip.open(folder / "model.safetensors.gz", "wb", compresslevel=6) as f:
-        f.write(safetensors_bytes(cpu_state_dict(clf.model), metadata=weights_metadata(clf.info)))
+def _write_pruned(clf: TweetClassifier, folder: Path) -> dict:
+    raw = safetensors_bytes(cpu_state_dict(clf.model), metadata=weights_metadata(clf.info))
+    with gzip.open(folder / "model.safetensors.gz", "wb", compresslevel=6) as f: f.write(raw)
+    return {"unpacked_bytes": len(raw)}   # reading stops there: a file that unpacks to more is refused, not unpacked
+
+MAX_PACKING = 64   # a gzip file whose recorded size is more than this many times its own is refused (weights pack ~1.1-3x)
 
 def _load_pruned(clf: TweetClassifier, folder: Path) -> TweetClassifier:
-    path = folder / "model.safetensors.gz"
+    path, limit = folder / "model.safetensors.gz", clf.info.unpacked_bytes
+    if not limit or limit > MAX_PACKING * max(path.stat().st_size, 1):
+        raise ModelError(f"{folder / INFO_FILE} records no plausible unpacked size for {path.name} ({limit}); the folder is damaged or was edited")
     try:
-        with gzip.open(path, "rb") as f: raw = f.read()
+        with gzip.open(path, "rb") as f: raw = f.read(limit + 1)
+        if len(raw) != limit: raise ModelError(f"{path} unpacks to {'more' if len(raw) > limit else 'fewer'} bytes than the {limit:,} recorded; it is not loaded")
         n = int.from_bytes(raw[:8], "little")
         check_metadata(json.loads(raw[8:8 + n]).get("__metadata__"), clf.info, path.name)
         state = load_safetensors_bytes(raw)
@@ -320,7 +365,7 @@ def save_model(clf: TweetClassifier, path) -> Path:
     "Write `clf` as a self-contained, checksummed model folder at `path`, published atomically."
     variant = VARIANTS[clf.info.variant]
     def write(tmp: Path):
-        variant.write(clf, tmp)
+        facts = variant.write(clf, tmp) or {}
         if clf.model is not None and variant.needs_skeleton:   # text-only: transformers' own config.json at the top
             if isinstance(clf.model, TextOnly): clf.model.hf.config.save_pretrained(tmp)
             else: clf.model.backbone.config.save_pretrained(tmp / BACKBONE_DIR)
@@ -329,9 +374,9 @@ def save_model(clf: TweetClassifier, path) -> Path:
             (tmp / FEATURES_FILE).write_text(json.dumps(clf.extractor.to_state()), encoding="utf-8")
         if clf.ngram is not None: save_arrays(clf.ngram.to_arrays(), tmp / NGRAM_FILE, weights_metadata(clf.info))
         (tmp / CARD_FILE).write_text(model_card(clf.info), encoding="utf-8")
-        info = dataclasses.replace(clf.info, format_version=FORMAT_VERSION, files=folder_digests(tmp))
+        info = dataclasses.replace(clf.info, format_version=FORMAT_VERSION, files=folder_digests(tmp), **facts)
         (tmp / INFO_FILE).write_text(json.dumps(info.to_dict(), indent=2, default=str), encoding="utf-8")
-    return publish_folder(path, write)
+    return publish_folder(path, write, marker=INFO_FILE)   # replaces only a model folder
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0056
 def build_model(info: ModelInfo, config) -> nn.Module:
@@ -348,7 +393,7 @@ def _part(what: str, folder: Path, load: Callable):
 
 def load_parts(folder: Path, info: ModelInfo, with_model: bool = True) -> TweetClassifier:
     "Tokenizer, fitted extractor and (with `with_model`) an untrained model of the folder's shape."
-    tokenizer = _part("tokenizer", folder, lambda: AutoTokenizer.from_pretrained(folder))
+    tokenizer = _part("tokenizer", folder, lambda: AutoTokenizer.from_pretrained(folder, trust_remote_code=False))
     extractor = None
     if (folder / FEATURES_FILE).exists():
         extractor = _part(FEATURES_FILE, folder, lambda: FeatureExtractor.from_state(json.loads((folder / FEATURES_FILE).read_text(encoding="utf-8"))))
@@ -359,7 +404,11 @@ def load_parts(folder: Path, info: ModelInfo, with_model: bool = True) -> TweetC
     model = None
     config_dir = folder if info.arch == "text" else folder / BACKBONE_DIR
     if with_model and (config_dir / "config.json").exists():
-        model = _part("model config", folder, lambda: build_model(info, AutoConfig.from_pretrained(config_dir)))
+        config = _part("model config", folder, lambda: AutoConfig.from_pretrained(config_dir, trust_remote_code=False))
+        positions = getattr(config, "max_position_embeddings", None)
+        if positions and info.max_length > positions:
+            raise ModelError(f"{folder / INFO_FILE}: max_length {info.max_length} is more than the backbone's {positions} positions; the folder was edited")
+        model = _part("model config", folder, lambda: build_model(info, config))
     return TweetClassifier(model, tokenizer, extractor, info, ngram=ngram)
 
 def _load_ngram(folder: Path, info: ModelInfo) -> NgramModel:
@@ -373,8 +422,11 @@ def _load_ngram(folder: Path, info: ModelInfo) -> NgramModel:
 # %% ../notebooks/lib/variants.ipynb #7a0e005a
 def load_model(path) -> TweetClassifier:
     "Load any model folder written by tweetsent (fp32 or a compressed variant), checking it first."
-    folder = resolved_folder(Path(path))
-    if not folder.exists(): raise ModelError(f"Model folder not found: {path}")
+    folder = Path(path)
+    if not folder.exists():   # never a hidden copy an interrupted write left beside it: say where it is instead
+        stale = stale_siblings(folder)
+        hint = f"; {stale[-1]} is a copy an interrupted write left: rename it to {folder.name} to use it" if stale else ""
+        raise ModelError(f"Model folder not found: {path}{hint}")
     if not folder.is_dir(): raise ModelError(f"{path} is a file, not a model folder")
     info = read_info(folder)
     variant = VARIANTS.get(info.variant)
@@ -385,39 +437,40 @@ def load_model(path) -> TweetClassifier:
     return variant.load(clf, folder)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0026
-_LOADED: dict = {}
+_LOADED: dict = {}   # resolved folder -> (what it was when loaded, the classifier)
+
+def _identity(folder: Path) -> tuple:
+    "What changes when a model folder is replaced, re-saved or edited."
+    st, info = folder.stat(), (folder / INFO_FILE).stat()
+    return st.st_dev, st.st_ino, info.st_ino, info.st_mtime_ns, info.st_size
 
 def _cached(model) -> TweetClassifier:
-    key = str(Path(model).resolve())
-    if key not in _LOADED: _LOADED[key] = load_model(model)
-    return _LOADED[key]
+    "The model folder `model`, loaded once and again whenever the folder is replaced; gone or damaged: the one-line error."
+    folder = Path(model).resolve()
+    try: now = _identity(folder)
+    except OSError: _LOADED.pop(folder, None); return load_model(model)
+    if folder not in _LOADED or _LOADED[folder][0] != now: _LOADED[folder] = (now, load_model(model))
+    return _LOADED[folder][1]
 
-def _proba(clf: TweetClassifier, texts: list[str]) -> np.ndarray:
-    "Class probabilities; a text with nothing but blanks gets none (NaN), as the command line leaves its row unpredicted."
-    out = np.full((len(texts), len(clf.labels)), np.nan, dtype=np.float32)
-    real = [i for i, t in enumerate(texts) if str(t).strip()]
-    if real: out[real] = clf.predict_proba([texts[i] for i in real])
-    return out
-
-def predict(texts: str | Sequence[str], model, probabilities: bool = False):
-    "Labels ('' for an empty text) or a frame of class probabilities for one text or a list, from the model folder `model`."
+def predict(texts, model, probabilities: bool = False):
+    """Labels (`None` for a missing or blank text) or a frame of class probabilities (NaN there) for one text or a
+    sequence (`texts.as_texts`), from the model folder `model` as it is now."""
     import pandas as pd
-    clf, single = _cached(model), isinstance(texts, str)
-    batch = [texts] if single else [str(t) for t in texts]
-    proba = _proba(clf, batch)
+    clf = _cached(model)
+    proba = clf.predict_proba(texts)
     if probabilities: return pd.DataFrame(proba, columns=clf.labels)
-    labels = ["" if np.isnan(row).any() else clf.labels[int(row.argmax())] for row in proba]
-    return labels[0] if single else labels
+    labels = [None if np.isnan(row).any() else clf.labels[int(row.argmax())] for row in proba]
+    return labels[0] if isinstance(texts, str) else labels
 
 def pipeline(model) -> Callable:
     """Like `transformers.pipeline("text-classification")`: `pipeline(folder)(texts, top_k=1)` gives one
-    `{"label", "score"}` per text (a list of them per text with `top_k=None` or k > 1)."""
-    clf = _cached(model)
-    def classify(texts: str | Sequence[str], top_k: Optional[int] = 1):
-        batch = [texts] if isinstance(texts, str) else [str(t) for t in texts]
-        out = []
-        for row in _proba(clf, batch):
-            if np.isnan(row).any(): out.append({"label": "", "score": float("nan")} if top_k == 1 else []); continue
+    `{"label", "score"}` per text (a list of them per text with `top_k=None` or k > 1); a missing or blank text gets
+    `{"label": None, "score": nan}` (an empty list with top_k)."""
+    _cached(model)                                      # a folder that cannot be loaded fails here, not at the first call
+    def classify(texts, top_k: Optional[int] = 1):
+        clf, out = _cached(model), []
+        for row in clf.predict_proba(texts):
+            if np.isnan(row).any(): out.append({"label": None, "score": float("nan")} if top_k == 1 else []); continue
             ranked = [{"label": clf.labels[k], "score": float(row[k])} for k in np.argsort(-row)][: top_k or len(row)]
             out.append(ranked[0] if top_k == 1 else ranked)
         return out
