@@ -10,7 +10,7 @@ STAGES = sorted((ROOT / "notebooks").glob("0*.ipynb"))
 # Floors of the house, bottom first. A module imports only modules on its own floor or below, never in a cycle.
 # Model folders and the trainer hold a fitted FeatureExtractor, so they stand on 02's floor.
 LAYERS = [["params", "storage", "metrics", "tracking", "vader", "texts"], ["readability", "report"], ["lexicons", "models"], ["data"], ["features"],
-          ["variants", "trainer", "pretrain"], ["baselines"], ["tune"], ["train"], ["evaluate"], ["explain"], ["compress"], ["cli"]]
+          ["variants", "trainer"], ["pretrain"], ["baselines"], ["tune"], ["train"], ["ensemble"], ["evaluate"], ["explain"], ["compress"], ["cli"]]
 RANK = {m: i for i, layer in enumerate(LAYERS) for m in layer}
 
 

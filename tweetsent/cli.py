@@ -13,8 +13,8 @@ from typing import Iterator, Optional
 from .params import COMPRESS_METHODS
 
 # %% auto #0
-__all__ = ['cmd_train', 'cmd_pretrain', 'cmd_tune', 'cmd_evaluate', 'predict_csv', 'cmd_predict', 'cmd_compress', 'cmd_run',
-           'cmd_report', 'cmd_tweeteval', 'cmd_lexicons', 'positive_int', 'build_parser', 'main']
+__all__ = ['cmd_train', 'cmd_pretrain', 'cmd_ensemble', 'cmd_tune', 'cmd_evaluate', 'predict_csv', 'cmd_predict', 'cmd_compress',
+           'cmd_run', 'cmd_report', 'cmd_tweeteval', 'cmd_lexicons', 'positive_int', 'build_parser', 'main']
 
 # %% ../notebooks/lib/cli.ipynb #b6b4ec3f
 def _params(args):
@@ -56,6 +56,12 @@ def cmd_pretrain(args):
     "Masked-LM pre-training of the params' backbone on unlabelled tweets into --out (resumes a killed run)."
     from tweetsent.pretrain import PRETRAIN_FILE, pretrain
     with _writing(args, PRETRAIN_FILE) as out: print(pretrain(_params(args), out))
+
+def cmd_ensemble(args):
+    "Stack model folders (and an n-gram and a lexicon model) on the params' validation rows into --out."
+    from tweetsent.ensemble import build_ensemble
+    from tweetsent.variants import INFO_FILE
+    with _writing(args, INFO_FILE) as out: print(build_ensemble(_params(args), args.models, out))
 
 def cmd_tune(args):
     "One tuning worker; start several with the same params and a shared `tune_storage` to split a study."
@@ -236,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("pretrain", help="masked-LM pre-training of a backbone on unlabelled tweets (resumes from its last checkpoint)")
     with_params(sp); sp.add_argument("--out", required=True, help="backbone folder to write (new, or one pretrain wrote)")
     sp.set_defaults(fn=cmd_pretrain)
+    sp = sub.add_parser("ensemble", help="stack model folders into one ensemble folder, fitted on the validation rows")
+    with_params(sp); sp.add_argument("--models", nargs="+", default=[], metavar="DIR", help="model folders to stack (labels as the params')")
+    sp.add_argument("--out", required=True, help="ensemble folder to write (new, or a model folder tweetsent wrote)")
+    sp.set_defaults(fn=cmd_ensemble)
     sp = sub.add_parser("tune", help="run one tuning worker (resumes the study in tune_storage)"); with_params(sp); sp.set_defaults(fn=cmd_tune)
     for name, fn in (("evaluate", cmd_evaluate), ("predict", cmd_predict)):
         sp = sub.add_parser(name, help=f"{name} with a model folder")

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
+import json
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,14 +16,15 @@ import torch
 from torch import nn
 
 from .data import Dataset, load_dataset, stratified_split
-from .models import TweetClassifier, network
-from .params import COMPRESS_METHODS, ParamsError
-from .trainer import finish_training, manual_loop
+from .models import Classifier, Ensemble, TweetClassifier, network
+from .params import COMPRESS_METHODS, Params, ParamsError, resolve_path
+from .pretrain import unlabelled_texts
+from .trainer import DistillationLoss, TeacherLabels, finish_training, manual_loop, train_model
 from .variants import ffn_pairs, load_model, save_model, shrink_ffn
 
 # %% auto #0
-__all__ = ['with_variant', 'prune_magnitude', 'prune_structured', 'encoded_splits', 'fine_tune', 'DistillationLoss',
-           'make_student', 'distill', 'compress']
+__all__ = ['with_variant', 'prune_magnitude', 'prune_structured', 'encoded_splits', 'fine_tune', 'make_student', 'distill',
+           'teacher_logits', 'distill_new', 'compress']
 
 # %% ../notebooks/08_compression.ipynb #634d54da
 def with_variant(clf: TweetClassifier, variant: str, **facts) -> TweetClassifier:
@@ -67,15 +72,6 @@ def fine_tune(clf: TweetClassifier, p, data: Dataset, epochs: int) -> TweetClass
     clf.model.cpu()
     return clf
 
-# %% ../notebooks/08_compression.ipynb #27d5976a
-class DistillationLoss(nn.Module):
-    "KL on temperature-softened probabilities mixed with cross-entropy on the labels."
-    def __init__(self, temperature: float, alpha: float): super().__init__(); self.t, self.alpha = temperature, alpha
-    def forward(self, logits, teacher_logits, labels):
-        kl = nn.functional.kl_div(nn.functional.log_softmax(logits / self.t, -1), nn.functional.softmax(teacher_logits / self.t, -1),
-                                  reduction="batchmean") * self.t ** 2
-        return self.alpha * kl + (1 - self.alpha) * nn.functional.cross_entropy(logits, labels)
-
 # %% ../notebooks/08_compression.ipynb #ebf53825
 def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_meta: bool = True) -> TweetClassifier:
     """A smaller student. `hidden` 0: the teacher with only its first `n_layers` layers (weights copied).
@@ -111,8 +107,10 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
     return TweetClassifier(model, teacher.tokenizer, teacher.extractor, info, ngram=teacher.ngram)
 
 # %% ../notebooks/08_compression.ipynb #df78c1d2
-def distill(teacher: TweetClassifier, p, data: Dataset) -> TweetClassifier:
-    "Train a smaller student on the teacher's soft labels and the true labels (the manual loop with a KD loss)."
+def distill(teacher: Classifier, p, data: Dataset) -> TweetClassifier:
+    """Train a student on the teacher's soft labels and the true labels: a new network on `distill_backbone` (always for
+    an ensemble teacher, see `distill_new`), else the teacher made smaller (`make_student`) through the manual loop."""
+    if isinstance(teacher, Ensemble) or p.distill_backbone: return distill_new(teacher, p, data)
     student = make_student(teacher, p.distill_layers, p.distill_hidden, p.distill_meta)
     kd = DistillationLoss(p.distill_temperature, p.distill_alpha)
     no_meta = {} if student.info.uses_meta else {"meta": np.zeros(0, np.float32)}   # a text-only student sees none
@@ -128,11 +126,47 @@ def distill(teacher: TweetClassifier, p, data: Dataset) -> TweetClassifier:
     student.info.distill = {"temperature": p.distill_temperature, "alpha": p.distill_alpha, "epochs": p.distill_epochs}
     return student
 
+# %% ../notebooks/08_compression.ipynb #349e2dc5
+def teacher_logits(teacher: Classifier, texts: list[str], folder: Path, chunk_rows: int = 5000) -> np.ndarray:
+    "The teacher's logits (with its class offsets) for `texts`, chunk by chunk, each chunk kept in `folder` as it is done."
+    folder.mkdir(parents=True, exist_ok=True)
+    parts, start, done = [], time.perf_counter(), 0
+    for at in range(0, len(texts), chunk_rows):
+        path = folder / f"{at:010d}.npy"
+        if path.exists(): parts.append(np.load(path)); continue            # plain arrays: np.load refuses pickles
+        chunk = texts[at:at + chunk_rows]
+        logits = (teacher.logits_from_items(teacher.encode(chunk)) + teacher.class_bias).astype(np.float32)
+        tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f: np.save(f, logits)
+        os.replace(tmp, path); parts.append(logits); done += len(chunk)
+        rate = done / (time.perf_counter() - start)
+        left = sum(len(texts[a:a + chunk_rows]) for a in range(at + chunk_rows, len(texts), chunk_rows) if not (folder / f"{a:010d}.npy").exists())
+        print(f"teacher: {min(at + chunk_rows, len(texts)):,}/{len(texts):,} tweets labelled, {rate:.0f} tweets/s, "
+              f"{time.strftime('%H:%M:%S', time.gmtime(left / max(rate, 1e-9)))} left", flush=True)
+    return np.concatenate(parts) if parts else np.zeros((0, len(teacher.labels)), np.float32)
+
+def distill_new(teacher: Classifier, p: Params, data: Dataset) -> TweetClassifier:
+    "A new student on `distill_backbone` (default: the params' backbone) learning from `teacher` (see above)."
+    train = data.train["text"].tolist()
+    extra = unlabelled_texts(p, exclude=set(train)) if p.distill_unlabelled and p.unlabelled_path else []
+    extra = extra[:p.distill_max_unlabelled] if p.distill_max_unlabelled else extra
+    key = hashlib.sha256(json.dumps([teacher.info.files, train, extra]).encode()).hexdigest()[:16]   # the teacher's checksums and the texts
+    logits = teacher_logits(teacher, train + extra, resolve_path(p, p.out_dir) / "cache" / f"teacher-{key}")
+    sp = dataclasses.replace(p, backbone=p.distill_backbone or p.backbone, epochs=p.distill_epochs, run_name=f"{p.run_name}-student")
+    labels = TeacherLabels(logits[:len(train)], extra, logits[len(train):], p.distill_temperature, p.distill_alpha)
+    student = train_model(sp, data.train, data.val, teacher=labels)
+    student.model.cpu()
+    student.info.distilled_from = teacher.info.backbone
+    return student
+
 # %% ../notebooks/08_compression.ipynb #3c04dc26
 def compress(model_folder, method: str, p, out) -> Path:
     "Make the `method` variant of the model in `model_folder` and write it to `out`."
     if method not in COMPRESS_METHODS: raise ValueError(f"Unknown compression method '{method}'; choose one of {COMPRESS_METHODS}")
     teacher = load_model(model_folder)
+    if isinstance(teacher, Ensemble) and method != "distill":
+        raise ParamsError(f"An ensemble is made smaller by distilling it into one network (--method distill), not by '{method}'; "
+                          "compress the student afterwards")
     if method in ("int8", "onnx", "onnx-int8"): return save_model(with_variant(teacher, method), out)
     if method == "prune": return save_model(prune_magnitude(teacher, p.prune_amount), out)
     data = load_dataset(p)

@@ -45,10 +45,10 @@ from .readability import readability_features
 from .storage import write_file_atomically
 
 # %% auto #0
-__all__ = ['COUNT_COLUMNS', 'STYLE_COLUMNS', 'MPQA_COLUMNS', 'TokenBag', 'surface_features', 'negation_features',
-           'afinn_features', 'nrc_features', 'mpqa_features', 'vader_features', 'vader_bin_features',
-           'FeatureExtractor', 'cached_transform', 'extractor_from_params', 'hashed_column', 'char_wb_grams',
-           'NgramHasher', 'NgramModel']
+__all__ = ['COUNT_COLUMNS', 'STYLE_COLUMNS', 'MPQA_COLUMNS', 'LEXICON_GROUPS', 'TokenBag', 'surface_features',
+           'negation_features', 'afinn_features', 'nrc_features', 'mpqa_features', 'vader_features',
+           'vader_bin_features', 'FeatureExtractor', 'cached_transform', 'extractor_from_params', 'hashed_column',
+           'char_wb_grams', 'NgramHasher', 'NgramModel', 'LexiconModel']
 
 # %% ../notebooks/02_features.ipynb #354e2bb6
 class TokenBag:
@@ -402,6 +402,40 @@ class NgramModel(ClassifierMixin, BaseEstimator):
         m = cls(n_features=len(arrays["idf"]) // 2, max_chars=max_chars)
         m.tfidf_ = TfidfTransformer(sublinear_tf=True)
         m.tfidf_.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
+        m.model_ = LogisticRegression()
+        m.model_.coef_, m.model_.intercept_ = np.asarray(arrays["coef"], np.float64), np.asarray(arrays["intercept"], np.float64)
+        m.classes_ = m.model_.classes_ = np.asarray(arrays["classes"])
+        return m
+
+# %% ../notebooks/02_features.ipynb #7be61315
+LEXICON_GROUPS = ("counts", "style", "afinn", "nrc", "mpqa", "vader", "vader_bins")
+
+class LexiconModel(ClassifierMixin, BaseEstimator):
+    "Balanced logistic regression on the lexicon, VADER, count and style features of `FeatureExtractor`."
+    def __init__(self, lexicon_dir: str = "lexicons", n_labels: int = 5, max_chars: int = 1000, C: float = 1.0):
+        self.lexicon_dir, self.n_labels, self.max_chars, self.C = lexicon_dir, n_labels, max_chars, C
+
+    def fit(self, X, y):
+        self.extractor_ = FeatureExtractor(groups=LEXICON_GROUPS, lexicon_dir=self.lexicon_dir, n_labels=self.n_labels, max_chars=self.max_chars)
+        self.model_ = LogisticRegression(max_iter=3000, C=self.C, class_weight="balanced").fit(self.extractor_.fit_transform(list(X)), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_log_proba(self, X) -> np.ndarray: return self.model_.predict_log_proba(self.extractor_.transform(list(X)))
+
+    def predict(self, X) -> np.ndarray: return self.classes_[self.predict_log_proba(X).argmax(1)]
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        "The fitted state: the extractor's (JSON) and the regression's arrays (for safetensors)."
+        return self.extractor_.to_state(), {"coef": self.model_.coef_.astype(np.float32), "intercept": self.model_.intercept_.astype(np.float32),
+                                            "classes": self.classes_.astype(np.int64)}
+
+    @classmethod
+    def from_state(cls, state: dict, arrays: Mapping[str, np.ndarray]) -> "LexiconModel":
+        "Rebuild a fitted model from `to_state()`."
+        m = cls()
+        m.extractor_ = FeatureExtractor.from_state(state)
+        m.max_chars, m.lexicon_dir = m.extractor_.max_chars, m.extractor_.lexicon_dir
         m.model_ = LogisticRegression()
         m.model_.coef_, m.model_.intercept_ = np.asarray(arrays["coef"], np.float64), np.asarray(arrays["intercept"], np.float64)
         m.classes_ = m.model_.classes_ = np.asarray(arrays["classes"])

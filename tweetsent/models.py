@@ -30,9 +30,10 @@ class ModelError(ValueError):
     "A backbone or model folder that cannot be used; the message says what was tried."
 
 # %% auto #0
-__all__ = ['TINY_RANDOM', 'INFO_RULES', 'ModelError', 'quiet_libraries', 'minilm_folder', 'build_tiny_backbone',
-           'resolve_backbone', 'load_backbone', 'masked_mean', 'TransformerWithMeta', 'classifier_config', 'TextOnly',
-           'network', 'encode', 'Collator', 'pick_device', 'check_info_values', 'ModelInfo', 'TweetClassifier']
+__all__ = ['TINY_RANDOM', 'MEMBER_KINDS', 'INFO_RULES', 'FLOOR', 'ModelError', 'quiet_libraries', 'minilm_folder',
+           'build_tiny_backbone', 'resolve_backbone', 'load_backbone', 'masked_mean', 'TransformerWithMeta',
+           'classifier_config', 'TextOnly', 'network', 'encode', 'Collator', 'pick_device', 'check_info_values',
+           'ModelInfo', 'Classifier', 'TweetClassifier', 'log_proba', 'Ensemble']
 
 # %% ../notebooks/lib/models.ipynb #17ff5b9d
 TINY_RANDOM = "tiny-random"
@@ -222,6 +223,8 @@ _is = lambda *types: lambda v: isinstance(v, types) and not isinstance(v, bool) 
 _or_none = lambda check: lambda v: v is None or check(v)
 _finite_list = lambda v: isinstance(v, list) and all(_number(-math.inf, math.inf)(x) for x in v)
 
+MEMBER_KINDS = ("model", "ngram", "lexicon")   # what an ensemble stacks: a model folder, an n-gram model, a lexicon model
+
 INFO_RULES = {   # key of model_info.json -> (check, what it must be)
     "labels": (lambda v: isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) and x.strip() for x in v) and len(set(v)) == len(v),
                "a list of at least two distinct, non-empty label names"),
@@ -240,7 +243,11 @@ INFO_RULES = {   # key of model_info.json -> (check, what it must be)
     "ffn_sizes": (_or_none(lambda v: isinstance(v, list) and all(_whole(1)(x) for x in v)), "null or a list of whole numbers >= 1"),
     "fine_tune": (_or_none(_is(list)), "null or a list"), "distilled_from": (_or_none(_is(str)), "null or text"),
     "distill": (_or_none(_is(dict)), "null or an object"),
-    "unpacked_bytes": (_or_none(_whole(1)), "null or a whole number >= 1"), "format_version": (_whole(0), "a whole number"),
+    "unpacked_bytes": (_or_none(_whole(1)), "null or a whole number >= 1"),
+    "members": (_or_none(lambda v: isinstance(v, list) and len(v) >= 1 and all(
+        isinstance(m, dict) and set(m) == {"name", "kind"} and m["kind"] in MEMBER_KINDS and isinstance(m["name"], str)
+        and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", m["name"]) for m in v) and len({m["name"] for m in v}) == len(v)),
+        f"null or a list of members, each {{'name': a plain file name, 'kind': one of {MEMBER_KINDS}}}, names distinct"), "format_version": (_whole(0), "a whole number"),
     "files": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(d, str) and re.fullmatch(r"[0-9a-f]{64}", d) for k, d in v.items()),
               "an object of file names to sha256 digests")}
 
@@ -292,6 +299,7 @@ class ModelInfo:
     distilled_from: Optional[str] = None         # a distilled student: its teacher's backbone
     distill: Optional[dict] = None               # ... and the distillation settings
     unpacked_bytes: Optional[int] = None         # a compressed weights file's size once unpacked (reading stops there)
+    members: Optional[list] = None               # an ensemble: [{"name", "kind"}] of its members, in the stacker's order
     format_version: int = 0                      # set when the folder is saved
     files: dict = field(default_factory=dict)    # sha256 of every file of the folder, set when it is saved
 
@@ -308,16 +316,12 @@ class ModelInfo:
         check_info_values(values)
         return cls(**values)
 
-# %% ../notebooks/lib/models.ipynb #5fb6c07f
-@dataclass
-class TweetClassifier:
-    "A trained tweet classifier: `predict_proba(texts)`, `predict(texts)`."
-    model: Optional[nn.Module]
-    tokenizer: object
-    extractor: object
+# %% ../notebooks/lib/models.ipynb #bdc67766
+class Classifier:
+    """What every loaded model answers, whatever it is made of: `labels`, and probabilities for texts. A subclass says
+    how it reads texts (`encode`) and scores them (`network_logits`, and `with_ngram` for a part mixed in afterwards);
+    the rest of the path (class offsets, the text rule, chunked prediction) is this one."""
     info: ModelInfo
-    runner: Optional[Callable] = None     # batch dict -> logits array; default runs `model`
-    ngram: Optional[object] = None        # a fitted n-gram model (02_features.NgramModel) mixed in at `info.ngram_weight`
 
     @property
     def labels(self) -> list[str]: return self.info.labels
@@ -327,21 +331,13 @@ class TweetClassifier:
         "Offsets added to the logits before the softmax (zeros when the model has none)."
         return np.asarray(self.info.class_bias or np.zeros(len(self.labels)), dtype=np.float32)
 
-    def _logits(self, batch: dict) -> np.ndarray:
-        if self.runner is not None: return self.runner(batch)
-        device = next(self.model.parameters()).device
-        with torch.inference_mode():
-            out = self.model(**{k: v.to(device) for k, v in batch.items() if k != "labels"})
-        return out.logits.float().cpu().numpy()
-
-    def encode(self, texts: Sequence[str], labels=None, meta: np.ndarray = None) -> list[dict]:
-        "Texts as this model reads them: its tokenizer, max length, character cap and (unless text-only) its features."
-        extractor = self.extractor if self.info.uses_meta else None
-        return encode(self.tokenizer, extractor, texts, self.info.max_length, labels, meta, self.info.max_text_chars)
+    def encode(self, texts: Sequence[str], labels=None, meta: np.ndarray = None) -> list[dict]: raise NotImplementedError
+    def network_logits(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray: raise NotImplementedError
+    def with_ngram(self, logits: np.ndarray, items: list[dict]) -> np.ndarray: return logits
 
     def predict_proba(self, texts, batch_size: int = 64, progress: bool = False, meta: np.ndarray = None) -> np.ndarray:
-        """Class probabilities, one row per text of `texts` (read by `as_texts`; NaN for a missing or blank one); batches are
-        formed from tweets of similar length. `meta`: the features of the texts that have some, when already computed."""
+        """Class probabilities, one row per text of `texts` (read by `as_texts`; NaN for a missing or blank one).
+        `meta`: the features of the texts that have some, when already computed."""
         texts = as_texts(texts)
         out = np.full((len(texts), len(self.labels)), np.nan, np.float32)
         real = [i for i, t in enumerate(texts) if t is not None]
@@ -353,25 +349,9 @@ class TweetClassifier:
         out = self.network_logits(items, batch_size, progress)
         return out if network_only else self.with_ngram(out, items)
 
-    def network_logits(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        "The network's logits for already encoded tweets, in batches of tweets of similar length."
-        order = np.argsort([len(it["input_ids"]) for it in items], kind="stable")
-        collate, out = Collator(self.tokenizer), np.zeros((len(items), len(self.labels)), np.float32)
-        if self.model is not None: self.model.eval()
-        for start in tqdm(range(0, len(order), batch_size), disable=not progress or len(order) <= 4 * batch_size, desc="predict"):
-            idx = order[start:start + batch_size]
-            out[idx] = self._logits(collate([items[i] for i in idx]))
-        return out
-
-    def with_ngram(self, logits: np.ndarray, items: list[dict]) -> np.ndarray:
-        "The network's `logits` mixed with the n-gram model's log-probabilities at `info.ngram_weight` (unchanged without one)."
-        w = self.info.ngram_weight
-        if not w or self.ngram is None or not len(items): return logits
-        return (1 - w) * logits + w * self.ngram.predict_log_proba([it["text"] for it in items]).astype(np.float32)
-
     def proba_from_logits(self, logits: np.ndarray) -> np.ndarray:
         "Class probabilities: softmax of logits plus class offsets."
-        return torch.softmax(torch.from_numpy(logits + self.class_bias), -1).numpy()
+        return torch.softmax(torch.from_numpy(np.asarray(logits, np.float32) + self.class_bias), -1).numpy()
 
     def proba_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         "Class probabilities for already encoded tweets."
@@ -396,3 +376,76 @@ class TweetClassifier:
     def predict(self, texts, **kw) -> list[Optional[str]]:
         "Labels, one per text of `texts` (read by `as_texts`; `None` for a missing or blank one)."
         return [None if np.isnan(row).any() else self.labels[int(row.argmax())] for row in self.predict_proba(texts, **kw)]
+
+# %% ../notebooks/lib/models.ipynb #274cb09d
+@dataclass
+class TweetClassifier(Classifier):
+    "A trained tweet classifier: a network over tokens (and meta features), optionally mixed with an n-gram model."
+    model: Optional[nn.Module]
+    tokenizer: object
+    extractor: object
+    info: ModelInfo
+    runner: Optional[Callable] = None     # batch dict -> logits array; default runs `model`
+    ngram: Optional[object] = None        # a fitted n-gram model (02_features.NgramModel) mixed in at `info.ngram_weight`
+
+    def _logits(self, batch: dict) -> np.ndarray:
+        if self.runner is not None: return self.runner(batch)
+        device = next(self.model.parameters()).device
+        with torch.inference_mode():
+            out = self.model(**{k: v.to(device) for k, v in batch.items() if k != "labels"})
+        return out.logits.float().cpu().numpy()
+
+    def encode(self, texts: Sequence[str], labels=None, meta: np.ndarray = None) -> list[dict]:
+        "Texts as this model reads them: its tokenizer, max length, character cap and (unless text-only) its features."
+        extractor = self.extractor if self.info.uses_meta else None
+        return encode(self.tokenizer, extractor, texts, self.info.max_length, labels, meta, self.info.max_text_chars)
+
+    def network_logits(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        "The network's logits for already encoded tweets, in batches of tweets of similar length."
+        order = np.argsort([len(it["input_ids"]) for it in items], kind="stable")
+        collate, out = Collator(self.tokenizer), np.zeros((len(items), len(self.labels)), np.float32)
+        if self.model is not None: self.model.eval()
+        for start in tqdm(range(0, len(order), batch_size), disable=not progress or len(order) <= 4 * batch_size, desc="predict"):
+            idx = order[start:start + batch_size]
+            out[idx] = self._logits(collate([items[i] for i in idx]))
+        return out
+
+    def with_ngram(self, logits: np.ndarray, items: list[dict]) -> np.ndarray:
+        "The network's `logits` mixed with the n-gram model's log-probabilities at `info.ngram_weight` (unchanged without one)."
+        w = self.info.ngram_weight
+        if not w or self.ngram is None or not len(items): return logits
+        return (1 - w) * logits + w * self.ngram.predict_log_proba([it["text"] for it in items]).astype(np.float32)
+
+# %% ../notebooks/lib/models.ipynb #7e740340
+FLOOR = 1e-7   # the smallest probability a member is taken to give (log of it for classes it never saw)
+
+def log_proba(member, texts: list[str], n_labels: int) -> np.ndarray:
+    "A member's log-probabilities of the `n_labels` classes for (clean, non-empty) texts; a scikit-learn member's `classes_` placed."
+    if not hasattr(member, "predict_log_proba"): return np.log(np.clip(member.predict_proba(texts), FLOOR, 1)).astype(np.float32)
+    out = np.full((len(texts), n_labels), np.log(FLOOR), np.float32)
+    out[:, np.asarray(getattr(member, "classes_", np.arange(n_labels)))] = np.maximum(member.predict_log_proba(texts), np.log(FLOOR))
+    return out
+
+@dataclass
+class Ensemble(Classifier):
+    "Members stacked: `logits = [log p_1 | ... | log p_M] @ weights.T + bias`, one row of log-probabilities per member."
+    members: list            # (name, member) pairs, in the order of the stacker's inputs
+    weights: np.ndarray      # (labels, members x labels)
+    bias: np.ndarray         # (labels,)
+    info: ModelInfo
+
+    def encode(self, texts: Sequence[str], labels=None, meta: np.ndarray = None) -> list[dict]:
+        "Each member reads the text its own way: the items carry the text (cut at `max_text_chars`) and the label."
+        items = [{"text": str(t)[: self.info.max_text_chars]} for t in texts]
+        for item, y in zip(items, labels if labels is not None else []): item["labels"] = int(y)
+        return items
+
+    def member_log_proba(self, texts: list[str]) -> np.ndarray:
+        "The stacker's input: every member's log-probabilities, side by side."
+        if not texts: return np.zeros((0, len(self.members) * len(self.labels)), np.float32)
+        return np.concatenate([log_proba(m, texts, len(self.labels)) for _, m in self.members], axis=1)
+
+    def network_logits(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        "The stacker's logits for encoded items."
+        x = self.member_log_proba([it["text"] for it in items])
+        return (x @ np.asarray(self.weights, np.float32).T + np.asarray(self.bias, np.float32)).astype(np.float32)

@@ -80,6 +80,7 @@ class Params:
     dropout: float = arg(0.1, "dropout in the classifier head", training=True, check="unit")
     patience: int = arg(2, "epochs without a better validation score before stopping", training=True, check="non_negative")
     grad_clip: float = arg(1.0, "gradient norm clip", training=True, check="non_negative")
+    checkpoint_steps: int = arg(500, "steps between the checkpoints a killed training resumes from (trainer: manual)", check="positive")
     seed: int = arg(42, "seed of splits, initialisation and batch order", training=True)
     class_weight: str = arg("none", "cross-entropy weights: 'balanced' weighs classes by inverse frequency",
                             training=True, choices=["none", "balanced"])
@@ -113,6 +114,9 @@ class Params:
     distill_temperature: float = arg(2.0, "softening of the teacher's probabilities", check="positive")
     distill_alpha: float = arg(0.5, "weight of the teacher's soft labels against the true labels", check="closed_unit")
     distill_epochs: int = arg(2, "student training epochs", check="positive")
+    distill_backbone: str = arg("", "a backbone for a new student (an ensemble's always gets one: '' -> backbone); '' with a model teacher: its first layers")
+    distill_unlabelled: bool = arg(True, "a new student also learns the teacher's labels of the unlabelled tweets (unlabelled_path)")
+    distill_max_unlabelled: Optional[int] = arg(None, "cap on the unlabelled tweets a student learns from (null: all)", check="positive")
     # pre-training on unlabelled tweets (python -m tweetsent pretrain)
     unlabelled_path: str = arg("", "unlabelled tweets CSV (column text_col) for pretrain and distillation; '' -> none")
     pretrain_with_train: bool = arg(True, "pretrain also reads the training file's texts (never the validation or held-out texts)")
@@ -123,6 +127,9 @@ class Params:
     pretrain_mask: float = arg(0.15, "share of each tweet's words masked (whole words)", check="open_unit")
     pretrain_save_steps: int = arg(200, "steps between the checkpoints a killed run resumes from", check="positive")
     pretrain_snapshot_every: float = arg(0.5, "also save the backbone after every this many passes (0: only at the end)", check="non_negative")
+    # ensembles (python -m tweetsent ensemble)
+    ensemble_ngram: bool = arg(True, "an ensemble also stacks an n-gram model fitted on the training rows")
+    ensemble_lexicon: bool = arg(True, "an ensemble also stacks a lexicon model (logistic regression on lexicon, VADER and style features)")
     # experiment tracking
     tracker: list = arg(["none"], "experiment trackers: none, mlflow, tensorboard, wandb (a name or a list)", choices=TRACKERS, one_or_list=True)
     tracking_uri: str = arg("", "MLflow store; '' -> a SQLite file under out_dir")

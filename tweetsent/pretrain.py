@@ -25,8 +25,8 @@ from .storage import StorageError, check_out, publish_folder, write_file_atomica
 from .texts import clean_tweets
 
 # %% auto #0
-__all__ = ['PRETRAIN_FILE', 'Corpus', 'pretrain_corpus', 'word_starts', 'WholeWordMasker', 'MaskedLMTrainer', 'ProgressLine',
-           'PassSetter', 'pretrain_work', 'snapshot_dir', 'Snapshots', 'pretrain']
+__all__ = ['PRETRAIN_FILE', 'Corpus', 'pretrain_corpus', 'unlabelled_texts', 'word_starts', 'WholeWordMasker', 'MaskedLMTrainer',
+           'ProgressLine', 'PassSetter', 'pretrain_work', 'snapshot_dir', 'Snapshots', 'pretrain']
 
 # %% ../notebooks/lib/pretrain.ipynb #03a46bda
 @dataclass
@@ -70,6 +70,15 @@ def pretrain_corpus(p: Params) -> Corpus:
     counts["kept"] = len(kept)
     if not len(kept): raise DataError("No pre-training texts: set unlabelled_path (a CSV with column text_col) or train_path")
     return Corpus(kept.tolist(), counts)
+
+# %% ../notebooks/lib/pretrain.ipynb #527325a9
+def unlabelled_texts(p: Params, exclude: set = frozenset()) -> list[str]:
+    """The unlabelled file's texts (`unlabelled_path`, column `text_col`) as the classifier reads them, without
+    duplicates, without `exclude` (the training texts, say) and never a text of the validation or held-out file."""
+    df, _ = read_csv_input(resolve_path(p, p.unlabelled_path), [p.text_col])
+    texts = clean_tweets(df[p.text_col].fillna("")).str.slice(0, p.max_text_chars)
+    texts = texts[texts.ne("")].drop_duplicates()
+    return texts[~texts.isin(_scored_texts(p) | {t[:p.max_text_chars] for t in exclude})].tolist()
 
 # %% ../notebooks/lib/pretrain.ipynb #9496a99d
 def word_starts(tokenizer, texts: list[str], max_length: int) -> list[dict]:

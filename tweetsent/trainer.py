@@ -3,16 +3,22 @@
 # %% ../notebooks/lib/trainer.ipynb #2f5f4030
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import re
 import shutil
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
+from torch import nn
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
@@ -26,8 +32,9 @@ from .tracking import tracker_names
 
 # %% auto #0
 __all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'parameter_groups', 'make_optimizer', 'class_shares',
-           'scores_from_logits', 'validation_scores', 'EarlyStopper', 'epoch_line', 'world_size', 'is_main_process',
-           'manual_loop', 'hf_loop', 'check_max_length', 'balanced_class_weight', 'train_model', 'finish_training']
+           'scores_from_logits', 'validation_scores', 'EarlyStopper', 'epoch_line', 'DistillationLoss', 'TeacherLabels',
+           'world_size', 'is_main_process', 'manual_loop', 'hf_loop', 'check_max_length', 'balanced_class_weight',
+           'with_teacher', 'checkpoint_dir', 'train_model', 'finish_training']
 
 # %% ../notebooks/lib/trainer.ipynb #27b8f5ad
 _LAYER = re.compile(r"\.(?:layer|layers|block|blocks|h)\.(\d+)\.")
@@ -59,7 +66,7 @@ def make_optimizer(model: TransformerWithMeta, p: Params, total_steps: int):
 # %% ../notebooks/lib/trainer.ipynb #b7d1e004
 def class_shares(items: list[dict], n_labels: int) -> np.ndarray:
     "Share of each class among labelled items."
-    counts = np.bincount([it["labels"] for it in items], minlength=n_labels)
+    counts = np.bincount([it["labels"] for it in items if it["labels"] >= 0], minlength=n_labels)   # -100: an unlabelled tweet
     return counts / max(counts.sum(), 1)
 
 # %% ../notebooks/lib/trainer.ipynb #7c0a0008
@@ -95,6 +102,29 @@ def epoch_line(epoch: int, epochs: int, row: dict, metric: str, seconds: float) 
     speed = f", {row['train_tweets_per_s']:.0f} tweets/s" if row.get("train_tweets_per_s") else ""
     return f"epoch {epoch}/{epochs}: {loss}val {metric} {row[f'val_{metric}']:.3f} ({others}), {seconds:.0f} s{speed}"
 
+# %% ../notebooks/lib/trainer.ipynb #11282a8c
+class DistillationLoss(nn.Module):
+    "alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * cross-entropy, per tweet; unlabelled tweets (label -100): the KL term only."
+    def __init__(self, temperature: float, alpha: float): super().__init__(); self.t, self.alpha = temperature, alpha
+
+    def forward(self, logits, teacher_logits, labels):
+        logits, teacher_logits = logits.float(), teacher_logits.float()
+        kl = F.kl_div(F.log_softmax(logits / self.t, -1), F.softmax(teacher_logits / self.t, -1), reduction="none").sum(-1) * self.t ** 2
+        has = labels >= 0
+        ce = torch.zeros_like(kl)
+        if has.any(): ce[has] = F.cross_entropy(logits[has], labels[has], reduction="none")
+        alpha = torch.where(has, torch.full_like(kl, self.alpha), torch.ones_like(kl))
+        return (alpha * kl + (1 - alpha) * ce).mean()
+
+@dataclass
+class TeacherLabels:
+    "What a teacher says about the training tweets (rows in order) and about extra, unlabelled ones, and how to learn from it."
+    train_logits: np.ndarray
+    extra_texts: list
+    extra_logits: np.ndarray
+    temperature: float = 2.0
+    alpha: float = 0.5
+
 # %% ../notebooks/lib/trainer.ipynb #0a9692a2
 EpochCallback = Callable[[int, dict], None]   # (epoch, validation scores); may raise to stop (Optuna pruning)
 
@@ -102,34 +132,68 @@ def world_size() -> int: return int(os.environ.get("WORLD_SIZE", 1))
 
 def is_main_process() -> bool: return int(os.environ.get("RANK", 0)) == 0
 
+def _save_checkpoint(folder: Path, state: dict) -> None:
+    "The loop's state, written atomically (a kill while writing leaves the previous checkpoint)."
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".state.pt.{os.getpid()}.tmp"
+    torch.save(state, tmp); os.replace(tmp, folder / "state.pt")
+
+def _load_checkpoint(folder: Optional[Path]) -> Optional[dict]:
+    path = folder / "state.pt" if folder else None
+    return torch.load(path, weights_only=True) if path and path.exists() else None   # tensors and numbers only: no code
+
 def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_end: Optional[EpochCallback],
-                loss_fn: Optional[Callable] = None) -> list[dict]:
-    "Our own loop: length-grouped batches, AdamW, clipping, autocast on GPU, early stopping on `select_metric`; `loss_fn(model, batch)` replaces the model's cross-entropy (distillation)."
+                loss_fn: Optional[Callable] = None, checkpoint: Optional[Path] = None) -> list[dict]:
+    """Our own loop: length-grouped batches, AdamW, clipping, autocast on GPU, early stopping on `select_metric`;
+    `loss_fn(model, batch)` replaces the model's cross-entropy (distillation). With `checkpoint`, the loop's state is
+    saved there every `checkpoint_steps` steps and after every epoch, and a loop started again with the same folder
+    goes on from it: the same batches, masks and random draws, so the same weights as a run never stopped."""
     if world_size() > 1:
         raise ParamsError("trainer 'manual' runs in one process; use trainer: hf under torchrun / accelerate launch")
     model, device = clf.model, pick_device()
     model.to(device)
-    gen = torch.Generator().manual_seed(p.seed)
-    sampler = LengthGroupedSampler(p.batch_size, lengths=[len(it["input_ids"]) for it in train_items], generator=gen)
-    loader = torch.utils.data.DataLoader(train_items, batch_size=p.batch_size, sampler=sampler, collate_fn=Collator(clf.tokenizer))
-    opt, sched = make_optimizer(model, p, len(loader) * p.epochs)
+    sampler = LengthGroupedSampler(p.batch_size, lengths=[len(it["input_ids"]) for it in train_items], generator=torch.Generator().manual_seed(p.seed))
+    per_epoch, collate = math.ceil(len(train_items) / p.batch_size), Collator(clf.tokenizer)
+    opt, sched = make_optimizer(model, p, per_epoch * p.epochs)
     stopper, history, prior = EarlyStopper(p.patience), [], class_shares(train_items, len(clf.labels))
+    at, state = (1, 0, 0, 0.0, 0.0, 0), _load_checkpoint(checkpoint)   # (epoch, step, tweets seen, loss sum, seconds, stopped early)
+    if state:
+        model.load_state_dict(state["model"]); opt.load_state_dict(state["opt"]); sched.load_state_dict(state["sched"])
+        stopper.best, stopper.best_epoch, stopper.state = state["best"], state["best_epoch"], state["best_state"] or None
+        history, at = json.loads(state["history"]), tuple(state["at"].tolist())
+        torch.set_rng_state(state["rng"])
+        print(f"resuming from {checkpoint}: epoch {int(at[0])}, step {int(at[1])} of {per_epoch}", flush=True)
+    def save(epoch, step, seen, total_loss, seconds, stopped=False):
+        if checkpoint: _save_checkpoint(checkpoint, {
+            "model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "best": stopper.best,
+            "best_epoch": stopper.best_epoch, "best_state": stopper.state or {}, "history": json.dumps(history),
+            "at": torch.tensor([epoch, step, seen, total_loss, seconds, stopped], dtype=torch.float64), "rng": torch.get_rng_state()})
     for epoch in range(1, p.epochs + 1):
-        model.train(); start, seen, total_loss = time.perf_counter(), 0, 0.0
-        for batch in tqdm(loader, desc=f"epoch {epoch}/{p.epochs}", leave=False, mininterval=5):
-            batch = {k: v.to(device) for k, v in batch.items()}
+        order = list(sampler)                    # drawn every epoch, resumed or not, so a resumed run sees the same batches
+        if epoch < at[0] or at[5]: continue     # done before the checkpoint, or early stopping had ended the loop
+        first = int(at[1]) if epoch == at[0] else 0
+        seen, total_loss, before = (int(at[2]), at[3], at[4]) if first else (0, 0.0, 0.0)
+        model.train(); start = time.perf_counter()
+        batches = [order[k:k + p.batch_size] for k in range(0, len(order), p.batch_size)]
+        for step in tqdm(range(first, len(batches)), desc=f"epoch {epoch}/{p.epochs}", leave=False, mininterval=5):
+            batch = {k: v.to(device) for k, v in collate([train_items[i] for i in batches[step]]).items()}
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                 loss = loss_fn(model, batch) if loss_fn else model(**batch).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), p.grad_clip)
             opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
             seen += len(batch["labels"]); total_loss += loss.item() * len(batch["labels"])
-        row = {"epoch": epoch, "train_loss": total_loss / seen, "train_tweets_per_s": seen / (time.perf_counter() - start),
+            if (step + 1) % p.checkpoint_steps == 0 and step + 1 < len(batches):
+                save(epoch, step + 1, seen, total_loss, before + time.perf_counter() - start)
+        seconds = before + time.perf_counter() - start
+        row = {"epoch": epoch, "train_loss": total_loss / seen, "train_tweets_per_s": seen / seconds,
                **{f"val_{k}": v for k, v in validation_scores(clf, val_items, 2 * p.batch_size, p, prior).items()}}
         history.append(row)
-        print(epoch_line(epoch, p.epochs, row, p.select_metric, time.perf_counter() - start), flush=True)
+        print(epoch_line(epoch, p.epochs, row, p.select_metric, seconds), flush=True)
         if on_epoch_end: on_epoch_end(epoch, row)
-        if stopper.update(model, row[f"val_{p.select_metric}"], epoch): break
+        stop = stopper.update(model, row[f"val_{p.select_metric}"], epoch)
+        save(epoch + 1, 0, 0, 0.0, 0.0, stop)
+        if stop: break
     model.load_state_dict(stopper.state)
     return history
 
@@ -208,10 +272,28 @@ def balanced_class_weight(labels: np.ndarray, n_labels: int) -> torch.Tensor:
     counts = np.bincount(labels, minlength=n_labels).astype(float)
     return torch.tensor(np.where(counts > 0, counts.sum() / (n_labels * np.maximum(counts, 1)), 0.0), dtype=torch.float32)
 
+# %% ../notebooks/lib/trainer.ipynb #cb147df1
+def with_teacher(tokenizer, extractor, teacher: TeacherLabels, p: Params, cache: Path) -> list[dict]:
+    "The teacher's extra, unlabelled tweets as training items (label -100), with its logits for them."
+    if not teacher.extra_texts: return []
+    meta = cached_transform(extractor, teacher.extra_texts, cache / "features") if extractor is not None else None
+    items = encode(tokenizer, extractor, teacher.extra_texts, p.max_length, [-100] * len(teacher.extra_texts), meta, p.max_text_chars)
+    for it, t in zip(items, teacher.extra_logits): it["teacher_logits"] = np.asarray(t, np.float32)
+    return items
+
 # %% ../notebooks/lib/trainer.ipynb #4ca7c543
+def checkpoint_dir(p: Params, train_df: pd.DataFrame, val_df: pd.DataFrame, teacher: Optional[TeacherLabels] = None) -> Path:
+    "Where a training's checkpoints go: one folder per training params, data and teacher, under out_dir/cache."
+    key = {"params": {k: getattr(p, k) for k in TRAINING_KEYS}, "train": data_fingerprint(train_df), "val": data_fingerprint(val_df),
+           "teacher": hashlib.sha256(np.ascontiguousarray(teacher.train_logits).tobytes() + np.ascontiguousarray(teacher.extra_logits).tobytes()).hexdigest() if teacher else None}
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return resolve_path(p, p.out_dir) / "cache" / "checkpoints" / f"{p.run_name}-{digest}"
+
 def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame] = None,
-                on_epoch_end: Optional[EpochCallback] = None) -> TweetClassifier:
-    "Fit features and model on `train_df` (validation split from it unless given); the held-out set never enters."
+                on_epoch_end: Optional[EpochCallback] = None, teacher: Optional[TeacherLabels] = None) -> TweetClassifier:
+    """Fit features and model on `train_df` (validation split from it unless given); the held-out set never enters.
+    With `teacher`, the network also learns the teacher's soft labels, of these rows and of its extra unlabelled tweets.
+    The manual loop keeps checkpoints (`checkpoint_dir`) while it runs: a killed training started again goes on."""
     present = sorted(set(train_df["label"]))
     if len(present) < 2:
         only = f" (all {len(train_df)} rows are {p.labels[present[0]]!r})" if present else " (no rows)"
@@ -240,11 +322,26 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     clf = TweetClassifier(model, tokenizer, extractor, info, ngram=ngram)
     items = {name: encode(tokenizer, extractor, df["text"], p.max_length, df["label"], meta[name], p.max_text_chars)
              for name, df in (("train", train_df), ("val", val_df))}
+    loss_fn = None
+    if teacher is not None:
+        items["train"] += with_teacher(tokenizer, extractor, teacher, p, cache)
+        for it, t in zip(items["train"], teacher.train_logits): it["teacher_logits"] = np.asarray(t, np.float32)
+        kd = DistillationLoss(teacher.temperature, teacher.alpha)
+        loss_fn = lambda model, b: kd(model(**{k: v for k, v in b.items() if k not in ("labels", "teacher_logits")}).logits, b["teacher_logits"], b["labels"])
+        info.distill = {"temperature": teacher.temperature, "alpha": teacher.alpha, "epochs": p.epochs, "unlabelled": len(teacher.extra_texts)}
     start = time.perf_counter()
-    history = TRAINERS[p.trainer](clf, items["train"], items["val"], p, on_epoch_end)
+    if p.trainer == "manual":
+        folder = checkpoint_dir(p, train_df, val_df, teacher)
+        try: history = manual_loop(clf, items["train"], items["val"], p, on_epoch_end, loss_fn, checkpoint=folder)
+        except KeyboardInterrupt: raise                  # stopped by hand: the checkpoints stay, to go on from
+        except BaseException: shutil.rmtree(folder, ignore_errors=True); raise
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        if teacher is not None: raise ParamsError("learning from a teacher runs in trainer: manual")
+        history = TRAINERS[p.trainer](clf, items["train"], items["val"], p, on_epoch_end)
     seconds = time.perf_counter() - start
     info.history, info.train_seconds = history, round(seconds, 1)
-    info.train_tweets_per_s = round(len(train_df) * len(history) / seconds, 2)
+    info.train_tweets_per_s = round(len(items["train"]) * len(history) / seconds, 2)
     return finish_training(clf, items["train"], items["val"], p)
 
 def finish_training(clf: TweetClassifier, train_items: list[dict], val_items: list[dict], p: Params) -> TweetClassifier:

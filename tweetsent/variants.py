@@ -24,8 +24,8 @@ from safetensors.torch import save as safetensors_bytes
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
-from .features import FeatureExtractor, NgramModel
-from .models import ModelError, ModelInfo, TextOnly, TransformerWithMeta, TweetClassifier
+from .features import FeatureExtractor, LexiconModel, NgramModel
+from .models import Ensemble, ModelError, ModelInfo, TextOnly, TransformerWithMeta, TweetClassifier
 from .storage import publish_folder, sha256_file, stale_siblings
 
 # ONNX Runtime (1.2x and later) keeps a device id and a telemetry store under ~/.cache/Microsoft unless this is set
@@ -34,10 +34,11 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'INFO_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'NGRAM_FILE', 'CODE_SUFFIXES', 'CODE_KEYS',
-           'DECISION_KEYS', 'INT8_SCALE', 'MAX_PACKING', 'ONNX_FILE', 'VARIANTS', 'CARD_FILE', 'read_info',
-           'verify_files', 'folder_digests', 'decision_digest', 'weights_metadata', 'check_metadata', 'cpu_state_dict',
-           'save_arrays', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn', 'model_card', 'save_model',
-           'build_model', 'load_parts', 'load_model', 'predict', 'pipeline']
+           'DECISION_KEYS', 'INT8_SCALE', 'MAX_PACKING', 'ONNX_FILE', 'STACKER_FILE', 'MEMBERS_DIR', 'VARIANTS',
+           'CARD_FILE', 'read_info', 'verify_files', 'folder_digests', 'decision_digest', 'weights_metadata',
+           'check_metadata', 'cpu_state_dict', 'save_arrays', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn',
+           'model_card', 'write_model_folder', 'save_model', 'build_model', 'load_parts', 'load_model', 'predict',
+           'pipeline']
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0005
 FORMAT_VERSION = 3   # 3: the settings that decide predictions are checksummed in the weights' metadata
@@ -93,16 +94,16 @@ def verify_files(folder: Path, info: ModelInfo) -> None:
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0044
 def folder_digests(folder: Path) -> dict[str, str]:
-    "sha256 of every file under `folder` but model_info.json, by relative path."
-    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != INFO_FILE}
+    "sha256 of every file under `folder` but its own model_info.json (a member folder's is listed), by relative path."
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file() and p != folder / INFO_FILE}
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0006
 DECISION_KEYS = ("labels", "n_meta", "arch", "variant", "uses_meta", "max_length", "max_text_chars", "class_bias", "ngram_weight",
-                 "feature_names", "ffn_sizes")   # the values of model_info.json that change what the model answers
+                 "feature_names", "ffn_sizes", "members")   # the values of model_info.json that change what the model answers
 
 def decision_digest(info: ModelInfo) -> str:
     "sha256 of the canonical JSON of the settings that decide predictions."
-    values = {k: getattr(info, k) for k in DECISION_KEYS}
+    values = {k: getattr(info, k) for k in DECISION_KEYS if k != "members" or info.members is not None}   # folders without members hash as before
     return hashlib.sha256(json.dumps(values, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 def weights_metadata(info: ModelInfo) -> dict[str, str]:
@@ -144,6 +145,7 @@ class Variant:
     write: Callable[[TweetClassifier, Path], Optional[dict]]   # (classifier, folder) -> writes `weights`; may return facts for model_info.json
     load: Callable[[TweetClassifier, Path], TweetClassifier]   # (skeleton, folder) -> classifier with its weights
     needs_skeleton: bool = True                                # False: the variant runs without the PyTorch model
+    assemble: Optional[Callable[[Path, ModelInfo], object]] = None   # (folder, info) -> classifier, for a folder that is not one network
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0008
 def _write_fp32(clf: TweetClassifier, folder: Path) -> None:
@@ -316,6 +318,50 @@ def _load_onnx(clf: TweetClassifier, folder: Path) -> TweetClassifier:
     clf.model, clf.runner = None, _onnx_runner(session)
     return clf
 
+# %% ../notebooks/lib/variants.ipynb #43486cee
+STACKER_FILE, MEMBERS_DIR = "stacker.safetensors", "members"
+
+def _read_arrays(path: Path, info: ModelInfo) -> dict[str, np.ndarray]:
+    "A numpy safetensors file of this folder, its metadata checked against model_info.json."
+    if not path.is_file(): raise ModelError(f"{path.parent}: {path.name} is missing")
+    try:
+        with safe_open(str(path), "np") as f: check_metadata(f.metadata(), info, path.name)
+        return load_numpy(str(path))
+    except ModelError: raise
+    except Exception as e: raise ModelError(f"{path} is not a readable safetensors file ({type(e).__name__})") from None
+
+def _write_ensemble(ens, folder: Path) -> None:
+    members = folder / MEMBERS_DIR
+    members.mkdir()
+    for (name, member), spec in zip(ens.members, ens.info.members):
+        if spec["kind"] == "model": write_model_folder(member, members / name)
+        elif spec["kind"] == "ngram": save_arrays(member.to_arrays(), members / f"{name}.safetensors", weights_metadata(ens.info))
+        else:
+            state, arrays = member.to_state()
+            (members / f"{name}.json").write_text(json.dumps(state), encoding="utf-8")
+            save_arrays(arrays, members / f"{name}.safetensors", weights_metadata(ens.info))
+    save_arrays({"weights": ens.weights, "bias": ens.bias}, folder / STACKER_FILE, weights_metadata(ens.info))
+
+def _load_member(folder: Path, spec: dict, info: ModelInfo):
+    "One member of the ensemble in `folder`, as its spec in model_info.json says."
+    name, where = spec["name"], folder / MEMBERS_DIR
+    if spec["kind"] == "model":
+        member = load_model(where / name)
+        if member.labels != info.labels: raise ModelError(f"{where / name} answers {member.labels}, the ensemble {info.labels}")
+        return member
+    arrays = _read_arrays(where / f"{name}.safetensors", info)
+    if spec["kind"] == "ngram": return _part(f"member {name}", folder, lambda: NgramModel.from_arrays(arrays, info.max_text_chars))
+    return _part(f"member {name}", folder, lambda: LexiconModel.from_state(json.loads((where / f"{name}.json").read_text(encoding="utf-8")), arrays))
+
+def _load_ensemble(folder: Path, info: ModelInfo) -> Ensemble:
+    if not info.members: raise ModelError(f"{folder / INFO_FILE} is damaged: an ensemble without members")
+    members = [(spec["name"], _load_member(folder, spec, info)) for spec in info.members]
+    stacker = _read_arrays(folder / STACKER_FILE, info)
+    k, width = len(info.labels), len(members) * len(info.labels)
+    if stacker["weights"].shape != (k, width) or stacker["bias"].shape != (k,):
+        raise ModelError(f"{folder / STACKER_FILE} has weights {stacker['weights'].shape} for {len(members)} members of {k} labels")
+    return Ensemble(members, stacker["weights"], stacker["bias"], info)
+
 # %% ../notebooks/lib/variants.ipynb #7a0e0019
 VARIANTS: dict[str, Variant] = {v.name: v for v in [
     Variant("fp32", "model.safetensors", _write_fp32, _load_fp32),
@@ -323,7 +369,8 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
     Variant("pruned", "model.safetensors.gz", _write_pruned, _load_pruned),
     Variant("pruned-structured", "model.safetensors", _write_fp32, _load_structured),
     Variant("onnx", ONNX_FILE, _write_onnx, _load_onnx, needs_skeleton=False),
-    Variant("onnx-int8", ONNX_FILE, _write_onnx_int8, _load_onnx, needs_skeleton=False)]}
+    Variant("onnx-int8", ONNX_FILE, _write_onnx_int8, _load_onnx, needs_skeleton=False),
+    Variant("ensemble", STACKER_FILE, _write_ensemble, None, needs_skeleton=False, assemble=_load_ensemble)]}
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0031
 CARD_FILE = "README.md"
@@ -361,22 +408,26 @@ to make decisions about individual people.
 """
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0021
-def save_model(clf: TweetClassifier, path) -> Path:
-    "Write `clf` as a self-contained, checksummed model folder at `path`, published atomically."
+def write_model_folder(clf, folder: Path) -> None:
+    "Everything of `clf` into a new `folder`: weights, configs, tokenizer, features, n-gram model, card, and model_info.json (with the manifest) last."
     variant = VARIANTS[clf.info.variant]
-    def write(tmp: Path):
-        facts = variant.write(clf, tmp) or {}
+    folder.mkdir(exist_ok=True)
+    facts = variant.write(clf, folder) or {}
+    if isinstance(clf, TweetClassifier):
         if clf.model is not None and variant.needs_skeleton:   # text-only: transformers' own config.json at the top
-            if isinstance(clf.model, TextOnly): clf.model.hf.config.save_pretrained(tmp)
-            else: clf.model.backbone.config.save_pretrained(tmp / BACKBONE_DIR)
-        clf.tokenizer.save_pretrained(tmp)
+            if isinstance(clf.model, TextOnly): clf.model.hf.config.save_pretrained(folder)
+            else: clf.model.backbone.config.save_pretrained(folder / BACKBONE_DIR)
+        clf.tokenizer.save_pretrained(folder)
         if clf.extractor is not None:
-            (tmp / FEATURES_FILE).write_text(json.dumps(clf.extractor.to_state()), encoding="utf-8")
-        if clf.ngram is not None: save_arrays(clf.ngram.to_arrays(), tmp / NGRAM_FILE, weights_metadata(clf.info))
-        (tmp / CARD_FILE).write_text(model_card(clf.info), encoding="utf-8")
-        info = dataclasses.replace(clf.info, format_version=FORMAT_VERSION, files=folder_digests(tmp), **facts)
-        (tmp / INFO_FILE).write_text(json.dumps(info.to_dict(), indent=2, default=str), encoding="utf-8")
-    return publish_folder(path, write, marker=INFO_FILE)   # replaces only a model folder
+            (folder / FEATURES_FILE).write_text(json.dumps(clf.extractor.to_state()), encoding="utf-8")
+        if clf.ngram is not None: save_arrays(clf.ngram.to_arrays(), folder / NGRAM_FILE, weights_metadata(clf.info))
+    (folder / CARD_FILE).write_text(model_card(clf.info), encoding="utf-8")
+    info = dataclasses.replace(clf.info, format_version=FORMAT_VERSION, files=folder_digests(folder), **facts)
+    (folder / INFO_FILE).write_text(json.dumps(info.to_dict(), indent=2, default=str), encoding="utf-8")
+
+def save_model(clf, path) -> Path:
+    "Write `clf` as a self-contained, checksummed model folder at `path`, published atomically."
+    return publish_folder(path, lambda tmp: write_model_folder(clf, tmp), marker=INFO_FILE)   # replaces only a model folder
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0056
 def build_model(info: ModelInfo, config) -> nn.Module:
@@ -432,6 +483,7 @@ def load_model(path) -> TweetClassifier:
     variant = VARIANTS.get(info.variant)
     if variant is None: raise ModelError(f"{folder}: unknown model variant '{info.variant}'; known: {sorted(VARIANTS)}")
     verify_files(folder, info)
+    if variant.assemble is not None: return variant.assemble(folder, info)
     clf = load_parts(folder, info, with_model=variant.needs_skeleton)
     if variant.needs_skeleton and clf.model is None: raise ModelError(f"{folder}: the model's config.json is missing")
     return variant.load(clf, folder)
