@@ -9,7 +9,7 @@ RUN ?=
 TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.tweetsent-installed
 
-.PHONY: setup run test report export bench check clean lab
+.PHONY: setup run test report export bench check clean lab semeval-model
 
 $(STAMP): settings.ini setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,3 +68,38 @@ lab: setup
 
 bench: setup
 	$(PY) bench/run.py
+
+# Human judgement II: the served SemEval model from scratch, one step a target. Each step is skipped when its folder is
+# there and resumes from its checkpoint when it was killed, so the recipe can run across several sittings:
+#   make semeval-model DATA=<folder with train/val/test.csv> UNLABELLED=<csv of unlabelled tweets, column text> OUT=<folder>
+# 1. pre-train MiniLM on the unlabelled and training tweets; 2. fine-tune the ensemble's members; 3. stack them (and an
+# n-gram and a lexicon model) on val.csv; 4. distil the ensemble into one network; 5. print its test score, once.
+DATA ?= data/semeval
+UNLABELLED ?= data/unlabelled/tweets.csv
+OUT ?= outputs/semeval-model
+BACKBONE ?= $(OUT)/backbone
+MEMBERS ?= tweets-hybrid-1 tweets-hybrid-2 tweets-text-3 minilm-hybrid-1
+SEMEVAL = --set train_path=$(abspath $(DATA))/train.csv --set val_path=$(abspath $(DATA))/val.csv --set test_path=$(abspath $(DATA))/test.csv \
+          --set unlabelled_path=$(if $(UNLABELLED),$(abspath $(UNLABELLED))) --set out_dir=$(abspath $(OUT))/work --set lexicon_dir=$(CURDIR)/lexicons \
+          $(foreach s,$(SET),--set $(s))
+member_word = $(word $(1),$(subst -, ,$(2)))
+
+semeval-model: $(OUT)/student/model_info.json
+	@$(PY) -m tweetsent evaluate --model $(OUT)/student --input $(DATA)/test.csv --text-col text --label-col label 2>/dev/null | \
+	  $(PY) -c "import json, sys; m = json.load(sys.stdin); print(f'SemEval-2017 test ({m[\"n\"]:,} tweets), the served student: macro-recall {m[\"macro_recall\"]:.3f}, macro-F1 {m[\"macro_f1\"]:.3f}, accuracy {m[\"accuracy\"]:.3f}')"
+
+$(BACKBONE)/pretrain.json: | $(STAMP)
+	$(PY) -m tweetsent pretrain --params params/semeval-pretrain.yaml $(SEMEVAL) --out $(BACKBONE)
+
+$(OUT)/members/%/model_info.json: $(BACKBONE)/pretrain.json
+	$(PY) -m tweetsent train --params params/semeval-member.yaml $(SEMEVAL) --set run_name=$* --set arch=$(call member_word,2,$*) \
+	  --set seed=$(call member_word,3,$*) --set backbone=$(if $(filter tweets,$(call member_word,1,$*)),$(abspath $(BACKBONE)),minilm) \
+	  --out $(OUT)/members/$*
+
+$(OUT)/ensemble/model_info.json: $(foreach m,$(MEMBERS),$(OUT)/members/$(m)/model_info.json)
+	$(PY) -m tweetsent ensemble --params params/semeval-minilm.yaml $(SEMEVAL) --set run_name=ensemble \
+	  --models $(addprefix $(OUT)/members/,$(MEMBERS)) --out $(OUT)/ensemble
+
+$(OUT)/student/model_info.json: $(OUT)/ensemble/model_info.json
+	$(PY) -m tweetsent compress --model $(OUT)/ensemble --method distill --params params/semeval-student.yaml $(SEMEVAL) \
+	  --set run_name=student --set distill_backbone=$(abspath $(BACKBONE)) --out $(OUT)/student

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-BENCHMARKS = ["pipeline", "features", "model", "compression", "semeval", "predict"]   # module bench/bench_<name>.py, function run() -> markdown
+BENCHMARKS = ["pipeline", "features", "model", "compression", "semeval", "human2", "predict"]   # module bench/bench_<name>.py, function run() -> markdown
 
 
 def machine() -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 from tweetsent.models import Ensemble, ModelError
 from tweetsent.variants import INFO_FILE, load_model
 
@@ -89,3 +89,20 @@ def test_a_student_learns_from_the_ensemble_and_the_unlabelled_tweets(data, ense
     assert student.info.distilled_from == "ensemble of 4" and student.info.distill["unlabelled"] == 90
     assert student.info.rows["train"] == 160 and student.predict(["great love"])[0] in LABELS
     assert not list((d / "outputs" / "cache" / "checkpoints").glob("*"))    # the checkpoints go once the student is saved
+
+
+def test_make_semeval_model_builds_the_served_model_step_by_step(data, tmp_path):
+    import subprocess
+    d, _ = data
+    args = ["make", "--no-print-directory", "semeval-model", f"DATA={d}", f"UNLABELLED={d / 'unlabelled.csv'}", f"OUT={tmp_path / 'served'}",
+            "MEMBERS=tweets-hybrid-1 tweets-text-2", "SET=backbone=tiny-random max_length=32 pretrain_passes=1 pretrain_batch_size=32 "
+            "epochs=1 distill_epochs=1 max_rows=null ngram_features=1024 pretrain_snapshot_every=0"]
+    r = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("SemEval-2017 test (60 tweets), the served student: macro-recall "), last
+    served = tmp_path / "served"
+    assert {p.name for p in served.iterdir()} >= {"backbone", "members", "ensemble", "student"}
+    assert json.loads((served / "student" / INFO_FILE).read_text())["distilled_from"] == "ensemble of 4"
+    again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)   # every step done: nothing is trained again
+    assert again.returncode == 0 and "tweetsent train" not in again.stdout and again.stdout.strip().splitlines()[-1] == last

@@ -135,8 +135,18 @@ class MaskedLMTrainer(Trainer):
 
 # %% ../notebooks/lib/pretrain.ipynb #9a8831b9
 class ProgressLine(TrainerCallback):
-    "One line per logging step: step, pass, loss, tweets/s since this process started and the time left."
-    def __init__(self, batch_size: int, label: str = "pretrain"): self.batch_size, self.label = batch_size, label
+    """One line per logging step: step, pass, loss, tweets/s since this process started and the time left; the seconds
+    spent, over every sitting, are kept in `clock` beside the checkpoints."""
+    def __init__(self, batch_size: int, label: str = "pretrain", clock: Optional[Path] = None):
+        self.batch_size, self.label, self.clock = batch_size, label, clock
+        self.before = json.loads(clock.read_text())["seconds"] if clock and clock.exists() else 0.0
+
+    def seconds(self) -> float:
+        "Seconds of training over every sitting so far."
+        return self.before + time.perf_counter() - getattr(self, "start", time.perf_counter())
+
+    def on_save(self, args, state, control, **kw):
+        if self.clock: write_file_atomically(self.clock, json.dumps({"seconds": round(self.seconds(), 1)}))
 
     def on_train_begin(self, args, state, control, **kw): self.start, self.first = time.perf_counter(), state.global_step
 
@@ -175,8 +185,8 @@ def _save_backbone(model, tokenizer, folder: Path, record: dict) -> Path:
 # %% ../notebooks/lib/pretrain.ipynb #c371accb
 class Snapshots(TrainerCallback):
     "Saves the backbone after every `every` passes (not the last: that is `out` itself)."
-    def __init__(self, out: Path, every: float, steps_per_pass: float, record: dict, tokenizer):
-        self.out, self.every, self.per_pass, self.record, self.tokenizer = out, every, steps_per_pass, record, tokenizer
+    def __init__(self, out: Path, every: float, steps_per_pass: float, record: dict, tokenizer, clock: Optional["ProgressLine"] = None):
+        self.out, self.every, self.per_pass, self.record, self.tokenizer, self.clock = out, every, steps_per_pass, record, tokenizer, clock
 
     def on_step_end(self, args, state, control, model=None, **kw):
         if not self.every or state.global_step >= state.max_steps: return
@@ -184,7 +194,8 @@ class Snapshots(TrainerCallback):
         if k(state.global_step) > k(state.global_step - 1):
             passes = k(state.global_step) * self.every
             folder = snapshot_dir(self.out, passes)
-            if not folder.exists(): _save_backbone(model, self.tokenizer, folder, {**self.record, "passes": passes, "steps": state.global_step})
+            if not folder.exists(): _save_backbone(model, self.tokenizer, folder, {**self.record, "passes": passes, "steps": state.global_step,
+                                                                                 "seconds_total": round(self.clock.seconds(), 1) if self.clock else None})
 
 # %% ../notebooks/lib/pretrain.ipynb #3b74a157
 def _checkpoint(work: Path) -> Optional[str]:
@@ -227,15 +238,16 @@ def pretrain(p: Params, out, callbacks: Optional[list] = None) -> Path:
         bf16=cuda and torch.cuda.is_bf16_supported(), use_cpu=not cuda)
     record = {"backbone": p.backbone, "texts": corpus.counts, "unlabelled_path": p.unlabelled_path, "with_train": p.pretrain_with_train,
               **{k: settings[k] for k in ("max_length", "pretrain_lr", "pretrain_batch_size", "pretrain_mask", "seed")}}
+    progress = ProgressLine(p.pretrain_batch_size, clock=work / "seconds.json")
     trainer = MaskedLMTrainer(model=model, args=args, train_dataset=items, data_collator=masker,
-                              callbacks=[PassSetter(masker), ProgressLine(p.pretrain_batch_size),
-                                         Snapshots(out, p.pretrain_snapshot_every, steps_per_pass, record, tokenizer), *(callbacks or [])])
+                              callbacks=[PassSetter(masker), progress,
+                                         Snapshots(out, p.pretrain_snapshot_every, steps_per_pass, record, tokenizer, progress), *(callbacks or [])])
     trainer.remove_callback(PrinterCallback)   # ProgressLine says it in one line
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=_checkpoint(work))
     losses = [r["loss"] for r in trainer.state.log_history if "loss" in r]
     record.update(passes=p.pretrain_passes, steps=trainer.state.global_step, final_loss=losses[-1] if losses else None,
-                  seconds_this_process=round(time.perf_counter() - start, 1))
+                  seconds_this_process=round(time.perf_counter() - start, 1), seconds_total=round(progress.seconds(), 1))
     folder = _save_backbone(trainer.model, tokenizer, out, record)
     shutil.rmtree(work, ignore_errors=True)
     return folder
