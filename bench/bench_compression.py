@@ -18,7 +18,8 @@ def run() -> str:
     from tweetsent.compress import compress
     from tweetsent.data import load_dataset
     from tweetsent.evaluate import evaluate_model
-    from tweetsent.params import load_params, run_dir
+    from tweetsent.layout import run_dir
+    from tweetsent.params import load_params
     from tweetsent.train import train_and_save
     from tweetsent.variants import load_model
     p = load_params(ROOT / "params/minilm-manual.yaml", {**SPLIT, "run_name": "bench-compression"})

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, run_cli
+from tweetsent.layout import INFO_FILE
 from tweetsent.models import Ensemble, ModelError
-from tweetsent.variants import INFO_FILE, load_model
+from tweetsent.variants import load_model
 
 LABELS = ["negative", "neutral", "positive"]
 WORDS = {"negative": "awful bad sad hate terrible", "neutral": "bus station meeting noon report", "positive": "great love happy wonderful thanks"}

@@ -7,9 +7,10 @@ import shutil
 
 import pytest
 
+from tweetsent.layout import INFO_FILE
 from tweetsent.models import ModelError
 from tweetsent.storage import PUBLISH_STEPS, StorageError, publish_folder, stale_siblings
-from tweetsent.variants import INFO_FILE, folder_digests, load_model, save_model
+from tweetsent.variants import folder_digests, load_model, save_model
 
 
 class Payload:

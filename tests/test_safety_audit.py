@@ -13,9 +13,10 @@ import pytest
 
 import tweetsent
 from conftest import ROOT, run_cli
+from tweetsent.layout import INFO_FILE
 from tweetsent.models import ModelError
 from tweetsent.storage import folder_lock
-from tweetsent.variants import INFO_FILE, folder_digests, load_model
+from tweetsent.variants import folder_digests, load_model
 
 EVIL = "import pathlib; pathlib.Path({marker!r}).write_text('pwned')\n"
 GOOD_CSV = 'OriginalTweet,Sentiment\n"Thank you, wonderful nurses!",Positive\nAwful shelves,Negative\n'

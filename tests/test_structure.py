@@ -9,7 +9,7 @@ from conftest import ROOT
 STAGES = sorted((ROOT / "notebooks").glob("0*.ipynb"))
 # Floors of the house, bottom first. A module imports only modules on its own floor or below, never in a cycle.
 # Model folders and the trainer hold a fitted FeatureExtractor, so they stand on 02's floor.
-LAYERS = [["params", "storage", "metrics", "tracking", "vader", "texts"], ["readability", "report"], ["lexicons", "models"], ["data"], ["features"],
+LAYERS = [["layout", "params", "storage", "metrics", "tracking", "vader", "texts"], ["readability", "report"], ["lexicons", "models"], ["data"], ["features"],
           ["variants", "trainer"], ["pretrain"], ["baselines"], ["tune"], ["train"], ["ensemble"], ["evaluate"], ["explain"], ["compress"], ["cli"]]
 RANK = {m: i for i, layer in enumerate(LAYERS) for m in layer}
 
@@ -105,3 +105,16 @@ def test_stage_notebooks_document_like_fastcore():
             following = next((d for d in cells[i + 1:] if d["cell_type"] == "code"), None)
             assert following is not None and not "".join(following["source"]).startswith("#| export"), \
                 f"{path.relative_to(ROOT)}: export cell {c['id']} has no check after it"
+
+
+def test_every_run_and_model_folder_name_is_defined_once():
+    "The file and folder names of lib/layout appear as literals nowhere else in the package."
+    import tweetsent.layout as layout
+    names = {v for k, v in vars(layout).items() if k.isupper() and isinstance(v, str) and k.endswith(("_FILE", "_DIR", "_DB", "_INDEX"))
+             and ("." in v or "_" in v)}   # file names, and folder names no ordinary word shares ("model", "runs" are words too)
+    assert {"model_info.json", "metrics.json", "tuned.yaml", "backbone_config", "model.onnx"} <= names
+    for path in sorted((ROOT / "tweetsent").glob("*.py")):
+        if path.stem in ("layout", "_modidx"): continue
+        text = path.read_text()
+        for name in names:
+            assert f'"{name}"' not in text and f"'{name}'" not in text, f"{path.name} spells {name!r}; import it from tweetsent.layout"

@@ -5,7 +5,8 @@ import pytest
 import sqlalchemy
 
 from tweetsent.data import load_dataset
-from tweetsent.params import tuned_file, with_tuned
+from tweetsent.layout import tuned_file
+from tweetsent.params import with_tuned
 from tweetsent.tune import open_study, tune, write_tuned
 
 

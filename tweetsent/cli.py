@@ -37,10 +37,10 @@ def cmd_train(args):
     go to a work folder beside --out, removed when training ends or fails, unless out_dir is set explicitly."""
     import shutil
 
-    from tweetsent.params import parse_overrides, resolve_path, with_tuned
+    from tweetsent.layout import INFO_FILE, resolve_path
+    from tweetsent.params import parse_overrides, with_tuned
     from tweetsent.train import train_and_save
     from tweetsent.trainer import is_main_process
-    from tweetsent.variants import INFO_FILE
     p = with_tuned(_params(args))
     tracking, work = resolve_path(p, p.out_dir), None
     if "out_dir" not in parse_overrides(args.set):
@@ -54,13 +54,14 @@ def cmd_train(args):
 
 def cmd_pretrain(args):
     "Masked-LM pre-training of the params' backbone on unlabelled tweets into --out (resumes a killed run)."
-    from tweetsent.pretrain import PRETRAIN_FILE, pretrain
+    from tweetsent.layout import PRETRAIN_FILE
+    from tweetsent.pretrain import pretrain
     with _writing(args, PRETRAIN_FILE) as out: print(pretrain(_params(args), out))
 
 def cmd_ensemble(args):
     "Stack model folders (and an n-gram and a lexicon model) on the params' validation rows into --out."
     from tweetsent.ensemble import build_ensemble
-    from tweetsent.variants import INFO_FILE
+    from tweetsent.layout import INFO_FILE
     with _writing(args, INFO_FILE) as out: print(build_ensemble(_params(args), args.models, out))
 
 def cmd_tune(args):
@@ -193,9 +194,10 @@ def cmd_predict(args):
 def cmd_compress(args):
     "Method settings: the model's own training params, then --params, then --set."
     from tweetsent.compress import compress
+    from tweetsent.layout import INFO_FILE
     from tweetsent.models import ModelError
     from tweetsent.params import load_params, make_params, parse_overrides
-    from tweetsent.variants import INFO_FILE, read_info
+    from tweetsent.variants import read_info
     folder = Path(args.model)
     if not folder.is_dir(): raise ModelError(f"Model folder not found: {args.model}")
     values = {**read_info(folder).params, **parse_overrides(args.set)}

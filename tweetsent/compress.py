@@ -16,8 +16,9 @@ import torch
 from torch import nn
 
 from .data import Dataset, load_dataset, stratified_split
+from .layout import cache_dir
 from .models import Classifier, Ensemble, TweetClassifier, network
-from .params import COMPRESS_METHODS, Params, ParamsError, resolve_path
+from .params import COMPRESS_METHODS, Params, ParamsError
 from .pretrain import unlabelled_texts
 from .trainer import DistillationLoss, TeacherLabels, finish_training, manual_loop, train_model
 from .variants import ffn_pairs, load_model, save_model, shrink_ffn
@@ -151,7 +152,7 @@ def distill_new(teacher: Classifier, p: Params, data: Dataset) -> TweetClassifie
     extra = unlabelled_texts(p, exclude=set(train)) if p.distill_unlabelled and p.unlabelled_path else []
     extra = extra[:p.distill_max_unlabelled] if p.distill_max_unlabelled else extra
     key = hashlib.sha256(json.dumps([teacher.info.files, train, extra]).encode()).hexdigest()[:16]   # the teacher's checksums and the texts
-    logits = teacher_logits(teacher, train + extra, resolve_path(p, p.out_dir) / "cache" / f"teacher-{key}")
+    logits = teacher_logits(teacher, train + extra, cache_dir(p) / f"teacher-{key}")
     sp = dataclasses.replace(p, backbone=p.distill_backbone or p.backbone, epochs=p.distill_epochs, run_name=f"{p.run_name}-student")
     labels = TeacherLabels(logits[:len(train)], extra, logits[len(train):], p.distill_temperature, p.distill_alpha)
     student = train_model(sp, data.train, data.val, teacher=labels)

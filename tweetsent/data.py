@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from .layout import resolve_path
 from .lexicons import AFINN_FILE, ensure_lexicons, lexicon_tokens, read_afinn, read_lexicon, vader_rule, vader_scores
-from .params import KAGGLE_LABELS, Params, resolve_path
+from .params import KAGGLE_LABELS, Params
 from .texts import clean_tweets
 
 

@@ -13,9 +13,10 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from .data import DataError, Dataset, load_dataset
 from .features import LexiconModel, NgramModel
+from .layout import resolve_path
 from .metrics import classification_metrics
 from .models import Ensemble, ModelInfo
-from .params import Params, ParamsError, resolve_path
+from .params import Params, ParamsError
 from .variants import load_model, save_model
 
 # %% auto #0

@@ -16,6 +16,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 
 from .data import data_fingerprint
+from .layout import METRICS_FILE
 from .lexicons import NEGATORS
 from .metrics import classification_metrics, expected_calibration_error, folder_bytes
 from .storage import write_file_atomically
@@ -145,7 +146,7 @@ LEADERBOARD_COLUMNS = ["run", "model", "backbone", "trainer", "arch", "variant",
 def leaderboard(runs_dir, metric: str = "macro_f1", data: Optional[str] = None) -> pd.DataFrame:
     "One row per model variant of every run under `runs_dir`, best `metric` first; with `data`, only those scored on the rows of that fingerprint."
     rows = []
-    for f in sorted(Path(runs_dir).glob("*/metrics.json")):
+    for f in sorted(Path(runs_dir).glob(f"*/{METRICS_FILE}")):
         for name, m in json.loads(f.read_text()).items():
             if data is not None and (m.get("data") or {}).get("fingerprint") != data: continue
             rows.append({"run": f.parent.name, "model": name, "backbone": m.get("backbone", ""), "trainer": m.get("trainer", ""),
@@ -167,7 +168,7 @@ def plot_leaderboard(board: pd.DataFrame):
 # %% ../notebooks/06_evaluate.ipynb #4bcd5300
 def record_metrics(run_folder, name: str, metrics: dict) -> Path:
     "Add or replace one model's metrics in the run's metrics.json."
-    path = Path(run_folder) / "metrics.json"
+    path = Path(run_folder) / METRICS_FILE
     allm = json.loads(path.read_text()) if path.exists() else {}
     allm[name] = metrics
     return write_file_atomically(path, json.dumps(allm, indent=2, default=float))

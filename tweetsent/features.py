@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import murmurhash3_32
 
+from .layout import resolve_path
 from tweetsent.lexicons import (
     AFINN_FILE,
     INTENSIFIERS,
@@ -40,7 +41,7 @@ from tweetsent.lexicons import (
     textblob_subjectivity_lexicon,
     vader_rule,
 )
-from .params import FEATURE_GROUPS, Params, ParamsError, resolve_path
+from .params import FEATURE_GROUPS, Params, ParamsError
 from .readability import readability_features
 from .storage import write_file_atomically
 

@@ -14,11 +14,12 @@ from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
+from .layout import project_root, tuned_file
+
 # %% auto #0
 __all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'ARCHS', 'TRACKERS', 'RANGES', 'ALIASES',
            'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'validate', 'check_run_name', 'training_keys', 'help_table',
-           'parse_overrides', 'project_root', 'load_params', 'make_params', 'resolve_path', 'run_dir', 'params_dict',
-           'tuned_file', 'with_tuned']
+           'parse_overrides', 'load_params', 'make_params', 'params_dict', 'with_tuned']
 
 # %% ../notebooks/lib/params.ipynb #e5d2cc92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
@@ -226,14 +227,6 @@ def parse_overrides(items) -> dict:
                               "quote it, e.g. --set 'labels=[a, b]'") from None
     return out
 
-# %% ../notebooks/lib/params.ipynb #9a0a000d
-def project_root(start: Union[str, Path, None] = None) -> Path:
-    "The nearest folder at or above `start` (default: cwd) holding settings.ini and params/."
-    here = Path(start or os.getcwd()).resolve()
-    for d in [here, *here.parents]:
-        if (d / "settings.ini").exists() and (d / "params").is_dir(): return d
-    return here
-
 # %% ../notebooks/lib/params.ipynb #9a0a000f
 OUT_DIR_ENV = "TWEETSENT_OUT_DIR"   # when set, the out_dir of every run that does not override it (the tests use a temporary folder)
 
@@ -268,26 +261,11 @@ def make_params(values: dict, where: str = "params", sources: Optional[dict] = N
     return validate(Params(**_checked(values, where)), where, sources)
 
 # %% ../notebooks/lib/params.ipynb #9a0a0010
-def resolve_path(p: Params, value: str) -> Path:
-    "A params path made absolute against the project root."
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else project_root(Path(p.source_file).parent if p.source_file else None) / path
-
-def run_dir(p: Params) -> Path:
-    "Folder of this run's outputs: `<out_dir>/runs/<run_name>`, created if missing."
-    d = resolve_path(p, p.out_dir) / "runs" / p.run_name
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
 def params_dict(p: Params) -> dict:
     "All settings as a plain dict (for YAML and JSON)."
     return dataclasses.asdict(p)
 
 # %% ../notebooks/lib/params.ipynb #9a0a0013
-def tuned_file(p: Params) -> Path:
-    "Where 04_tune writes the study's best values: the run's own folder."
-    return resolve_path(p, p.out_dir) / "runs" / p.run_name / "tuned.yaml"
-
 def with_tuned(p: Params) -> Params:
     "`p` with the tuned values of its run folder laid over it when `use_tuned` is on and a study has written them."
     path = tuned_file(p)

@@ -19,14 +19,15 @@ from transformers import AutoModelForMaskedLM, AutoTokenizer, Trainer, TrainerCa
 from transformers.trainer_callback import PrinterCallback
 
 from .data import DataError, load_dataset, read_csv_input, read_tweets
+from .layout import PRETRAIN_FILE, cache_dir, resolve_path
 from .models import Collator, ModelError, pick_device, resolve_backbone
-from .params import Params, resolve_path
+from .params import Params
 from .storage import StorageError, check_out, publish_folder, write_file_atomically
 from .texts import clean_tweets
 
 # %% auto #0
-__all__ = ['PRETRAIN_FILE', 'Corpus', 'pretrain_corpus', 'unlabelled_texts', 'word_starts', 'WholeWordMasker', 'MaskedLMTrainer',
-           'ProgressLine', 'PassSetter', 'pretrain_work', 'snapshot_dir', 'Snapshots', 'pretrain']
+__all__ = ['Corpus', 'pretrain_corpus', 'unlabelled_texts', 'word_starts', 'WholeWordMasker', 'MaskedLMTrainer', 'ProgressLine',
+           'PassSetter', 'pretrain_work', 'snapshot_dir', 'Snapshots', 'pretrain']
 
 # %% ../notebooks/lib/pretrain.ipynb #03a46bda
 @dataclass
@@ -166,8 +167,6 @@ class PassSetter(TrainerCallback):
     def on_epoch_begin(self, args, state, control, **kw): self.masker.epoch = int(state.epoch or 0)
 
 # %% ../notebooks/lib/pretrain.ipynb #a55f9e58
-PRETRAIN_FILE = "pretrain.json"
-
 def pretrain_work(out: Path) -> Path:
     "Where `pretrain` keeps its checkpoints while it runs: a hidden folder beside `out`, removed when it ends."
     return out.parent / f".{out.name}.pretrain"
@@ -219,7 +218,7 @@ def pretrain(p: Params, out, callbacks: Optional[list] = None) -> Path:
     recorded = work / "settings.json"
     if recorded.exists() and json.loads(recorded.read_text()) != settings:
         raise StorageError(f"{work} holds checkpoints of a pre-training with other settings or texts; remove it to start again")
-    source = resolve_backbone(p.backbone, resolve_path(p, p.out_dir) / "cache")
+    source = resolve_backbone(p.backbone, cache_dir(p))
     set_seed(p.seed)   # a backbone without a masked-LM head gets a new one: the same in every run with this seed
     try: tokenizer, model = (AutoTokenizer.from_pretrained(source, trust_remote_code=False),
                              AutoModelForMaskedLM.from_pretrained(source, trust_remote_code=False))

@@ -19,21 +19,41 @@ import yaml
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from .params import Params, load_params, params_dict, project_root, resolve_path, run_dir
+from tweetsent.layout import (
+    CARD_FILE,
+    DATA_SUMMARY_FILE,
+    EXPLANATIONS_FILE,
+    FIGURES_DIR,
+    INFO_FILE,
+    METRICS_FILE,
+    MISTAKES_FILE,
+    MODEL_DIR,
+    PARAMS_FILE,
+    REPORT_FILE,
+    RUN_FILE,
+    RUNS_DIR,
+    RUNS_INDEX,
+    SLICES_FILE,
+    STAGES,
+    TUNED_FILE,
+    figure_path,
+    project_root,
+    resolve_path,
+    run_dir,
+)
+from .params import Params, load_params, params_dict
 from .storage import write_file_atomically
 from .tracking import Tracker, make_tracker
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'FIGURES', 'SECTIONS', 'STYLE', 'save_figure', 'show_notice', 'render_html', 'stage_headline',
-           'run_provenance', 'IPCKernelManager', 'run_notebooks', 'track_run', 'learning_curve', 'params_changed',
-           'build_report', 'build_runs_index']
+__all__ = ['FIGURES', 'SECTIONS', 'STYLE', 'save_figure', 'show_notice', 'render_html', 'stage_headline', 'run_provenance',
+           'IPCKernelManager', 'run_notebooks', 'track_run', 'learning_curve', 'params_changed', 'build_report',
+           'build_runs_index']
 
 # %% ../notebooks/lib/report.ipynb #e6a00002
-NOTEBOOKS = ["01_eda", "02_features", "03_baselines", "04_tune", "05_train", "06_evaluate", "07_explain", "08_compression"]
-
 def save_figure(fig, run_folder, name: str, show: bool = True) -> Path:
     "Save `fig` as `<run>/figures/<name>.png` (for the report) and show it in the notebook."
-    path = Path(run_folder) / "figures" / f"{name}.png"
+    path = figure_path(run_folder, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
@@ -67,14 +87,14 @@ def _json(path: Path, default=None):
 
 def stage_headline(out: Path, name: str, metric: str) -> str:
     "The one number worth printing after a stage, read from what it wrote."
-    metrics = _json(out / "metrics.json", {})
+    metrics = _json(out / METRICS_FILE, {})
     pick = lambda prefix: {k: m for k, m in metrics.items() if k.startswith(prefix) and m.get(metric) is not None}
-    if name == "01_eda" and (d := _json(out / "data_summary.json")):
+    if name == "01_eda" and (d := _json(out / DATA_SUMMARY_FILE)):
         return f"{d['train_rows']:,} training / {d['test_rows']:,} held-out rows ({d['source']})"
     if name == "03_baselines" and (b := pick("baseline:")):
         best = max(b, key=lambda k: b[k][metric]); return f"best baseline {best.split(':', 1)[1]}: {metric} {b[best][metric]:.3f}"
-    if name == "04_tune" and (out / "tuned.yaml").exists(): return (out / "tuned.yaml").read_text().splitlines()[0].lstrip("# ")
-    if name == "05_train" and (info := _json(out / "model" / "model_info.json")):
+    if name == "04_tune" and (out / TUNED_FILE).exists(): return (out / TUNED_FILE).read_text().splitlines()[0].lstrip("# ")
+    if name == "05_train" and (info := _json(out / MODEL_DIR / INFO_FILE)):
         return f"validation {metric} {info['metrics']['val'][metric]:.3f} after {len(info['history'])} epochs, {info['train_seconds']:.0f} s of training"
     if name == "06_evaluate" and "model" in metrics: return f"held-out {metric} {metrics['model'][metric]:.3f}, accuracy {metrics['model']['accuracy']:.3f}"
     if name == "08_compression" and (c := pick("compressed:")) and "model" in metrics:
@@ -109,10 +129,10 @@ def run_notebooks(params_file, overrides: Optional[dict] = None, notebooks: Opti
     overrides = dict(overrides or {})
     p = load_params(params_file, overrides)          # fail on bad params before any notebook starts
     root, out = project_root(), run_dir(p)
-    write_file_atomically(out / "params.yaml", yaml.safe_dump(params_dict(p), sort_keys=False))
+    write_file_atomically(out / PARAMS_FILE, yaml.safe_dump(params_dict(p), sort_keys=False))
     record = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "params_file": p.source_file,
               "overrides": overrides, "stages": {}, **run_provenance()}
-    for name in notebooks or NOTEBOOKS:
+    for name in notebooks or STAGES:
         executed = out / "notebooks" / f"{name}.ipynb"
         executed.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
@@ -123,7 +143,7 @@ def run_notebooks(params_file, overrides: Optional[dict] = None, notebooks: Opti
         render_html(executed, out / f"{name}.html")
         print(f"[{name}] {record['stages'][name]:.0f} s · {stage_headline(out, name, p.select_metric)}", flush=True)
     record["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    write_file_atomically(out / "run.json", json.dumps(record, indent=2))
+    write_file_atomically(out / RUN_FILE, json.dumps(record, indent=2))
     page = build_report(out)
     build_runs_index(out.parent.parent)       # after the run's page, which it links to
     track_run(p, out, page)
@@ -135,9 +155,9 @@ def track_run(p: Params, out: Path, page: Path) -> None:
     if type(tracker) is Tracker: return
     tracker.start(f"pipeline {p.run_name}", {k: v for k, v in params_dict(p).items() if k != "source_file"}, group=p.run_name,
                   tags={"stage": "pipeline"})
-    for name, m in (_json(out / "metrics.json", {})).items():
+    for name, m in (_json(out / METRICS_FILE, {})).items():
         tracker.log({f"{name.replace(':', '/')}/{k}": m.get(k) for k in ("accuracy", "macro_f1", "macro_recall", "tweets_per_s")}, step=0)
-    for path in [page, out / "metrics.json", *sorted((out / "figures").glob("*.png"))]:
+    for path in [page, out / METRICS_FILE, *sorted((out / FIGURES_DIR).glob("*.png"))]:
         if path.exists(): tracker.artifact(path)
     tracker.finish("finished")
 
@@ -184,7 +204,7 @@ td.sel{font-weight:700;background:#fff8c5}figure{margin:1.2em 0}img{max-width:10
 pre{background:#f6f8fa;padding:8px;overflow-x:auto}"""
 
 def _figure(out: Path, name: str) -> str:
-    path = out / "figures" / f"{name}.png"
+    path = figure_path(out, name)
     if not path.exists(): return ""
     title, text = FIGURES.get(name, (name.replace("_", " ").capitalize(), ""))
     data = base64.b64encode(path.read_bytes()).decode()
@@ -231,7 +251,7 @@ def _token_html(example: dict) -> str:
 # %% ../notebooks/lib/report.ipynb #e6a00022
 def params_changed(out: Path) -> list[dict]:
     "The run's params that differ from the defaults."
-    used = yaml.safe_load((out / "params.yaml").read_text()) if (out / "params.yaml").exists() else {}
+    used = yaml.safe_load((out / PARAMS_FILE).read_text()) if (out / PARAMS_FILE).exists() else {}
     defaults = params_dict(Params())
     return [{"key": k, "value": json.dumps(v), "default": json.dumps(defaults.get(k))} for k, v in used.items()
             if k != "source_file" and v != defaults.get(k)]
@@ -241,8 +261,8 @@ _SCORE_COLUMNS = ["accuracy", "macro_f1", "macro_recall", "weighted_f1", "macro_
 
 def _sections(out: Path, metric: str) -> dict[str, str]:
     "The HTML of each section, from the run's files."
-    data, metrics = _json(out / "data_summary.json", {}), _json(out / "metrics.json", {})
-    info, run = _json(out / "model" / "model_info.json", {}), _json(out / "run.json", {})
+    data, metrics = _json(out / DATA_SUMMARY_FILE, {}), _json(out / METRICS_FILE, {})
+    info, run = _json(out / MODEL_DIR / INFO_FILE, {}), _json(out / RUN_FILE, {})
     parts = {s: "" for s, *_ in SECTIONS}
     if data:
         parts["data"] = _table([{"source": data.get("source"), "training rows": data.get("train_rows"), "validation rows": data.get("val_rows"),
@@ -256,23 +276,23 @@ def _sections(out: Path, metric: str) -> dict[str, str]:
         parts["scores"] = _table(rows, selected=metric)
     if info.get("history"):
         buffer = io.BytesIO(); fig = learning_curve(info["history"], metric); fig.savefig(buffer, format="png", dpi=110); plt.close(fig)
-        (out / "figures").mkdir(parents=True, exist_ok=True); (out / "figures" / "learning_curve.png").write_bytes(buffer.getvalue())
+        figure_path(out, "learning_curve").parent.mkdir(parents=True, exist_ok=True); figure_path(out, "learning_curve").write_bytes(buffer.getvalue())
     if "model" in metrics and metrics["model"].get("per_class"):
         per = metrics["model"]["per_class"]
         parts["errors"] = "<h3>Per class</h3>" + _table([{"class": k, **{c: v.get(c) for c in ("precision", "recall", "f1-score", "support")}}
                                                          for k, v in per.items() if isinstance(v, dict) and k not in ("macro avg", "weighted avg")])
-    if slices := _json(out / "error_slices.json"):
+    if slices := _json(out / SLICES_FILE):
         parts["errors"] += "<h3>Slices where human judgement is hard</h3>" + _table(slices)
-    if mistakes := _json(out / "mistakes.json"):
+    if mistakes := _json(out / MISTAKES_FILE):
         parts["errors"] += "<h3>The most confident mistakes</h3>" + _table(mistakes)
-    if expl := _json(out / "explanations.json"):
+    if expl := _json(out / EXPLANATIONS_FILE):
         parts["explanations"] = "<h3>Tokens that push each class most</h3>" + _table(expl.get("top_tokens", []))
         parts["explanations"] += "<h3>Example tweets</h3>" + "".join(_token_html(e) for e in expl.get("examples", []))
     if comp := [{"variant": k.split(":", 1)[1], **{c: m.get(c) for c in (metric, "accuracy", "tweets_per_s")},
                  "size MB": round(m["size_bytes"] / 1e6, 1) if m.get("size_bytes") else None} for k, m in metrics.items() if k.startswith("compressed:")]:
         parts["compression"] = _table(comp, selected=metric)
-    links = [f'<a href="{n}.html">{n}</a>' for n in NOTEBOOKS if (out / f"{n}.html").exists()]
-    files = [f'<a href="{f}">{f}</a>' for f in ("metrics.json", "model/model_info.json", "model/README.md", "params.yaml", "run.json") if (out / f).exists()]
+    links = [f'<a href="{n}.html">{n}</a>' for n in STAGES if (out / f"{n}.html").exists()]
+    files = [f'<a href="{f}">{f}</a>' for f in (METRICS_FILE, f"{MODEL_DIR}/{INFO_FILE}", f"{MODEL_DIR}/{CARD_FILE}", PARAMS_FILE, RUN_FILE) if (out / f).exists()]
     prov = {"date": run.get("started", ""), "duration": f"{sum(run.get('stages', {}).values()) / 60:.1f} min" if run.get("stages") else "",
             "commit": run.get("commit", ""), "data fingerprints": json.dumps(info.get("data_fingerprint", {}))}
     prov.update({k: run[k] for k in ("python", "torch", "transformers", "scikit-learn", "onnxruntime") if run.get(k)})
@@ -284,7 +304,7 @@ def _sections(out: Path, metric: str) -> dict[str, str]:
 # %% ../notebooks/lib/report.ipynb #e6a00025
 def _cards(out: Path, metric: str) -> str:
     "The summary cards: the model's held-out score, the best baseline, size and speed, the fastest variant."
-    metrics = _json(out / "metrics.json", {})
+    metrics = _json(out / METRICS_FILE, {})
     cards = []
     if m := metrics.get("model"):
         cards.append((f"{m[metric]:.3f}", f"held-out {metric.replace('_', '-')} (accuracy {m['accuracy']:.3f})"))
@@ -300,9 +320,9 @@ def _cards(out: Path, metric: str) -> str:
 def build_report(run_folder) -> Path:
     "Write `<run>/index.html` from what the run left on disk; no notebook is re-run."
     out = Path(run_folder)
-    params = yaml.safe_load((out / "params.yaml").read_text()) if (out / "params.yaml").exists() else {}
+    params = yaml.safe_load((out / PARAMS_FILE).read_text()) if (out / PARAMS_FILE).exists() else {}
     metric = params.get("select_metric", "macro_f1")
-    data, run = _json(out / "data_summary.json", {}), _json(out / "run.json", {})
+    data, run = _json(out / DATA_SUMMARY_FILE, {}), _json(out / RUN_FILE, {})
     parts = _sections(out, metric)
     body = [f"<h1>tweetsent run: {html.escape(out.name)}</h1>",
             f'<p class="sub">{html.escape(data.get("source", ""))} · selected on {html.escape(metric)} · {html.escape(run.get("started", ""))}</p>']
@@ -315,20 +335,20 @@ def build_report(run_folder) -> Path:
                     + (content or "<p>Nothing recorded for this section in this run.</p>") + "</section>")
     page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>tweetsent run: {html.escape(out.name)}</title><style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
-    return write_file_atomically(out / "index.html", page)
+    return write_file_atomically(out / REPORT_FILE, page)
 
 # %% ../notebooks/lib/report.ipynb #e6a00028
 def build_runs_index(out_dir) -> Path:
     "Write `<out_dir>/index.html`: every run under `<out_dir>/runs`, grouped by held-out data, best first."
     out_dir = Path(out_dir)
     groups: dict = {}
-    for f in sorted((out_dir / "runs").glob("*/metrics.json")):
+    for f in sorted((out_dir / RUNS_DIR).glob(f"*/{METRICS_FILE}")):
         metrics, run = _json(f, {}), f.parent
         m = metrics.get("model") or next(iter(metrics.values()), {})
-        params = yaml.safe_load((run / "params.yaml").read_text()) if (run / "params.yaml").exists() else {}
+        params = yaml.safe_load((run / PARAMS_FILE).read_text()) if (run / PARAMS_FILE).exists() else {}
         metric = params.get("select_metric", "macro_f1")
         key = (m.get("data", {}) or {}).get("fingerprint", "unknown")
-        groups.setdefault(key, []).append({"run": f'<a href="runs/{run.name}/index.html">{html.escape(run.name)}</a>' if (run / "index.html").exists() else run.name,
+        groups.setdefault(key, []).append({"run": f'<a href="{RUNS_DIR}/{run.name}/{REPORT_FILE}">{html.escape(run.name)}</a>' if (run / REPORT_FILE).exists() else run.name,
                                            "selected on": metric, "score": m.get(metric), "accuracy": m.get("accuracy"),
                                            "held-out rows": (m.get("data") or {}).get("rows", m.get("n")), "backbone": m.get("backbone", ""),
                                            "tweets/s": m.get("tweets_per_s")})
@@ -338,4 +358,4 @@ def build_runs_index(out_dir) -> Path:
         table = _table(rows).replace("&lt;a href=", "<a href=").replace("&quot;&gt;", '">').replace("&lt;/a&gt;", "</a>").replace("&quot;", '"')
         body.append(f"<h2>Held-out data {html.escape(key)} ({rows[0]['held-out rows']} rows)</h2>{table}")
     page = f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>tweetsent runs</title><style>{STYLE}</style></head><body>{''.join(body)}</body></html>"
-    return write_file_atomically(out_dir / "index.html", page)
+    return write_file_atomically(out_dir / RUNS_INDEX, page)

@@ -9,13 +9,13 @@ import re
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from .layout import MLFLOW_DB, TENSORBOARD_DIR
+
 # %% auto #0
-__all__ = ['TRACKERS', 'Tracker', 'MLflowTracker', 'TensorBoardTracker', 'WandbTracker', 'Trackers', 'tracker_names',
-           'make_tracker', 'epoch_logger']
+__all__ = ['Tracker', 'MLflowTracker', 'TensorBoardTracker', 'WandbTracker', 'Trackers', 'tracker_names', 'make_tracker',
+           'epoch_logger']
 
 # %% ../notebooks/lib/tracking.ipynb #7e0a0005
-TRACKERS = ["none", "mlflow", "tensorboard", "wandb"]
-
 class Tracker:
     "A run in an experiment tracker: `start`, `log` metrics per step, attach files with `artifact`, `finish`. This one does nothing."
     def start(self, name: str, params: dict, group: str = "", tags: Optional[dict] = None) -> "Tracker": return self
@@ -134,9 +134,9 @@ def tracker_names(tracker) -> list[str]:
 def make_tracker(tracker, out_dir, tracking_uri: str = "") -> Tracker:
     "A tracker for the names in `tracker` (a name or a list), storing under `out_dir` unless `tracking_uri` names an MLflow store."
     out_dir = Path(out_dir)
-    local = f"sqlite:///{out_dir.resolve() / 'mlflow.db'}"
+    local = f"sqlite:///{out_dir.resolve() / MLFLOW_DB}"
     made = {"mlflow": lambda: MLflowTracker(tracking_uri, None) if tracking_uri else MLflowTracker(local, out_dir / "mlflow-artifacts"),
-            "tensorboard": lambda: TensorBoardTracker(out_dir / "tensorboard"), "wandb": lambda: WandbTracker(out_dir)}
+            "tensorboard": lambda: TensorBoardTracker(out_dir / TENSORBOARD_DIR), "wandb": lambda: WandbTracker(out_dir)}
     chosen = [made[n]() for n in tracker_names(tracker)]
     return Trackers(chosen) if len(chosen) > 1 else chosen[0] if chosen else Tracker()
 

@@ -7,20 +7,18 @@ from pathlib import Path
 from typing import Optional
 
 from .data import data_fingerprint, load_dataset
+from .layout import INFO_FILE, model_dir, resolve_path
 from .metrics import classification_metrics
 from .models import ModelError
-from .params import Params, resolve_path, run_dir, with_tuned
+from .params import Params, with_tuned
 from .tracking import Tracker, epoch_logger, make_tracker
 from .trainer import TRAINING_KEYS, is_main_process, train_model
-from .variants import INFO_FILE, load_model, save_model
+from .variants import load_model, save_model
 
 # %% auto #0
-__all__ = ['model_dir', 'train_and_save', 'model_for_run']
+__all__ = ['train_and_save', 'model_for_run']
 
 # %% ../notebooks/05_train.ipynb #c8db06ed
-def model_dir(p: Params) -> Path:
-    return run_dir(p) / "model"
-
 def train_and_save(p: Params, out: Optional[Path] = None, tracking_dir: Optional[Path] = None) -> Optional[Path]:
     """Load the data of `p`, train, score on the held-out rows, and write the model folder (default: the run's); under
     torchrun only rank 0 writes. Trackers write under `tracking_dir` (default: out_dir)."""
@@ -37,7 +35,7 @@ def train_and_save(p: Params, out: Optional[Path] = None, tracking_dir: Optional
     clf.info.data_source = data.source
     tracker.log({f"test_{k}": v for k, v in clf.info.metrics["test"].items()}, step=len(clf.info.history))
     folder = save_model(clf, out or model_dir(p))
-    tracker.artifact(folder / "model_info.json")
+    tracker.artifact(folder / INFO_FILE)
     tracker.finish("finished")
     return folder
 

@@ -25,10 +25,10 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from .data import DataError, data_fingerprint, stratified_split
 from .features import NgramModel, cached_transform, extractor_from_params
+from .layout import cache_dir
 from .metrics import classification_metrics, fit_class_bias
 from .models import Collator, ModelInfo, TransformerWithMeta, TweetClassifier, encode, load_backbone, network, pick_device
-from .params import Params, ParamsError, resolve_path, training_keys
-from .tracking import tracker_names
+from .params import Params, ParamsError, training_keys
 
 # %% auto #0
 __all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'parameter_groups', 'make_optimizer', 'class_shares',
@@ -222,27 +222,21 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
             if state.is_world_process_zero: print(epoch_line(round(state.epoch), p.epochs, row, p.select_metric, seconds), flush=True)
             if on_epoch_end: on_epoch_end(round(state.epoch), row)
 
-    work = resolve_path(p, p.out_dir) / "cache" / f"hf-checkpoints-{p.run_name}"   # shared by all ranks under torchrun
+    work = cache_dir(p) / f"hf-checkpoints-{p.run_name}"   # shared by all ranks under torchrun
     use_cuda = torch.cuda.is_available()
     args = TrainingArguments(
         output_dir=work, per_device_train_batch_size=p.batch_size, per_device_eval_batch_size=2 * p.batch_size,
         num_train_epochs=p.epochs, eval_strategy="epoch", save_strategy="epoch", save_total_limit=1,
         load_best_model_at_end=True, metric_for_best_model=p.select_metric, greater_is_better=True,
         max_grad_norm=p.grad_clip, seed=p.seed, data_seed=p.seed, train_sampling_strategy="group_by_length",
-        bf16=use_cuda and torch.cuda.is_bf16_supported(), report_to=tracker_names(p.tracker) or "none", logging_strategy="epoch",
+        bf16=use_cuda and torch.cuda.is_bf16_supported(), report_to="none", logging_strategy="epoch",   # trackers: our epoch rows
         disable_tqdm=True, dataloader_num_workers=0, use_cpu=not use_cuda and pick_device().type == "cpu",
         remove_unused_columns=False)
     steps = math.ceil(len(train_items) / (p.batch_size * max(args.world_size, 1))) * p.epochs
-    tb_dir, before = resolve_path(p, p.out_dir) / "tensorboard" / p.run_name / f"train_{p.run_name}", os.environ.get("TENSORBOARD_LOGGING_DIR")
-    os.environ["TENSORBOARD_LOGGING_DIR"] = str(tb_dir)   # read once, when the Trainer makes its TensorBoard callback
-    try:
-        trainer = Trainer(model=clf.model, args=args, train_dataset=train_items, eval_dataset=val_items,
-                          data_collator=Collator(clf.tokenizer), processing_class=clf.tokenizer,
-                          optimizers=make_optimizer(clf.model, p, steps), compute_metrics=compute_metrics,
-                          callbacks=[EarlyStoppingCallback(early_stopping_patience=p.patience), EpochReport()])
-    finally:
-        if before is None: os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
-        else: os.environ["TENSORBOARD_LOGGING_DIR"] = before
+    trainer = Trainer(model=clf.model, args=args, train_dataset=train_items, eval_dataset=val_items,
+                      data_collator=Collator(clf.tokenizer), processing_class=clf.tokenizer,
+                      optimizers=make_optimizer(clf.model, p, steps), compute_metrics=compute_metrics,
+                      callbacks=[EarlyStoppingCallback(early_stopping_patience=p.patience), EpochReport()])
     trainer.train()
     losses = {round(r["epoch"]): r["loss"] for r in trainer.state.log_history if "loss" in r}
     history = [{"epoch": round(r["epoch"]), "train_loss": losses.get(round(r["epoch"])),
@@ -287,7 +281,7 @@ def checkpoint_dir(p: Params, train_df: pd.DataFrame, val_df: pd.DataFrame, teac
     key = {"params": {k: getattr(p, k) for k in TRAINING_KEYS}, "train": data_fingerprint(train_df), "val": data_fingerprint(val_df),
            "teacher": hashlib.sha256(np.ascontiguousarray(teacher.train_logits).tobytes() + np.ascontiguousarray(teacher.extra_logits).tobytes()).hexdigest() if teacher else None}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return resolve_path(p, p.out_dir) / "cache" / "checkpoints" / f"{p.run_name}-{digest}"
+    return cache_dir(p) / "checkpoints" / f"{p.run_name}-{digest}"
 
 def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame] = None,
                 on_epoch_end: Optional[EpochCallback] = None, teacher: Optional[TeacherLabels] = None) -> TweetClassifier:
@@ -299,7 +293,7 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
         only = f" (all {len(train_df)} rows are {p.labels[present[0]]!r})" if present else " (no rows)"
         raise DataError(f"The training data has fewer than two classes{only}; a classifier needs at least two: check {p.label_col} and labels")
     if val_df is None: train_df, val_df = stratified_split(train_df, p.val_size, p.seed)
-    cache = resolve_path(p, p.out_dir) / "cache"
+    cache = cache_dir(p)
     tokenizer, backbone = load_backbone(p.backbone, cache)
     check_max_length(p, backbone.config)
     set_seed(p.seed)   # after the backbone is loaded (or built), so every run with this seed starts the same

@@ -14,7 +14,8 @@ import pandas as pd
 import yaml
 
 from .data import stratified_split
-from .params import Params, resolve_path, tuned_file
+from .layout import OPTUNA_DB, out_dir, resolve_path, tuned_file
+from .params import Params
 from .storage import write_file_atomically
 from .tracking import make_tracker
 from .trainer import train_model
@@ -36,7 +37,7 @@ def search_space(trial: optuna.Trial, p: Params) -> Params:
 def storage_url(p: Params) -> str:
     "The study's storage: `tune_storage`, or a SQLite file under `out_dir`."
     if p.tune_storage: return p.tune_storage
-    path = resolve_path(p, p.out_dir) / "optuna.db"
+    path = out_dir(p) / OPTUNA_DB
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 

@@ -25,6 +25,19 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
 from .features import FeatureExtractor, LexiconModel, NgramModel
+from tweetsent.layout import (
+    BACKBONE_DIR,
+    CARD_FILE,
+    FEATURES_FILE,
+    FP32_FILE,
+    INFO_FILE,
+    INT8_FILE,
+    MEMBERS_DIR,
+    NGRAM_FILE,
+    ONNX_FILE,
+    PRUNED_FILE,
+    STACKER_FILE,
+)
 from .models import Ensemble, ModelError, ModelInfo, TextOnly, TransformerWithMeta, TweetClassifier
 from .storage import publish_folder, sha256_file, stale_siblings
 
@@ -33,17 +46,13 @@ from .storage import publish_folder, sha256_file, stale_siblings
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'INFO_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'NGRAM_FILE', 'CODE_SUFFIXES', 'CODE_KEYS',
-           'DECISION_KEYS', 'INT8_SCALE', 'MAX_PACKING', 'ONNX_FILE', 'STACKER_FILE', 'MEMBERS_DIR', 'VARIANTS',
-           'CARD_FILE', 'read_info', 'verify_files', 'folder_digests', 'decision_digest', 'weights_metadata',
-           'check_metadata', 'cpu_state_dict', 'save_arrays', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn',
-           'model_card', 'write_model_folder', 'save_model', 'build_model', 'load_parts', 'load_model', 'predict',
-           'pipeline']
+__all__ = ['FORMAT_VERSION', 'CODE_SUFFIXES', 'CODE_KEYS', 'DECISION_KEYS', 'INT8_SCALE', 'MAX_PACKING', 'VARIANTS', 'read_info',
+           'verify_files', 'folder_digests', 'decision_digest', 'weights_metadata', 'check_metadata', 'cpu_state_dict',
+           'save_arrays', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn', 'model_card', 'write_model_folder',
+           'save_model', 'build_model', 'load_parts', 'load_model', 'predict', 'pipeline']
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0005
 FORMAT_VERSION = 3   # 3: the settings that decide predictions are checksummed in the weights' metadata
-
-INFO_FILE, FEATURES_FILE, BACKBONE_DIR, NGRAM_FILE = "model_info.json", "features.json", "backbone_config", "ngram.safetensors"
 
 def read_info(folder: Path) -> ModelInfo:
     "model_info.json of a folder, with a one-line error for every way it can be missing, damaged or from another version."
@@ -149,7 +158,7 @@ class Variant:
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0008
 def _write_fp32(clf: TweetClassifier, folder: Path) -> None:
-    save_file(cpu_state_dict(clf.model), folder / "model.safetensors", metadata={"format": "pt", **weights_metadata(clf.info)})
+    save_file(cpu_state_dict(clf.model), folder / FP32_FILE, metadata={"format": "pt", **weights_metadata(clf.info)})
 
 def _read_safetensors(path: Path, info: ModelInfo) -> dict:
     try:
@@ -166,7 +175,7 @@ def _load_state(clf: TweetClassifier, state: dict, where: str) -> TweetClassifie
     return clf
 
 def _load_fp32(clf: TweetClassifier, folder: Path) -> TweetClassifier:
-    return _load_state(clf, _read_safetensors(folder / "model.safetensors", clf.info), "model.safetensors")
+    return _load_state(clf, _read_safetensors(folder / FP32_FILE, clf.info), FP32_FILE)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0010
 INT8_SCALE = ".int8_scale"    # key suffix of each quantised tensor's per-row scales
@@ -182,25 +191,25 @@ def _write_int8(clf: TweetClassifier, folder: Path) -> None:
         if v.is_floating_point() and v.ndim == 2 and v.numel() >= 4096:
             out[k], out[k + INT8_SCALE] = quantize_rows(v)
         else: out[k] = v
-    save_file(out, folder / "model_int8.safetensors", metadata={**weights_metadata(clf.info), "tweetsent_storage": "int8 per-row"})
+    save_file(out, folder / INT8_FILE, metadata={**weights_metadata(clf.info), "tweetsent_storage": "int8 per-row"})
 
 def _load_int8(clf: TweetClassifier, folder: Path) -> TweetClassifier:
-    state = _read_safetensors(folder / "model_int8.safetensors", clf.info)
+    state = _read_safetensors(folder / INT8_FILE, clf.info)
     for k in [k for k in state if k.endswith(INT8_SCALE)]:
         name = k[: -len(INT8_SCALE)]
         state[name] = state[name].float() * state.pop(k)[:, None]
-    return _load_state(clf, state, "model_int8.safetensors")
+    return _load_state(clf, state, INT8_FILE)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0013
 def _write_pruned(clf: TweetClassifier, folder: Path) -> dict:
     raw = safetensors_bytes(cpu_state_dict(clf.model), metadata=weights_metadata(clf.info))
-    with gzip.open(folder / "model.safetensors.gz", "wb", compresslevel=6) as f: f.write(raw)
+    with gzip.open(folder / PRUNED_FILE, "wb", compresslevel=6) as f: f.write(raw)
     return {"unpacked_bytes": len(raw)}   # reading stops there: a file that unpacks to more is refused, not unpacked
 
 MAX_PACKING = 64   # a gzip file whose recorded size is more than this many times its own is refused (weights pack ~1.1-3x)
 
 def _load_pruned(clf: TweetClassifier, folder: Path) -> TweetClassifier:
-    path, limit = folder / "model.safetensors.gz", clf.info.unpacked_bytes
+    path, limit = folder / PRUNED_FILE, clf.info.unpacked_bytes
     if not limit or limit > MAX_PACKING * max(path.stat().st_size, 1):
         raise ModelError(f"{folder / INFO_FILE} records no plausible unpacked size for {path.name} ({limit}); the folder is damaged or was edited")
     try:
@@ -247,8 +256,6 @@ def _load_structured(clf: TweetClassifier, folder: Path) -> TweetClassifier:
     return _load_fp32(clf, folder)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0017
-ONNX_FILE = "model.onnx"
-
 class _LogitsOnly(nn.Module):
     def __init__(self, model): super().__init__(); self.model = model
     def forward(self, input_ids, attention_mask, meta): return self.model(input_ids, attention_mask, meta).logits
@@ -319,8 +326,6 @@ def _load_onnx(clf: TweetClassifier, folder: Path) -> TweetClassifier:
     return clf
 
 # %% ../notebooks/lib/variants.ipynb #43486cee
-STACKER_FILE, MEMBERS_DIR = "stacker.safetensors", "members"
-
 def _read_arrays(path: Path, info: ModelInfo) -> dict[str, np.ndarray]:
     "A numpy safetensors file of this folder, its metadata checked against model_info.json."
     if not path.is_file(): raise ModelError(f"{path.parent}: {path.name} is missing")
@@ -364,17 +369,15 @@ def _load_ensemble(folder: Path, info: ModelInfo) -> Ensemble:
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0019
 VARIANTS: dict[str, Variant] = {v.name: v for v in [
-    Variant("fp32", "model.safetensors", _write_fp32, _load_fp32),
-    Variant("int8", "model_int8.safetensors", _write_int8, _load_int8),
-    Variant("pruned", "model.safetensors.gz", _write_pruned, _load_pruned),
-    Variant("pruned-structured", "model.safetensors", _write_fp32, _load_structured),
+    Variant("fp32", FP32_FILE, _write_fp32, _load_fp32),
+    Variant("int8", INT8_FILE, _write_int8, _load_int8),
+    Variant("pruned", PRUNED_FILE, _write_pruned, _load_pruned),
+    Variant("pruned-structured", FP32_FILE, _write_fp32, _load_structured),
     Variant("onnx", ONNX_FILE, _write_onnx, _load_onnx, needs_skeleton=False),
     Variant("onnx-int8", ONNX_FILE, _write_onnx_int8, _load_onnx, needs_skeleton=False),
     Variant("ensemble", STACKER_FILE, _write_ensemble, None, needs_skeleton=False, assemble=_load_ensemble)]}
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0031
-CARD_FILE = "README.md"
-
 def model_card(info: ModelInfo) -> str:
     "A model card in Markdown, from what the folder records."
     fmt = lambda m: ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in m.items() if isinstance(v, float))
