@@ -16,7 +16,7 @@ def run() -> str:
     import matplotlib.pyplot as plt
 
     from tweetsent.compress import compress
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.evaluate import evaluate_model
     from tweetsent.layout import run_dir
     from tweetsent.params import load_params

@@ -79,7 +79,7 @@ def part_recipe():
     "`make semeval-model`, step by step: minutes per step (resumed steps add up), scores of every folder."
     from bench_semeval import params
     from bench_semeval import scores as table_scores
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.evaluate import evaluate_model
     from tweetsent.variants import load_model
     done = load("recipe") or {"minutes": {}}
@@ -105,7 +105,7 @@ def part_ablation():
     import numpy as np
 
     from bench_semeval import params
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.ensemble import fit_stacker
     from tweetsent.metrics import classification_metrics
     from tweetsent.variants import load_model

@@ -18,7 +18,7 @@ VARIANTS = [("hybrid, own loop (default)", "params/minilm-manual.yaml", {}),
 
 def run() -> str:
     from tweetsent.baselines import score_baselines
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.evaluate import classification_metrics
     from tweetsent.params import load_params
     from tweetsent.trainer import train_model

@@ -62,7 +62,7 @@ def scores(m: dict) -> dict:
 
 def part_baselines():
     from tweetsent.baselines import score_baselines
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     p = params()
     data = load_dataset(p)
     start = time.perf_counter()
@@ -72,7 +72,7 @@ def part_baselines():
 
 def train_and_score(p, folder: Path) -> dict:
     "Train with `p` into `folder` (through train_and_save, as the CLI does) and score on val and test."
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.evaluate import evaluate_model
     from tweetsent.train import train_and_save
     from tweetsent.variants import load_model
@@ -90,7 +90,7 @@ def network_alone(folder: Path, p) -> dict:
     "The recipe model's test scores without its n-gram model (class offsets refitted on val for the network's logits alone)."
     import numpy as np
 
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.metrics import classification_metrics, fit_class_bias
     from tweetsent.variants import load_model
     clf, data = load_model(folder), load_dataset(p)
@@ -103,7 +103,7 @@ def network_alone(folder: Path, p) -> dict:
 
 def slices(folder: Path, p) -> list[dict]:
     "06's error slices of the recipe model on test."
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.evaluate import error_slices
     from tweetsent.variants import load_model
     test = load_dataset(p).test
@@ -153,7 +153,7 @@ def part_curve():
 
 def part_compression():
     from tweetsent.compress import compress
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.evaluate import evaluate_model
     from tweetsent.params import COMPRESS_METHODS
     from tweetsent.variants import load_model
@@ -185,7 +185,7 @@ def part_quant():
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers import optimizer
 
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.evaluate import classification_metrics
     from tweetsent.variants import _export_onnx, _load_onnx, _with_metadata, _write_onnx_int8, load_model
     p = params({"run_name": "recipe"})
@@ -226,7 +226,7 @@ def part_selection():
     import numpy as np
     from sklearn.model_selection import StratifiedKFold
 
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.features import NgramModel
     from tweetsent.metrics import fit_class_bias, selection_score
     from tweetsent.variants import load_model

@@ -4,7 +4,7 @@ import time
 
 import torch
 
-from tweetsent.data import load_dataset
+from tweetsent.datasets import load_dataset
 from tweetsent.evaluate import classification_metrics
 from tweetsent.models import pick_device
 from tweetsent.params import load_params

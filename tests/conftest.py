@@ -44,7 +44,7 @@ def smoke_params(tmp_path, monkeypatch):
 def smoke_variants(tmp_path_factory):
     "A smoke model trained once, and every compressed variant of it: (params, teacher folder, {method: folder}, test frame)."
     from tweetsent.compress import compress
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.params import COMPRESS_METHODS, load_params
     from tweetsent.train import train_and_save
     out = tmp_path_factory.mktemp("variants")

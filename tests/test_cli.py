@@ -31,7 +31,7 @@ def model(tmp_path_factory):
 
 
 def test_evaluate_prints_metrics_json(model, tmp_path):
-    from tweetsent.data import make_demo_tweets
+    from tweetsent.demo import make_demo_tweets
     make_demo_tweets(80, seed=9).to_csv(tmp_path / "t.csv", index=False)
     r = run_cli("evaluate", "--model", model, "--input", tmp_path / "t.csv")
     assert r.returncode == 0, r.stderr

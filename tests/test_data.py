@@ -1,7 +1,9 @@
 import pandas as pd
 import pytest
 
-from tweetsent.data import DataError, load_dataset, make_demo_tweets, read_tweets
+from tweetsent.datasets import load_dataset, read_tweets
+from tweetsent.demo import make_demo_tweets
+from tweetsent.inputs import DataError
 from tweetsent.params import KAGGLE_LABELS
 
 HEADER = "UserName,ScreenName,Location,TweetAt,OriginalTweet,Sentiment\r\n"

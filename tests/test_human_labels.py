@@ -8,9 +8,12 @@ import pytest
 import torch
 
 from conftest import run_cli
-from tweetsent.data import DataError, load_dataset, make_demo_tweets, tweeteval_to_csv
+from tweetsent.datasets import load_dataset
+from tweetsent.demo import make_demo_tweets
+from tweetsent.inputs import DataError
 from tweetsent.train import train_and_save
 from tweetsent.trainer import balanced_class_weight
+from tweetsent.tweeteval import tweeteval_to_csv
 from tweetsent.variants import load_model
 
 LABELS = ["negative", "neutral", "positive"]

@@ -6,7 +6,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tweetsent.data import load_dataset
+from tweetsent.datasets import load_dataset
 from tweetsent.models import ModelError, masked_mean
 from tweetsent.train import train_and_save
 from tweetsent.trainer import train_model

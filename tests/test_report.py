@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from tweetsent.report import NOTEBOOKS, SECTIONS, build_runs_index
+from tweetsent.layout import STAGES
+from tweetsent.report import SECTIONS, build_runs_index
 
 NOISE = re.compile(r"warn|error|traceback|deprecat|exception", re.I)
 
@@ -16,14 +17,14 @@ NOISE = re.compile(r"warn|error|traceback|deprecat|exception", re.I)
 def test_run_prints_one_line_per_stage_and_no_warnings(smoke_run):
     run, stdout, stderr = smoke_run
     lines = stdout.strip().splitlines()
-    assert [re.match(r"\[(\w+)\] \d+ s · .+", line).group(1) for line in lines[:-1]] == NOTEBOOKS
+    assert [re.match(r"\[(\w+)\] \d+ s · .+", line).group(1) for line in lines[:-1]] == STAGES
     assert lines[-1] == f"report: {run / 'index.html'}"
     assert not [line for line in (stdout + stderr).splitlines() if NOISE.search(line)], stderr[-2000:]
 
 
 def test_executed_notebooks_hold_no_warnings_or_errors(smoke_run):
     run, _, _ = smoke_run
-    for name in NOTEBOOKS:
+    for name in STAGES:
         cells = json.loads((run / "notebooks" / f"{name}.ipynb").read_text())["cells"]
         for c in cells:
             for o in c.get("outputs", []):

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from tweetsent.cli import main
-from tweetsent.data import LoadReport, decode_csv_bytes, parse_csv, read_tweets
+from tweetsent.datasets import read_tweets
+from tweetsent.inputs import LoadReport, decode_csv_bytes, parse_csv
 
 LABELS = ["LABEL_NEG", "LABEL_POS"]
 # a bare "\r" inside an unquoted field makes any CSV ambiguous (csv.writer does not quote it when the terminator is "\n"),
@@ -40,7 +41,7 @@ def test_every_row_comes_back_exactly(rows, encoding, terminator, quoting):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(tweet, st.sampled_from(LABELS)), min_size=1, max_size=25))
 def test_read_tweets_accounts_for_every_row(rows, tmp_path_factory):
-    from tweetsent.data import DataError
+    from tweetsent.inputs import DataError
     from tweetsent.texts import clean_tweets
     f = tmp_path_factory.mktemp("gen") / "t.csv"
     f.write_bytes(csv_bytes(rows, ["text", "label"], "utf-8", "\r\n", csv.QUOTE_MINIMAL))

@@ -1,6 +1,7 @@
 """The project's shape: notebooks papermill can drive, a package whose imports flow one way, and `make check`."""
 import ast
 import json
+import re
 import shutil
 import subprocess
 
@@ -9,8 +10,9 @@ from conftest import ROOT
 STAGES = sorted((ROOT / "notebooks").glob("0*.ipynb"))
 # Floors of the house, bottom first. A module imports only modules on its own floor or below, never in a cycle.
 # Model folders and the trainer hold a fitted FeatureExtractor, so they stand on 02's floor.
-LAYERS = [["layout", "params", "storage", "metrics", "tracking", "vader", "texts"], ["readability", "report"], ["lexicons", "models"], ["data"], ["features"],
-          ["variants", "trainer"], ["pretrain"], ["baselines"], ["tune"], ["train"], ["ensemble"], ["evaluate"], ["explain"], ["compress"], ["cli"]]
+LAYERS = [["layout", "params", "storage", "metrics", "tracking", "vader", "texts", "inputs"], ["readability", "report"], ["lexicons", "models"],
+          ["demo", "tweeteval", "eda"], ["datasets"], ["features"], ["variants", "trainer"], ["pretrain"], ["baselines"], ["tune"], ["train"],
+          ["ensemble"], ["evaluate"], ["explain"], ["compress"], ["cli"]]
 RANK = {m: i for i, layer in enumerate(LAYERS) for m in layer}
 
 
@@ -85,13 +87,26 @@ def test_make_check_passes_here_and_fails_on_drift(tmp_path):
     assert r.returncode != 0 and "F401" in r.stdout
 
 
-# every notebook but the command line's (its functions are run end to end by test_cli.py and test_robustness.py)
-TEACHING = STAGES + [ROOT / "notebooks" / "lib" / f"{n}.ipynb" for n in
-                     ("params", "storage", "metrics", "readability", "report", "lexicons", "vader", "models", "variants", "trainer")]
+# every library notebook but the command line's (its functions are run end to end by test_cli.py and test_robustness.py)
+TEACHING = sorted(p for p in (ROOT / "notebooks" / "lib").glob("*.ipynb") if p.stem != "cli")
+
+
+def test_stage_notebooks_are_analyses():
+    "A stage notebook defines nothing and checks nothing: the parameters cell, then the analysis; its first figure comes early."
+    for path in STAGES:
+        cells = json.loads(path.read_text())["cells"]
+        for c in cells:
+            src = "".join(c["source"])
+            assert not src.startswith("#| export"), f"{path.name}: an export cell (definitions live in notebooks/lib)"
+            if c["cell_type"] == "code":
+                assert not re.search(r"^\s*(assert |test_eq|with pytest)|^(def|class) ", src, re.M), f"{path.name}: a definition or self-check: {src[:80]!r}"
+    eda = json.loads((ROOT / "notebooks" / "01_eda.ipynb").read_text())["cells"]
+    assert any("save_figure(" in "".join(c["source"]) for c in eda[:12]), "01_eda shows no figure in its first 12 cells"
 
 
 def test_stage_notebooks_document_like_fastcore():
     "Every export cell is followed by a cell that shows or checks it, and every heading has a sentence under it."
+    assert len(TEACHING) > 20
     for path in TEACHING:
         cells = json.loads(path.read_text())["cells"]
         for i, c in enumerate(cells):

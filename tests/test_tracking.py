@@ -80,7 +80,7 @@ READ = {"mlflow": read_mlflow, "tensorboard": read_tensorboard, "wandb": read_wa
 def test_training_and_tuning_leave_params_and_epochs_in_the_store(tmp_path, name, trainer):
     import optuna
 
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.train import train_and_save
     from tweetsent.tune import study_name, tune
     optuna.logging.set_verbosity(optuna.logging.WARNING)

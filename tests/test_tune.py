@@ -4,7 +4,7 @@ import optuna
 import pytest
 import sqlalchemy
 
-from tweetsent.data import load_dataset
+from tweetsent.datasets import load_dataset
 from tweetsent.layout import tuned_file
 from tweetsent.params import with_tuned
 from tweetsent.tune import open_study, tune, write_tuned

@@ -68,7 +68,7 @@ def cmd_tune(args):
     "One tuning worker; start several with the same params and a shared `tune_storage` to split a study."
     import optuna
 
-    from tweetsent.data import load_dataset
+    from tweetsent.datasets import load_dataset
     from tweetsent.tune import tune, write_tuned
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     p = _params(args)
@@ -79,7 +79,7 @@ def cmd_tune(args):
     print(write_tuned(p, study))
 
 def cmd_evaluate(args):
-    from tweetsent.data import read_tweets
+    from tweetsent.datasets import read_tweets
     from tweetsent.evaluate import evaluate_model
     from tweetsent.variants import load_model
     clf = load_model(args.model)
@@ -123,7 +123,7 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     import pandas as pd
     from tqdm import tqdm
 
-    from tweetsent.data import DataError, iter_csv_input
+    from tweetsent.inputs import DataError, iter_csv_input
     from tweetsent.storage import open_atomically
     from tweetsent.texts import clean_tweets
     from tweetsent.variants import load_model
@@ -179,7 +179,7 @@ def _writable(path: Path) -> Path:
     "Check that `path` can be written before any work is done; a one-line error if not."
     import tempfile
 
-    from tweetsent.data import DataError
+    from tweetsent.inputs import DataError
     if path.is_dir(): raise DataError(f"--output {path} is a folder; name a file")
     try:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}."): pass
@@ -216,7 +216,7 @@ def cmd_report(args):
 
 def cmd_tweeteval(args):
     "Download (or convert a local copy of) TweetEval sentiment into text,label CSVs."
-    from tweetsent.data import tweeteval_to_csv
+    from tweetsent.tweeteval import tweeteval_to_csv
     rows = tweeteval_to_csv(args.out, *([args.source] if args.source else []))
     print(", ".join(f"{Path(args.out) / f'{k}.csv'}: {v} rows" for k, v in rows.items()))
 
@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     "Entry point; known user errors print one line and exit 2."
-    from tweetsent.data import DataError
+    from tweetsent.inputs import DataError
     from tweetsent.models import ModelError, quiet_libraries
     from tweetsent.params import ParamsError
     from tweetsent.storage import StorageError

@@ -11,8 +11,9 @@ from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.metrics import make_scorer, recall_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from .data import DataError, Dataset, load_dataset
+from .datasets import Dataset, load_dataset
 from .features import LexiconModel, NgramModel
+from .inputs import DataError
 from .layout import resolve_path
 from .metrics import classification_metrics
 from .models import Ensemble, ModelInfo

@@ -19,7 +19,7 @@ from .layout import project_root, tuned_file
 # %% auto #0
 __all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'ARCHS', 'TRACKERS', 'RANGES', 'ALIASES',
            'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'validate', 'check_run_name', 'training_keys', 'help_table',
-           'parse_overrides', 'load_params', 'make_params', 'params_dict', 'with_tuned']
+           'parse_overrides', 'load_params', 'make_params', 'params_dict', 'changed_values', 'with_tuned']
 
 # %% ../notebooks/lib/params.ipynb #e5d2cc92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
@@ -264,6 +264,12 @@ def make_params(values: dict, where: str = "params", sources: Optional[dict] = N
 def params_dict(p: Params) -> dict:
     "All settings as a plain dict (for YAML and JSON)."
     return dataclasses.asdict(p)
+
+# %% ../notebooks/lib/params.ipynb #4f83a8f2
+def changed_values(values: dict) -> list[dict]:
+    "The settings of `values` (a params dict) that differ from the defaults: key, value and default."
+    defaults = params_dict(Params())
+    return [{"key": k, "value": v, "default": defaults.get(k)} for k, v in values.items() if k != "source_file" and v != defaults.get(k)]
 
 # %% ../notebooks/lib/params.ipynb #9a0a0013
 def with_tuned(p: Params) -> Params:

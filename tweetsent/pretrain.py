@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from transformers import AutoModelForMaskedLM, AutoTokenizer, Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 
-from .data import DataError, load_dataset, read_csv_input, read_tweets
+from .datasets import load_dataset, read_tweets
+from .inputs import DataError, read_csv_input
 from .layout import PRETRAIN_FILE, cache_dir, resolve_path
 from .models import Collator, ModelError, pick_device, resolve_backbone
 from .params import Params

@@ -23,6 +23,7 @@ from tweetsent.layout import (
     CARD_FILE,
     DATA_SUMMARY_FILE,
     EXPLANATIONS_FILE,
+    FEATURES_SUMMARY_FILE,
     FIGURES_DIR,
     INFO_FILE,
     METRICS_FILE,
@@ -41,14 +42,14 @@ from tweetsent.layout import (
     resolve_path,
     run_dir,
 )
-from .params import Params, load_params, params_dict
+from .params import Params, changed_values, load_params, params_dict
 from .storage import write_file_atomically
 from .tracking import Tracker, make_tracker
 
 # %% auto #0
-__all__ = ['FIGURES', 'SECTIONS', 'STYLE', 'save_figure', 'show_notice', 'render_html', 'stage_headline', 'run_provenance',
-           'IPCKernelManager', 'run_notebooks', 'track_run', 'learning_curve', 'params_changed', 'build_report',
-           'build_runs_index']
+__all__ = ['FIGURES', 'SECTIONS', 'STYLE', 'save_figure', 'show_notice', 'params_table', 'load_table', 'render_html',
+           'stage_headline', 'run_provenance', 'IPCKernelManager', 'run_notebooks', 'track_run', 'learning_curve',
+           'params_changed', 'build_report', 'build_runs_index']
 
 # %% ../notebooks/lib/report.ipynb #e6a00002
 def save_figure(fig, run_folder, name: str, show: bool = True) -> Path:
@@ -73,6 +74,27 @@ def show_notice(text: str):
                      f'<b>Notice:</b> {html.escape(text)}</div>'))
     except ImportError: pass
 
+# %% ../notebooks/lib/report.ipynb #cc1b303b
+def params_table(p: Params):
+    "The settings of `p` that differ from the defaults, one row each (a frame the notebook shows as a table)."
+    import pandas as pd
+    rows = [{"setting": r["key"], "this run": _short(r["value"]), "default": _short(r["default"])} for r in changed_values(params_dict(p))]
+    return pd.DataFrame(rows, columns=["setting", "this run", "default"]).set_index("setting")
+
+def _short(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+def load_table(data):
+    "What loading did to each file of a `Dataset`: rows read and kept, dropped and repaired rows by reason."
+    import pandas as pd
+    rows = [{"file": Path(r.path).name, "encoding": r.encoding, "rows read": r.rows_read, "kept": r.rows_kept,
+             "dropped": ", ".join(f"{v:,} {k}" for k, v in r.dropped.items() if v) or "none",
+             "repaired": ", ".join(f"{v:,} {k}" for k, v in r.repaired.items() if v) or "none"} for r in data.reports]
+    if not rows: rows = [{"file": data.source, "encoding": "", "rows read": len(data.train) + len(data.test), "kept": len(data.train) + len(data.test),
+                          "dropped": "none", "repaired": "none"}]
+    return pd.DataFrame(rows).set_index("file")
+
 # %% ../notebooks/lib/report.ipynb #d78bd570
 def render_html(notebook: Path, target: Path) -> Path:
     "An executed notebook as a standalone HTML page (nbconvert, lab template)."
@@ -91,12 +113,16 @@ def stage_headline(out: Path, name: str, metric: str) -> str:
     pick = lambda prefix: {k: m for k, m in metrics.items() if k.startswith(prefix) and m.get(metric) is not None}
     if name == "01_eda" and (d := _json(out / DATA_SUMMARY_FILE)):
         return f"{d['train_rows']:,} training / {d['test_rows']:,} held-out rows ({d['source']})"
+    if name == "02_features" and (f := _json(out / FEATURES_SUMMARY_FILE)):
+        return f"{f['features']} features in {f['groups']} groups, {f['tweets_per_s']:,} tweets/s"
     if name == "03_baselines" and (b := pick("baseline:")):
         best = max(b, key=lambda k: b[k][metric]); return f"best baseline {best.split(':', 1)[1]}: {metric} {b[best][metric]:.3f}"
     if name == "04_tune" and (out / TUNED_FILE).exists(): return (out / TUNED_FILE).read_text().splitlines()[0].lstrip("# ")
     if name == "05_train" and (info := _json(out / MODEL_DIR / INFO_FILE)):
         return f"validation {metric} {info['metrics']['val'][metric]:.3f} after {len(info['history'])} epochs, {info['train_seconds']:.0f} s of training"
     if name == "06_evaluate" and "model" in metrics: return f"held-out {metric} {metrics['model'][metric]:.3f}, accuracy {metrics['model']['accuracy']:.3f}"
+    if name == "07_explain" and (e := _json(out / EXPLANATIONS_FILE)) and e.get("top_tokens"):
+        return "top tokens: " + ", ".join(f"{c} '{v.split(' (')[0]}'" for c, v in e["top_tokens"][0].items() if v)
     if name == "08_compression" and (c := pick("compressed:")) and "model" in metrics:
         fast = max(c, key=lambda k: c[k]["tweets_per_s"])
         return f"fastest {fast.split(':', 1)[1]}: {c[fast]['tweets_per_s'] / metrics['model']['tweets_per_s']:.1f}× at {metric} {c[fast][metric]:.3f}"
@@ -250,11 +276,9 @@ def _token_html(example: dict) -> str:
 
 # %% ../notebooks/lib/report.ipynb #e6a00022
 def params_changed(out: Path) -> list[dict]:
-    "The run's params that differ from the defaults."
+    "The run's params that differ from the defaults, as the report's table shows them."
     used = yaml.safe_load((out / PARAMS_FILE).read_text()) if (out / PARAMS_FILE).exists() else {}
-    defaults = params_dict(Params())
-    return [{"key": k, "value": json.dumps(v), "default": json.dumps(defaults.get(k))} for k, v in used.items()
-            if k != "source_file" and v != defaults.get(k)]
+    return [{k: json.dumps(v) if k != "key" else v for k, v in row.items()} for row in changed_values(used)]
 
 # %% ../notebooks/lib/report.ipynb #e6a00024
 _SCORE_COLUMNS = ["accuracy", "macro_f1", "macro_recall", "weighted_f1", "macro_roc_auc", "ece", "tweets_per_s", "latency_ms_batch1"]

@@ -23,8 +23,9 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from .data import DataError, data_fingerprint, stratified_split
+from .datasets import data_fingerprint, stratified_split
 from .features import NgramModel, cached_transform, extractor_from_params
+from .inputs import DataError
 from .layout import cache_dir
 from .metrics import classification_metrics, fit_class_bias
 from .models import Collator, ModelInfo, TransformerWithMeta, TweetClassifier, encode, load_backbone, network, pick_device
