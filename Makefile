@@ -9,7 +9,7 @@ RUN ?=
 TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.tweetsent-installed
 
-.PHONY: setup run test report export bench check clean lab semeval-model
+.PHONY: setup run test test-fast report export bench check clean lab semeval-model
 
 $(STAMP): settings.ini setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ run: setup
 
 test: setup
 	$(PY) -m pytest
+
+# the unit checks alone, while you work (a couple of minutes); `make test` before you stop
+test-fast: setup
+	$(PY) -m pytest -m "not slow" -q
 
 report: setup
 	@test -n "$(RUN)" || { echo "usage: make report RUN=outputs/runs/<name>"; exit 2; }

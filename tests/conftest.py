@@ -41,17 +41,24 @@ def smoke_params(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def smoke_variants(tmp_path_factory):
-    "A smoke model trained once, and every compressed variant of it: (params, teacher folder, {method: folder}, test frame)."
+def smoke_model(tmp_path_factory):
+    "One smoke model (1 epoch) for every test that needs a trained model folder and does not change it."
+    from tweetsent.params import load_params
+    from tweetsent.train import train_and_save
+    out = tmp_path_factory.mktemp("smoke-model")
+    return train_and_save(load_params(ROOT / "params" / "smoke.yaml", {"out_dir": str(out), "run_name": "c", "epochs": 1}))
+
+
+@pytest.fixture(scope="session")
+def smoke_variants(smoke_model, tmp_path_factory):
+    "Every compressed variant of the smoke model: (params, teacher folder, {method: folder}, test frame)."
     from tweetsent.compress import compress
     from tweetsent.datasets import load_dataset
     from tweetsent.params import COMPRESS_METHODS, load_params
-    from tweetsent.train import train_and_save
     out = tmp_path_factory.mktemp("variants")
     p = load_params(ROOT / "params" / "smoke.yaml", {"out_dir": str(out), "run_name": "c", "epochs": 1})
-    teacher = train_and_save(p)
-    folders = {method: compress(teacher, method, p, out / method) for method in COMPRESS_METHODS}
-    return p, teacher, folders, load_dataset(p).test
+    folders = {method: compress(smoke_model, method, p, out / method) for method in COMPRESS_METHODS}
+    return p, smoke_model, folders, load_dataset(p).test
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +77,16 @@ def run_cli(*args, cwd=ROOT, input=None):
     import subprocess
     return subprocess.run([sys.executable, "-m", "tweetsent", *map(str, args)], cwd=cwd, input=input,
                           capture_output=True, text=True, timeout=600)
+
+
+# `make test-fast`: the unit checks alone. Slow: pipelines run as subprocesses, trained models shared by a module,
+# JupyterLab, Chromium, PostgreSQL, and every notebook under nbval.
+SLOW_MODULES = {"test_lab", "test_report", "test_tune", "test_scale", "test_pretrain", "test_ensemble", "test_tracking"}
+SLOW_FIXTURES = {"smoke_run", "smoke_model", "smoke_variants", "text_model", "model", "predict_model", "lab"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = Path(str(item.fspath)).stem
+        if item.fspath.ext == ".ipynb" or module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

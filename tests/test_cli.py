@@ -23,11 +23,9 @@ def test_missing_model_folder_is_one_line(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cli")
-    r = run_cli("train", "--params", "params/smoke.yaml", "--set", f"out_dir={out}", "--set", "epochs=1", "--out", out / "model")
-    assert r.returncode == 0, r.stderr
-    return out / "model"
+def model(smoke_model):
+    "The session's smoke model (conftest), trained once for every module that reads one."
+    return smoke_model
 
 
 def test_evaluate_prints_metrics_json(model, tmp_path):

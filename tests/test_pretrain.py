@@ -54,11 +54,3 @@ def test_killed_pretrain_resumes_and_ends_as_an_uninterrupted_run(tmp_path):
     assert a.keys() == b.keys()
     for k in a: assert (a[k] == b[k]).all(), k
     assert not work.exists() and (tmp_path / "resumed.pass-1").is_dir()
-
-
-def test_pretrain_never_replaces_a_folder_it_did_not_write(tmp_path):
-    write_data(tmp_path)
-    mine = tmp_path / "mine"; mine.mkdir(); (mine / "thesis.txt").write_text("years of work")
-    r = run_cli(*args(tmp_path, mine))
-    assert r.returncode == 2 and "never replaced" in r.stderr
-    assert (mine / "thesis.txt").read_text() == "years of work"

@@ -67,11 +67,9 @@ def run(argv, capsys, stdin: bytes | None = None, monkeypatch=None):
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    from tweetsent.params import load_params
-    from tweetsent.train import train_and_save
-    out = tmp_path_factory.mktemp("robust")
-    return train_and_save(load_params(ROOT / "params" / "smoke.yaml", {"out_dir": str(out), "run_name": "r", "epochs": 1}))
+def model(smoke_model):
+    "The session's smoke model (conftest), trained once for every module that reads one."
+    return smoke_model
 
 
 GOOD = "OriginalTweet,Sentiment\nThank you nurses,Positive\nEmpty shelves again,Negative\n"

@@ -26,6 +26,19 @@ def one_line(r):
     return r.returncode == 2 and r.stderr.strip().count("\n") == 0 and r.stderr.startswith("error: ")
 
 
+def run_main(capsys, monkeypatch, *argv, stdin: str = ""):
+    "The command line in this process (a subprocess costs seconds of imports), with `stdin` as its standard input."
+    import io
+    import types
+
+    from tweetsent.cli import main
+    monkeypatch.setattr("sys.stdin", types.SimpleNamespace(buffer=io.BytesIO(stdin.encode()), read=io.StringIO(stdin).read,
+                                                           readline=io.StringIO(stdin).readline, isatty=lambda: False))
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return types.SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+
 def rehash(folder):
     "What an attacker does after editing a folder: recompute the manifest so the checksums match again."
     info = json.loads((folder / INFO_FILE).read_text())
@@ -49,16 +62,16 @@ def custom_code_folder(teacher, tmp_path, where: str, listed: bool):
 
 @pytest.mark.parametrize("where", ["tokenizer", "backbone"])
 @pytest.mark.parametrize("listed", [False, True], ids=["unlisted", "manifest-rewritten"])
-def test_a_custom_code_folder_runs_nothing_and_says_why(smoke_variants, tmp_path, where, listed):
+def test_a_custom_code_folder_runs_nothing_and_says_why(smoke_variants, tmp_path, capsys, monkeypatch, where, listed):
     _, teacher, _, _ = smoke_variants
     folder, marker = custom_code_folder(teacher, tmp_path, where, listed)
     (tmp_path / "in.csv").write_text(GOOD_CSV)
-    for argv, stdin in [(["predict", "--model", folder, "--input", "-"], "OriginalTweet\ny\ny\n"),
-                        (["evaluate", "--model", folder, "--input", tmp_path / "in.csv"], "y\ny\n"),
-                        (["compress", "--model", folder, "--method", "int8", "--out", tmp_path / "c"], "y\ny\n")]:
-        r = run_cli(*argv, input=stdin)   # a 'y' on stdin answers any "run custom code? [y/N]" prompt
+    r = run_cli("predict", "--model", folder, "--input", "-", input="OriginalTweet\ny\ny\n")   # a real process, 'y' on its stdin
+    assert one_line(r) and ("evil.py" in r.stderr or "auto_map" in r.stderr), r.stderr[-500:]
+    for argv in (["evaluate", "--model", folder, "--input", tmp_path / "in.csv"], ["compress", "--model", folder, "--method", "int8", "--out", tmp_path / "c"]):
+        r = run_main(capsys, monkeypatch, *argv, stdin="y\ny\n")   # a 'y' waiting for any "run custom code? [y/N]" prompt
         assert one_line(r) and ("evil.py" in r.stderr or "auto_map" in r.stderr), r.stderr[-500:]
-        assert not marker.exists()
+    assert not marker.exists()
     assert not (tmp_path / "c").exists()
     with pytest.raises(ModelError, match="evil.py is code|auto_map"): load_model(folder)
     with pytest.raises(ModelError, match="evil.py is code|auto_map"): tweetsent.predict("a tweet", folder)
@@ -86,26 +99,29 @@ def untouched(folder, afile):
             and afile.read_text() == "mine" and not list(afile.parent.glob(".afile.txt*")))
 
 
-def test_out_never_replaces_what_tweetsent_did_not_write(smoke_variants, theirs, tmp_path):
+def test_out_never_replaces_what_tweetsent_did_not_write(smoke_variants, theirs, tmp_path, capsys, monkeypatch):
     _, teacher, _, _ = smoke_variants
     folder, afile = theirs
+    r = run_cli("train", "--params", "params/smoke.yaml", "--set", "epochs=1", "--out", folder)   # a real process, as a user runs it
+    assert one_line(r) and "never replaced" in r.stderr and "epoch" not in r.stdout, r.stderr       # refused before training
+    monkeypatch.chdir(ROOT)
     for out in (folder, afile):
-        r = run_cli("train", "--params", "params/smoke.yaml", "--set", "epochs=1", "--out", out)
-        assert one_line(r) and "never replaced" in r.stderr and "epoch" not in r.stdout, r.stderr   # refused before training
-        r = run_cli("compress", "--model", teacher, "--method", "int8", "--out", out)
-        assert one_line(r) and "never replaced" in r.stderr, r.stderr
+        for argv in (["train", "--params", "params/smoke.yaml", "--set", "epochs=1"], ["compress", "--model", teacher, "--method", "int8"],
+                     ["pretrain", "--params", "params/smoke.yaml"], ["ensemble", "--params", "params/smoke.yaml", "--models", teacher]):
+            r = run_main(capsys, monkeypatch, *argv, "--out", out)
+            assert one_line(r) and "never replaced" in r.stderr and "epoch" not in r.stdout, (argv, r.stderr)
     assert untouched(folder, afile)
     copy = shutil.copytree(teacher, tmp_path / "model")
     for out in (copy, copy / "inside"):
-        r = run_cli("compress", "--model", copy, "--method", "int8", "--out", out)
+        r = run_main(capsys, monkeypatch, "compress", "--model", copy, "--method", "int8", "--out", out)
         assert one_line(r) and "is the folder --model reads" in r.stderr
     assert load_model(copy).info.variant == "fp32"
 
 
-def test_a_hidden_copy_is_never_loaded_in_secret(smoke_variants, tmp_path):
+def test_a_hidden_copy_is_never_loaded_in_secret(smoke_variants, tmp_path, capsys, monkeypatch):
     _, teacher, _, _ = smoke_variants
     shutil.copytree(teacher, tmp_path / ".m.old-12345")
-    r = run_cli("predict", "--model", tmp_path / "m", "--input", "-", input=GOOD_CSV)
+    r = run_main(capsys, monkeypatch, "predict", "--model", tmp_path / "m", "--input", "-", stdin=GOOD_CSV)
     assert one_line(r) and "Model folder not found" in r.stderr and ".m.old-12345 is a copy an interrupted write left" in r.stderr
 
 
@@ -162,14 +178,14 @@ EDITS = [("max_length", 0, "'max_length' is 0"), ("max_text_chars", -1, "'max_te
 
 
 @pytest.mark.parametrize("key,value,says", EDITS, ids=[f"{k}={v}" for k, v, _ in EDITS])
-def test_every_model_info_edit_is_refused_in_one_line(smoke_variants, tmp_path, key, value, says):
+def test_every_model_info_edit_is_refused_in_one_line(smoke_variants, tmp_path, capsys, monkeypatch, key, value, says):
     _, teacher, _, _ = smoke_variants
     folder = shutil.copytree(teacher, tmp_path / "m")
     info = json.loads((folder / INFO_FILE).read_text()); info[key] = value
     (folder / INFO_FILE).write_text(json.dumps(info))
     with pytest.raises(ModelError, match=says) as e: load_model(folder)
     assert "\n" not in str(e.value)
-    r = run_cli("predict", "--model", folder, "--input", "-", input=GOOD_CSV)
+    r = run_main(capsys, monkeypatch, "predict", "--model", folder, "--input", "-", stdin=GOOD_CSV)
     assert one_line(r), r.stderr[-800:]
 
 
@@ -178,9 +194,10 @@ def test_every_model_info_edit_is_refused_in_one_line(smoke_variants, tmp_path, 
 @pytest.mark.parametrize("sets,says", [(["labels=[Positive, Negative, Positive]"], "names 'Positive' more than once"),
                                        (["tracker=[mlflow"], "is not valid YAML"),
                                        (["run_name=../../x"], "one folder under out_dir/runs")])
-def test_bad_settings_are_one_line(tmp_path, sets, says):
+def test_bad_settings_are_one_line(tmp_path, capsys, monkeypatch, sets, says):
+    monkeypatch.chdir(ROOT)
     for command in (["train", "--out", tmp_path / "m"], ["tune"]):
-        r = run_cli(command[0], "--params", "params/smoke.yaml", *[x for s in sets for x in ("--set", s)], *command[1:])
+        r = run_main(capsys, monkeypatch, command[0], "--params", "params/smoke.yaml", *[x for s in sets for x in ("--set", s)], *command[1:])
         assert one_line(r) and says in r.stderr, r.stderr[-800:]
     assert not (tmp_path / "m").exists()
 
@@ -208,11 +225,11 @@ def test_a_full_disk_is_one_line_and_the_old_model_survives(smoke_variants, tmp_
     assert err.strip().splitlines()[-1].startswith("error: No space left on the device") and (tmp_path / "old.csv").read_text() == "previous output"
 
 
-def test_one_very_long_quoted_tweet_is_read_not_refused(smoke_variants, tmp_path):
+def test_one_very_long_quoted_tweet_is_read_not_refused(smoke_variants, tmp_path, capsys, monkeypatch):
     _, teacher, _, _ = smoke_variants
     long = "so long " * 25_000   # 200,000 characters in one quoted field
     (tmp_path / "in.csv").write_text(f'OriginalTweet,Sentiment\n"{long}",Positive\nshort one,Negative\n')
-    r = run_cli("predict", "--model", teacher, "--input", tmp_path / "in.csv", "--output", tmp_path / "out.csv")
+    r = run_main(capsys, monkeypatch, "predict", "--model", teacher, "--input", tmp_path / "in.csv", "--output", tmp_path / "out.csv")
     assert r.returncode == 0, r.stderr[-500:]
     out = pd.read_csv(tmp_path / "out.csv")
     assert len(out) == 2 and out["predicted"].notna().all() and out["OriginalTweet"][0] == long   # the row comes back as it was

@@ -53,11 +53,9 @@ def tweets_csv(n: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def predict_model(tmp_path_factory):
-    from tweetsent.params import load_params
-    from tweetsent.train import train_and_save
-    out = tmp_path_factory.mktemp("predict")
-    return train_and_save(load_params(ROOT / "params" / "smoke.yaml", {"out_dir": str(out), "run_name": "p", "epochs": 1}))
+def predict_model(smoke_model):
+    "The session's smoke model (conftest), trained once for every module that reads one."
+    return smoke_model
 
 
 def test_predict_streams_in_chunks_and_workers_change_nothing(predict_model, tmp_path):

@@ -8,11 +8,14 @@ import subprocess
 from conftest import ROOT
 
 STAGES = sorted((ROOT / "notebooks").glob("0*.ipynb"))
-# Floors of the house, bottom first. A module imports only modules on its own floor or below, never in a cycle.
-# Model folders and the trainer hold a fitted FeatureExtractor, so they stand on 02's floor.
-LAYERS = [["layout", "params", "storage", "metrics", "tracking", "vader", "texts", "inputs"], ["readability", "report"], ["lexicons", "models"],
-          ["demo", "tweeteval", "eda"], ["datasets"], ["features"], ["variants", "trainer"], ["pretrain"], ["baselines"], ["tune"], ["train"],
-          ["ensemble"], ["evaluate"], ["explain"], ["compress"], ["cli"]]
+# Floors of the house, bottom first, read from CONTRIBUTING.md's table (the one list): a module imports only modules on its
+# own floor or below, never in a cycle.
+def contributing_floors() -> list[list[str]]:
+    rows = [line for line in (ROOT / "CONTRIBUTING.md").read_text().splitlines() if re.match(r"\| \d+ \|", line)]
+    return [re.findall(r"`(\w+)`", row.split("|")[2]) for row in rows]
+
+
+LAYERS = contributing_floors()
 RANK = {m: i for i, layer in enumerate(LAYERS) for m in layer}
 
 
