@@ -161,7 +161,7 @@ def test_the_api_follows_the_folder_when_it_is_replaced_or_removed(smoke_variant
     assert tweetsent.predict("a tweet", folder) in load_model(teacher).labels
     shutil.rmtree(folder); shutil.copytree(folders["int8"], folder)
     tweetsent.predict("a tweet", folder)
-    from tweetsent.variants import _LOADED
+    from tweetsent.api import _LOADED
     assert _LOADED[folder.resolve()][1].info.variant == "int8"
     shutil.rmtree(folder)
     with pytest.raises(ModelError, match="Model folder not found"): tweetsent.predict("a tweet", folder)

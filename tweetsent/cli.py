@@ -206,7 +206,7 @@ def cmd_compress(args):
 
 def cmd_run(args):
     from tweetsent.params import parse_overrides
-    from tweetsent.report import run_notebooks
+    from tweetsent.pipeline import run_notebooks
     page = run_notebooks(args.params, parse_overrides(args.set))
     print(f"report: {page}")
 

@@ -4,27 +4,19 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import html
 import io
 import json
-import platform
-import subprocess
-import time
 from pathlib import Path
-from typing import Optional
 
 import matplotlib.pyplot as plt
 import yaml
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import default
 
 from tweetsent.layout import (
     CARD_FILE,
     DATA_SUMMARY_FILE,
     EXPLANATIONS_FILE,
     FEATURES_SUMMARY_FILE,
-    FIGURES_DIR,
     INFO_FILE,
     METRICS_FILE,
     MISTAKES_FILE,
@@ -38,18 +30,13 @@ from tweetsent.layout import (
     STAGES,
     TUNED_FILE,
     figure_path,
-    project_root,
-    resolve_path,
-    run_dir,
 )
-from .params import Params, changed_values, load_params, params_dict
+from .params import Params, changed_values, params_dict
 from .storage import write_file_atomically
-from .tracking import Tracker, make_tracker
 
 # %% auto #0
-__all__ = ['FIGURES', 'SECTIONS', 'STYLE', 'save_figure', 'show_notice', 'params_table', 'load_table', 'render_html',
-           'stage_headline', 'run_provenance', 'IPCKernelManager', 'run_notebooks', 'track_run', 'learning_curve',
-           'params_changed', 'build_report', 'build_runs_index']
+__all__ = ['FIGURES', 'SECTIONS', 'STYLE', 'save_figure', 'show_notice', 'params_table', 'load_table', 'render_html', 'read_json',
+           'stage_headline', 'learning_curve', 'params_changed', 'build_report', 'build_runs_index']
 
 # %% ../notebooks/lib/report.ipynb #e6a00002
 def save_figure(fig, run_folder, name: str, show: bool = True) -> Path:
@@ -104,88 +91,29 @@ def render_html(notebook: Path, target: Path) -> Path:
     return write_file_atomically(target, body)
 
 # %% ../notebooks/lib/report.ipynb #e6a00008
-def _json(path: Path, default=None):
+def read_json(path: Path, default=None):
     return json.loads(path.read_text()) if path.exists() else default
 
 def stage_headline(out: Path, name: str, metric: str) -> str:
     "The one number worth printing after a stage, read from what it wrote."
-    metrics = _json(out / METRICS_FILE, {})
+    metrics = read_json(out / METRICS_FILE, {})
     pick = lambda prefix: {k: m for k, m in metrics.items() if k.startswith(prefix) and m.get(metric) is not None}
-    if name == "01_eda" and (d := _json(out / DATA_SUMMARY_FILE)):
+    if name == "01_eda" and (d := read_json(out / DATA_SUMMARY_FILE)):
         return f"{d['train_rows']:,} training / {d['test_rows']:,} held-out rows ({d['source']})"
-    if name == "02_features" and (f := _json(out / FEATURES_SUMMARY_FILE)):
+    if name == "02_features" and (f := read_json(out / FEATURES_SUMMARY_FILE)):
         return f"{f['features']} features in {f['groups']} groups, {f['tweets_per_s']:,} tweets/s"
     if name == "03_baselines" and (b := pick("baseline:")):
         best = max(b, key=lambda k: b[k][metric]); return f"best baseline {best.split(':', 1)[1]}: {metric} {b[best][metric]:.3f}"
     if name == "04_tune" and (out / TUNED_FILE).exists(): return (out / TUNED_FILE).read_text().splitlines()[0].lstrip("# ")
-    if name == "05_train" and (info := _json(out / MODEL_DIR / INFO_FILE)):
+    if name == "05_train" and (info := read_json(out / MODEL_DIR / INFO_FILE)):
         return f"validation {metric} {info['metrics']['val'][metric]:.3f} after {len(info['history'])} epochs, {info['train_seconds']:.0f} s of training"
     if name == "06_evaluate" and "model" in metrics: return f"held-out {metric} {metrics['model'][metric]:.3f}, accuracy {metrics['model']['accuracy']:.3f}"
-    if name == "07_explain" and (e := _json(out / EXPLANATIONS_FILE)) and e.get("top_tokens"):
+    if name == "07_explain" and (e := read_json(out / EXPLANATIONS_FILE)) and e.get("top_tokens"):
         return "top tokens: " + ", ".join(f"{c} '{v.split(' (')[0]}'" for c, v in e["top_tokens"][0].items() if v)
     if name == "08_compression" and (c := pick("compressed:")) and "model" in metrics:
         fast = max(c, key=lambda k: c[k]["tweets_per_s"])
         return f"fastest {fast.split(':', 1)[1]}: {c[fast]['tweets_per_s'] / metrics['model']['tweets_per_s']:.1f}× at {metric} {c[fast][metric]:.3f}"
     return "done"
-
-# %% ../notebooks/lib/report.ipynb #e6a00010
-def run_provenance() -> dict:
-    "The commit and the versions of what computed a run."
-    from importlib.metadata import PackageNotFoundError, version
-    def v(name):
-        try: return version(name)
-        except PackageNotFoundError: return None
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "notebooks", "tweetsent", "params"], cwd=project_root(),
-                                    capture_output=True, text=True, timeout=10).stdout.strip())
-    except (OSError, subprocess.SubprocessError): commit, dirty = "", False
-    return {"commit": commit + (" (with uncommitted changes)" if dirty else ""), "python": platform.python_version(),
-            **{name: v(name) for name in ("tweetsent", "torch", "transformers", "scikit-learn", "onnxruntime", "shap", "optuna")}}
-
-# %% ../notebooks/lib/report.ipynb #e6a00012
-class IPCKernelManager(AsyncKernelManager):
-    "Kernels reached over local IPC sockets: nothing listens on the network (ipykernel warns about plain TCP)."
-    @default("transport")
-    def _default_transport(self): return "ipc"
-
-def run_notebooks(params_file, overrides: Optional[dict] = None, notebooks: Optional[list] = None) -> Path:
-    "Execute the stage notebooks in order with papermill; one line per stage; write executed notebooks, HTML, run.json and the reports."
-    import papermill as pm
-    overrides = dict(overrides or {})
-    p = load_params(params_file, overrides)          # fail on bad params before any notebook starts
-    root, out = project_root(), run_dir(p)
-    write_file_atomically(out / PARAMS_FILE, yaml.safe_dump(params_dict(p), sort_keys=False))
-    record = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "params_file": p.source_file,
-              "overrides": overrides, "stages": {}, **run_provenance()}
-    for name in notebooks or STAGES:
-        executed = out / "notebooks" / f"{name}.ipynb"
-        executed.parent.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        pm.execute_notebook(str(root / "notebooks" / f"{name}.ipynb"), str(executed), cwd=str(root),
-                            parameters={"params_file": str(Path(p.source_file).resolve()), "overrides": overrides},
-                            kernel_name="python3", progress_bar=False, kernel_manager_class=IPCKernelManager)
-        record["stages"][name] = round(time.perf_counter() - start, 1)
-        render_html(executed, out / f"{name}.html")
-        print(f"[{name}] {record['stages'][name]:.0f} s · {stage_headline(out, name, p.select_metric)}", flush=True)
-    record["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    write_file_atomically(out / RUN_FILE, json.dumps(record, indent=2))
-    page = build_report(out)
-    build_runs_index(out.parent.parent)       # after the run's page, which it links to
-    track_run(p, out, page)
-    return page
-
-def track_run(p: Params, out: Path, page: Path) -> None:
-    "The pipeline's run in the trackers of `p`: its params, every model's final scores, the report and the figures."
-    tracker = make_tracker(p.tracker, resolve_path(p, p.out_dir), p.tracking_uri)
-    if type(tracker) is Tracker: return
-    tracker.start(f"pipeline {p.run_name}", {k: v for k, v in params_dict(p).items() if k != "source_file"}, group=p.run_name,
-                  tags={"stage": "pipeline"})
-    for name, m in (_json(out / METRICS_FILE, {})).items():
-        tracker.log({f"{name.replace(':', '/')}/{k}": m.get(k) for k in ("accuracy", "macro_f1", "macro_recall", "tweets_per_s")}, step=0)
-    for path in [page, out / METRICS_FILE, *sorted((out / FIGURES_DIR).glob("*.png"))]:
-        if path.exists(): tracker.artifact(path)
-    tracker.finish("finished")
 
 # %% ../notebooks/lib/report.ipynb #e6a00014
 FIGURES = {   # name: (title, what it shows)
@@ -285,8 +213,8 @@ _SCORE_COLUMNS = ["accuracy", "macro_f1", "macro_recall", "weighted_f1", "macro_
 
 def _sections(out: Path, metric: str) -> dict[str, str]:
     "The HTML of each section, from the run's files."
-    data, metrics = _json(out / DATA_SUMMARY_FILE, {}), _json(out / METRICS_FILE, {})
-    info, run = _json(out / MODEL_DIR / INFO_FILE, {}), _json(out / RUN_FILE, {})
+    data, metrics = read_json(out / DATA_SUMMARY_FILE, {}), read_json(out / METRICS_FILE, {})
+    info, run = read_json(out / MODEL_DIR / INFO_FILE, {}), read_json(out / RUN_FILE, {})
     parts = {s: "" for s, *_ in SECTIONS}
     if data:
         parts["data"] = _table([{"source": data.get("source"), "training rows": data.get("train_rows"), "validation rows": data.get("val_rows"),
@@ -305,11 +233,11 @@ def _sections(out: Path, metric: str) -> dict[str, str]:
         per = metrics["model"]["per_class"]
         parts["errors"] = "<h3>Per class</h3>" + _table([{"class": k, **{c: v.get(c) for c in ("precision", "recall", "f1-score", "support")}}
                                                          for k, v in per.items() if isinstance(v, dict) and k not in ("macro avg", "weighted avg")])
-    if slices := _json(out / SLICES_FILE):
+    if slices := read_json(out / SLICES_FILE):
         parts["errors"] += "<h3>Slices where human judgement is hard</h3>" + _table(slices)
-    if mistakes := _json(out / MISTAKES_FILE):
+    if mistakes := read_json(out / MISTAKES_FILE):
         parts["errors"] += "<h3>The most confident mistakes</h3>" + _table(mistakes)
-    if expl := _json(out / EXPLANATIONS_FILE):
+    if expl := read_json(out / EXPLANATIONS_FILE):
         parts["explanations"] = "<h3>Tokens that push each class most</h3>" + _table(expl.get("top_tokens", []))
         parts["explanations"] += "<h3>Example tweets</h3>" + "".join(_token_html(e) for e in expl.get("examples", []))
     if comp := [{"variant": k.split(":", 1)[1], **{c: m.get(c) for c in (metric, "accuracy", "tweets_per_s")},
@@ -328,7 +256,7 @@ def _sections(out: Path, metric: str) -> dict[str, str]:
 # %% ../notebooks/lib/report.ipynb #e6a00025
 def _cards(out: Path, metric: str) -> str:
     "The summary cards: the model's held-out score, the best baseline, size and speed, the fastest variant."
-    metrics = _json(out / METRICS_FILE, {})
+    metrics = read_json(out / METRICS_FILE, {})
     cards = []
     if m := metrics.get("model"):
         cards.append((f"{m[metric]:.3f}", f"held-out {metric.replace('_', '-')} (accuracy {m['accuracy']:.3f})"))
@@ -346,7 +274,7 @@ def build_report(run_folder) -> Path:
     out = Path(run_folder)
     params = yaml.safe_load((out / PARAMS_FILE).read_text()) if (out / PARAMS_FILE).exists() else {}
     metric = params.get("select_metric", "macro_f1")
-    data, run = _json(out / DATA_SUMMARY_FILE, {}), _json(out / RUN_FILE, {})
+    data, run = read_json(out / DATA_SUMMARY_FILE, {}), read_json(out / RUN_FILE, {})
     parts = _sections(out, metric)
     body = [f"<h1>tweetsent run: {html.escape(out.name)}</h1>",
             f'<p class="sub">{html.escape(data.get("source", ""))} · selected on {html.escape(metric)} · {html.escape(run.get("started", ""))}</p>']
@@ -367,7 +295,7 @@ def build_runs_index(out_dir) -> Path:
     out_dir = Path(out_dir)
     groups: dict = {}
     for f in sorted((out_dir / RUNS_DIR).glob(f"*/{METRICS_FILE}")):
-        metrics, run = _json(f, {}), f.parent
+        metrics, run = read_json(f, {}), f.parent
         m = metrics.get("model") or next(iter(metrics.values()), {})
         params = yaml.safe_load((run / PARAMS_FILE).read_text()) if (run / PARAMS_FILE).exists() else {}
         metric = params.get("select_metric", "macro_f1")

@@ -49,7 +49,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 __all__ = ['FORMAT_VERSION', 'CODE_SUFFIXES', 'CODE_KEYS', 'DECISION_KEYS', 'INT8_SCALE', 'MAX_PACKING', 'VARIANTS', 'read_info',
            'verify_files', 'folder_digests', 'decision_digest', 'weights_metadata', 'check_metadata', 'cpu_state_dict',
            'save_arrays', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn', 'model_card', 'write_model_folder',
-           'save_model', 'build_model', 'load_parts', 'load_model', 'predict', 'pipeline']
+           'save_model', 'build_model', 'load_parts', 'load_model']
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0005
 FORMAT_VERSION = 3   # 3: the settings that decide predictions are checksummed in the weights' metadata
@@ -490,43 +490,3 @@ def load_model(path) -> TweetClassifier:
     clf = load_parts(folder, info, with_model=variant.needs_skeleton)
     if variant.needs_skeleton and clf.model is None: raise ModelError(f"{folder}: the model's config.json is missing")
     return variant.load(clf, folder)
-
-# %% ../notebooks/lib/variants.ipynb #7a0e0026
-_LOADED: dict = {}   # resolved folder -> (what it was when loaded, the classifier)
-
-def _identity(folder: Path) -> tuple:
-    "What changes when a model folder is replaced, re-saved or edited."
-    st, info = folder.stat(), (folder / INFO_FILE).stat()
-    return st.st_dev, st.st_ino, info.st_ino, info.st_mtime_ns, info.st_size
-
-def _cached(model) -> TweetClassifier:
-    "The model folder `model`, loaded once and again whenever the folder is replaced; gone or damaged: the one-line error."
-    folder = Path(model).resolve()
-    try: now = _identity(folder)
-    except OSError: _LOADED.pop(folder, None); return load_model(model)
-    if folder not in _LOADED or _LOADED[folder][0] != now: _LOADED[folder] = (now, load_model(model))
-    return _LOADED[folder][1]
-
-def predict(texts, model, probabilities: bool = False):
-    """Labels (`None` for a missing or blank text) or a frame of class probabilities (NaN there) for one text or a
-    sequence (`texts.as_texts`), from the model folder `model` as it is now."""
-    import pandas as pd
-    clf = _cached(model)
-    proba = clf.predict_proba(texts)
-    if probabilities: return pd.DataFrame(proba, columns=clf.labels)
-    labels = [None if np.isnan(row).any() else clf.labels[int(row.argmax())] for row in proba]
-    return labels[0] if isinstance(texts, str) else labels
-
-def pipeline(model) -> Callable:
-    """Like `transformers.pipeline("text-classification")`: `pipeline(folder)(texts, top_k=1)` gives one
-    `{"label", "score"}` per text (a list of them per text with `top_k=None` or k > 1); a missing or blank text gets
-    `{"label": None, "score": nan}` (an empty list with top_k)."""
-    _cached(model)                                      # a folder that cannot be loaded fails here, not at the first call
-    def classify(texts, top_k: Optional[int] = 1):
-        clf, out = _cached(model), []
-        for row in clf.predict_proba(texts):
-            if np.isnan(row).any(): out.append({"label": None, "score": float("nan")} if top_k == 1 else []); continue
-            ranked = [{"label": clf.labels[k], "score": float(row[k])} for k in np.argsort(-row)][: top_k or len(row)]
-            out.append(ranked[0] if top_k == 1 else ranked)
-        return out
-    return classify
