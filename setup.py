@@ -8,9 +8,9 @@ config = ConfigParser(delimiters=['='])
 config.read('settings.ini', encoding="utf-8")
 cfg = config['DEFAULT']
 
-cfg_keys = 'version description keywords author author_email'.split()
-expected = cfg_keys + "lib_name user branch license status min_python audience language".split()
-for o in expected: assert o in cfg, "missing expected setting: {}".format(o)
+cfg_keys = ['version', 'description', 'keywords', 'author', 'author_email']
+expected = cfg_keys + ["lib_name", "user", "branch", "license", "status", "min_python", "audience", "language"]
+for o in expected: assert o in cfg, f"missing expected setting: {o}"
 setup_cfg = {o:cfg[o] for o in cfg_keys}
 
 licenses = {
@@ -23,7 +23,7 @@ licenses = {
 }
 statuses = [ '0 - Pre-Planning', '1 - Planning', '2 - Pre-Alpha', '3 - Alpha',
     '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive' ]
-py_versions = '3.10 3.11 3.12 3.13'.split()
+py_versions = ['3.10', '3.11', '3.12', '3.13']
 
 requirements = ['packaging']
 requirements += shlex.split(cfg.get('requirements', ''))

@@ -13,7 +13,7 @@ from conftest import ROOT, run_cli
 
 
 def write_data(d):
-    words = "good bad happy sad love hate great awful fine meh sunny rainy".split()
+    words = ["good", "bad", "happy", "sad", "love", "hate", "great", "awful", "fine", "meh", "sunny", "rainy"]
     texts = [f"{words[i % 12]} day number {i} with {words[(i * 7) % 12]} vibes #tag{i % 5}" for i in range(120)]
     pd.DataFrame({"text": texts[:100]}).to_csv(d / "unlabelled.csv", index=False)
     labelled = pd.DataFrame({"text": texts[100:] + ["an extra training tweet"], "label": (["a", "b"] * 11)[:21]})

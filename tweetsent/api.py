@@ -3,8 +3,9 @@
 # %% ../notebooks/lib/api.ipynb #25de8bf7
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 

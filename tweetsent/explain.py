@@ -3,7 +3,7 @@
 # %% ../notebooks/lib/explain.ipynb #beb294e7
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd

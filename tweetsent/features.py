@@ -7,8 +7,9 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -269,7 +270,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         return state
 
     @classmethod
-    def from_state(cls, state: dict) -> "FeatureExtractor":
+    def from_state(cls, state: dict) -> FeatureExtractor:
         "Rebuild a fitted extractor from `to_state()`; a ValueError names what is missing or malformed."
         try:
             settings = dict(state["settings"])
@@ -413,7 +414,7 @@ class NgramModel(ClassifierMixin, BaseEstimator):
                 "intercept": self.model_.intercept_.astype(np.float32), "classes": self.classes_.astype(np.int64)}
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray], max_chars: int = 1000) -> "NgramModel":
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], max_chars: int = 1000) -> NgramModel:
         "Rebuild a fitted model from `to_arrays()`."
         m = cls(n_features=len(arrays["idf"]) // 2, max_chars=max_chars)
         m.tfidf_ = TfidfTransformer(sublinear_tf=True)
@@ -447,7 +448,7 @@ class LexiconModel(ClassifierMixin, BaseEstimator):
                                             "classes": self.classes_.astype(np.int64)}
 
     @classmethod
-    def from_state(cls, state: dict, arrays: Mapping[str, np.ndarray]) -> "LexiconModel":
+    def from_state(cls, state: dict, arrays: Mapping[str, np.ndarray]) -> LexiconModel:
         "Rebuild a fitted model from `to_state()`."
         m = cls()
         m.extractor_ = FeatureExtractor.from_state(state)

@@ -7,9 +7,10 @@ import csv
 import io
 import os
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Optional
 
 import pandas as pd
 
@@ -174,7 +175,7 @@ def iter_csv_input(source, required: list[str], label_col: Optional[str] = None,
         path = Path(source)
         if not path.exists(): raise DataError(f"Data file not found: {path}")
         if path.is_dir(): raise DataError(f"{path} is a folder, not a CSV file")
-        name, stream, mine = str(path), open(path, "rb"), True
+        name, stream, mine = str(path), open(path, "rb"), True   # noqa: SIM115 (closed in the generator's finally)
     report = LoadReport(name, bytes_total=os.fstat(stream.fileno()).st_size if mine else 0)
     try:
         for df in csv_frames(decoded_lines(stream, name, report), name, label_col, labels, chunk_rows):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -105,11 +105,9 @@ _URL = re.compile(r"https?://\S+|www\.\S+|@\w+")
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
-NEGATORS = frozenset("not no never none nobody nothing neither nor nowhere cannot can't don't doesn't didn't isn't aren't "
-                     "wasn't weren't won't wouldn't shouldn't couldn't hasn't haven't hadn't ain't".split())
+NEGATORS = frozenset(["not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "nowhere", "cannot", "can't", "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "won't", "wouldn't", "shouldn't", "couldn't", "hasn't", "haven't", "hadn't", "ain't"])
 
-INTENSIFIERS = frozenset("very really extremely so too totally absolutely completely utterly highly incredibly "
-                         "super most truly quite seriously".split())
+INTENSIFIERS = frozenset(["very", "really", "extremely", "so", "too", "totally", "absolutely", "completely", "utterly", "highly", "incredibly", "super", "most", "truly", "quite", "seriously"])
 
 def strip_urls(text: str) -> str:
     "Lower-cased text without URLs and @mentions."

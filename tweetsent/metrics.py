@@ -3,8 +3,9 @@
 # %% ../notebooks/lib/metrics.ipynb #a1c0e003
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 from sklearn.metrics import accuracy_score, classification_report, f1_score, precision_recall_fscore_support, recall_score, roc_auc_score

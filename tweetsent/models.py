@@ -10,9 +10,10 @@ import math
 import os
 import re
 import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import torch
@@ -308,7 +309,7 @@ class ModelInfo:
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
 
     @classmethod
-    def from_dict(cls, values: dict) -> "ModelInfo":
+    def from_dict(cls, values: dict) -> ModelInfo:
         "From model_info.json; a ValueError names keys this version does not know or lacks."
         known = {f.name for f in dataclasses.fields(cls)}
         unknown, missing = sorted(set(values) - known), [k for k in ("labels", "n_meta") if k not in values]

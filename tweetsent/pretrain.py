@@ -185,7 +185,7 @@ def _save_backbone(model, tokenizer, folder: Path, record: dict) -> Path:
 # %% ../notebooks/lib/pretrain.ipynb #c371accb
 class Snapshots(TrainerCallback):
     "Saves the backbone after every `every` passes (not the last: that is `out` itself)."
-    def __init__(self, out: Path, every: float, steps_per_pass: float, record: dict, tokenizer, clock: Optional["ProgressLine"] = None):
+    def __init__(self, out: Path, every: float, steps_per_pass: float, record: dict, tokenizer, clock: Optional[ProgressLine] = None):
         self.out, self.every, self.per_pass, self.record, self.tokenizer, self.clock = out, every, steps_per_pass, record, tokenizer, clock
 
     def on_step_end(self, args, state, control, model=None, **kw):

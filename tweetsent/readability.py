@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import io
 import re
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cache
 from itertools import chain
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -71,7 +71,7 @@ class Hyphenator:
         self.char_code[alphabet] = np.arange(1, len(alphabet) + 1)
 
     @classmethod
-    def from_patterns(cls, patterns: dict[str, tuple[int, tuple[int, ...]]], left: int = 2, right: int = 2) -> "Hyphenator":
+    def from_patterns(cls, patterns: dict[str, tuple[int, tuple[int, ...]]], left: int = 2, right: int = 2) -> Hyphenator:
         if any("." in p[1:-1] for p in patterns) or {".", ".."} & patterns.keys():
             raise ValueError("hyphenation patterns with a '.' inside are not supported")
         chars = sorted({c for p in patterns for c in p})
@@ -94,9 +94,9 @@ class Hyphenator:
     @property
     def arrays(self) -> dict[str, np.ndarray]:
         "Everything `Hyphenator(**arrays)` needs, for `np.savez`."
-        return dict(alphabet=self.alphabet, codes=self.codes, lengths=self.lengths, value_start=self.value_start,
-                    value_offset=self.value_offset, value=self.value, long_patterns=self.long_patterns,
-                    left=np.array(self.left), right=np.array(self.right))
+        return {"alphabet": self.alphabet, "codes": self.codes, "lengths": self.lengths, "value_start": self.value_start,
+                    "value_offset": self.value_offset, "value": self.value, "long_patterns": self.long_patterns,
+                    "left": np.array(self.left), "right": np.array(self.right)}
 
     def _lookup(self, table: np.ndarray, h: np.ndarray, startable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         "Positions whose substring code `h` is in the sorted `table`, and where in it."
@@ -192,7 +192,7 @@ def write_readability_tables(path: Path):
     np.savez(buffer, **readability_tables())
     write_file_atomically(path, buffer.getvalue())
 
-@lru_cache(maxsize=None)
+@cache
 def _ts_resources(lexicon_dir: str):
     "CMU syllable table, hyphenation patterns and Dale-Chall easy words, loaded once per process."
     path = Path(lexicon_dir) / READABILITY_FILE

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
+from typing import Optional
 
 import pandas as pd
 

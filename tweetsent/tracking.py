@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Optional
 
 from .layout import MLFLOW_DB, TENSORBOARD_DIR
 
@@ -18,7 +19,7 @@ __all__ = ['Tracker', 'MLflowTracker', 'TensorBoardTracker', 'WandbTracker', 'Tr
 # %% ../notebooks/lib/tracking.ipynb #7e0a0005
 class Tracker:
     "A run in an experiment tracker: `start`, `log` metrics per step, attach files with `artifact`, `finish`. This one does nothing."
-    def start(self, name: str, params: dict, group: str = "", tags: Optional[dict] = None) -> "Tracker": return self
+    def start(self, name: str, params: dict, group: str = "", tags: Optional[dict] = None) -> Tracker: return self
     def log(self, metrics: dict, step: int) -> None: pass
     def artifact(self, path) -> None: pass
     def finish(self, state: str = "finished") -> None: pass

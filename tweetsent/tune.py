@@ -84,13 +84,14 @@ def study_storage(p: Params) -> optuna.storages.RDBStorage:
         except (IntegrityError, ProgrammingError):   # two workers creating a fresh database's tables at once: the loser
             if attempt == 4: raise                   # finds them made on its next try
             time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("not reached: the last attempt returns or raises")
 
 def open_study(p: Params) -> optuna.Study:
     """Create the study, or load it when it exists (also when another worker creates it at the same moment). The
     sampler's seed moves on with the trials already in the study, so a resumed study or a second worker never
     replays the parameters of earlier trials."""
-    kw = dict(study_name=study_name(p), storage=study_storage(p),
-              pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1))
+    kw = {"study_name": study_name(p), "storage": study_storage(p),
+              "pruner": optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)}
     try:
         study = optuna.create_study(direction="maximize", load_if_exists=True, **kw)
     except Exception as e:  # the race surfaces as DuplicatedStudyError or the database's IntegrityError

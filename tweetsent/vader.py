@@ -36,8 +36,7 @@ def _negated(w: str) -> bool: return w in _NEGATE or "n't" in w   # vs.negated([
 
 def negation_check(valence: float, low: list[str], start_i: int, i: int) -> float:
     "`SentimentIntensityAnalyzer._negation_check` on the lower-cased words `low`: the word `start_i + 1` before `i`."
-    if start_i == 0:
-        if _negated(low[i - 1]): valence = valence * vs.N_SCALAR
+    if start_i == 0 and _negated(low[i - 1]): valence = valence * vs.N_SCALAR
     if start_i == 1:
         if low[i - 2] == "never" and (low[i - 1] == "so" or low[i - 1] == "this"): valence = valence * 1.25
         elif low[i - 2] == "without" and low[i - 1] == "doubt": valence = valence
