@@ -44,5 +44,8 @@ def test_pipeline_answers_like_transformers(text_model):
 
 
 def test_every_model_folder_has_a_model_card(text_model):
+    import yaml
     card = (text_model / "README.md").read_text()
-    assert card.startswith("# tweetsent model: text (fp32)") and "## Where the labels come from" in card and "VADER" in card
+    meta = yaml.safe_load(card.split("---")[1])                       # Hugging Face front matter
+    assert meta["pipeline_tag"] == "text-classification" and meta["license"] == "apache-2.0" and meta["model-index"][0]["results"]
+    assert "# tweetsent model: text (fp32)" in card and "## Where the labels come from" in card and "VADER" in card and "## Usage" in card

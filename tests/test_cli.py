@@ -61,6 +61,19 @@ def test_compress_from_the_command_line(model, tmp_path):
     assert json.loads((tmp_path / "onnx" / "model_info.json").read_text())["variant"] == "onnx-int8"
     r = run_cli("compress", "--model", model, "--method", "prune", "--set", "prune_ammount=0.5", "--out", tmp_path / "p")
     assert r.returncode == 2 and "did you mean 'prune_amount'" in r.stderr
+    r = run_cli("compress", "--model", model, "--method", "distill", "--out", tmp_path / "student")   # the folder's own settings suffice
+    assert r.returncode == 0, r.stderr[-1000:]
+    assert json.loads((tmp_path / "student" / "model_info.json").read_text())["hidden_size"] == 16   # smoke.yaml's distill_hidden
+
+
+def test_every_option_has_help_and_every_command_an_example():
+    from tweetsent.cli import EXAMPLES, build_parser
+    commands = build_parser()._subparsers._group_actions[0].choices
+    assert set(commands) == set(EXAMPLES)
+    for name, sp in commands.items():
+        assert sp.epilog == f"example: {EXAMPLES[name]}"
+        for action in sp._actions:
+            assert action.help, f"{name} {action.option_strings} has no help"
 
 
 def test_train_writes_only_its_model_folder(tmp_path):

@@ -90,10 +90,10 @@ def test_training_and_tuning_leave_params_and_epochs_in_the_store(tmp_path, name
     runs = READ[name](tmp_path)
     train = [r for r in runs if r["name"].replace("_", " ") == "train t"]
     assert len(train) == 1 and str(train[0]["params"]["lr"]) == str(p.lr) and str(train[0]["params"]["select_metric"]) == "macro_f1"
-    assert len(train[0]["history"]["val_macro_f1"]) == 2 and "test_accuracy" in train[0]["history"]
+    assert len(train[0]["history"]["val/macro_f1"]) == 2 and "test/accuracy" in train[0]["history"] and "epoch" not in train[0]["history"]
     trials = [r for r in runs if r["name"].replace("_", " ").startswith("trial ")]
     assert len(trials) == 2 and {r["group"] for r in trials} == {study_name(p)}
-    assert all("lr" in r["params"] and r["history"].get("val_macro_f1") for r in trials)
+    assert all("lr" in r["params"] and r["history"].get("val/macro_f1") for r in trials)
     assert all(r["state"] in ("finished", "pruned", "FINISHED", "KILLED") for r in trials)
     assert not {"mlruns", "wandb"} & {p.name for p in ROOT.iterdir()}        # nothing in the working folder
 
@@ -105,7 +105,7 @@ def test_the_pipeline_logs_its_report_and_scores(smoke_run):
     run = next(x for e in client.search_experiments() for x in client.search_runs([e.experiment_id]) if x.info.run_name == "pipeline smoke")
     assert "model/macro_f1" in run.data.metrics and "baseline/tfidf_logreg/accuracy" in run.data.metrics
     files = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert {"index.html", "metrics.json", "confusion.png"} <= files
+    assert {"index.html", "metrics.json", "confusion.png", "README.md"} <= files               # the report, figures and the model card
     assert run.info.artifact_uri.startswith((out / "mlflow-artifacts").resolve().as_uri())   # files stay in the output folder
     assert (out / "mlflow-artifacts").is_dir() and not (ROOT / "mlruns").exists()
 
@@ -122,3 +122,23 @@ print(sorted({{m.split('.')[0] for m in sys.modules}} & {{"mlflow", "wandb", "te
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.strip().splitlines()[-1] == "[]"
     assert not {"mlflow.db", "tensorboard", "wandb"} & {p.name for p in tmp_path.iterdir()}
+
+
+def test_a_tracked_train_out_keeps_its_record_where_run_keeps_it(tmp_path):
+    import os
+    env = {**os.environ, "TWEETSENT_OUT_DIR": str(tmp_path / "outputs")}
+    r = subprocess.run([sys.executable, "-m", "tweetsent", "train", "--params", "params/smoke.yaml", "--set", "epochs=1",
+                        "--set", "tracker=[mlflow,tensorboard]", "--out", str(tmp_path / "model")], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert not list(tmp_path.glob(".model.work"))                            # the work folder went, the record did not
+    from mlflow.tracking import MlflowClient
+    client = MlflowClient(f"sqlite:///{tmp_path / 'outputs' / 'mlflow.db'}")
+    run = next(x for e in client.search_experiments() for x in client.search_runs([e.experiment_id]) if x.info.run_name == "train smoke")
+    assert {"val/macro_f1", "train/loss", "test/accuracy"} <= set(run.data.metrics) and "epoch" not in run.data.metrics
+    assert {a.path for a in client.list_artifacts(run.info.run_id)} >= {"model_info.json", "README.md"}
+    assert {i.dataset.name for i in run.inputs.dataset_inputs} >= {"smoke-train", "smoke-test"}
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    logdir = next((tmp_path / "outputs" / "tensorboard").glob("*/*"))
+    ea = EventAccumulator(str(logdir)); ea.Reload()
+    assert "hparams" in ea.PluginTagToContent("hparams") or ea.PluginTagToContent("hparams")     # TensorBoard's HParams view has the run

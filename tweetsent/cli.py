@@ -14,8 +14,9 @@ from typing import Optional
 from .params import COMPRESS_METHODS
 
 # %% auto #0
-__all__ = ['cmd_train', 'cmd_pretrain', 'cmd_ensemble', 'cmd_tune', 'cmd_evaluate', 'predict_csv', 'cmd_predict', 'cmd_compress',
-           'cmd_run', 'cmd_report', 'cmd_tweeteval', 'cmd_lexicons', 'positive_int', 'build_parser', 'main']
+__all__ = ['EXAMPLES', 'cmd_train', 'cmd_pretrain', 'cmd_ensemble', 'cmd_tune', 'cmd_evaluate', 'predict_csv', 'cmd_predict',
+           'cmd_compress', 'cmd_run', 'cmd_report', 'cmd_tweeteval', 'cmd_lexicons', 'positive_int', 'build_parser',
+           'main']
 
 # %% ../notebooks/lib/cli.ipynb #b6b4ec3f
 def _params(args):
@@ -193,16 +194,20 @@ def cmd_predict(args):
     predict_csv(args.model, args.input, out, args.text_col, args.batch_size, args.chunk_rows, args.workers)
 
 def cmd_compress(args):
-    "Method settings: the model's own training params, then --params, then --set."
+    "Method settings: the model's own training and compression settings, then --params, then --set."
     from tweetsent.compress import compress
     from tweetsent.layout import INFO_FILE
     from tweetsent.models import ModelError
-    from tweetsent.params import load_params, make_params, parse_overrides
+    from tweetsent.params import Params, load_params, make_params, params_dict, parse_overrides
     from tweetsent.variants import read_info
     folder = Path(args.model)
     if not folder.is_dir(): raise ModelError(f"Model folder not found: {args.model}")
-    values = {**read_info(folder).params, **parse_overrides(args.set)}
-    p = load_params(args.params, values) if args.params else make_params(values, "--set")
+    info, sets = read_info(folder), parse_overrides(args.set)
+    recorded = {**info.params, **info.settings}                      # the folder's own settings: no params file needed
+    if args.params:                                                  # what the file sets (unlike the defaults) wins over the folder
+        in_file = {k for k, v in params_dict(load_params(args.params)).items() if v != params_dict(Params()).get(k)}
+        p = load_params(args.params, {**{k: v for k, v in recorded.items() if k not in in_file}, **sets})
+    else: p = make_params({**recorded, **sets}, "--set")
     with _writing(args, INFO_FILE) as out: print(compress(args.model, args.method, p, out))
 
 def cmd_run(args):
@@ -233,41 +238,66 @@ def positive_int(value: str) -> int:
     if n <= 0: raise argparse.ArgumentTypeError(f"{n} is not > 0")
     return n
 
+EXAMPLES = {   # the epilog of each command's --help: what a user types
+    "run": "python -m tweetsent run --params params/minilm-manual.yaml --set epochs=1 --set out_dir=/tmp/tweetsent",
+    "train": "python -m tweetsent train --params params/semeval-minilm.yaml --out models/semeval",
+    "pretrain": "python -m tweetsent pretrain --params params/semeval-pretrain.yaml --out outputs/backbones/minilm-tweets",
+    "ensemble": "python -m tweetsent ensemble --params params/semeval-minilm.yaml --models models/a models/b --out models/ensemble",
+    "tune": "python -m tweetsent tune --params params/minilm-manual.yaml --set tune_storage=postgresql+psycopg2://user@host/db",
+    "evaluate": "python -m tweetsent evaluate --model models/semeval --input data/semeval/test.csv",
+    "predict": "python -m tweetsent predict --model models/semeval --input tweets.csv --output labelled.csv --text-col text",
+    "compress": "python -m tweetsent compress --model models/semeval --method onnx-int8 --out models/semeval-int8",
+    "report": "python -m tweetsent report --run outputs/runs/minilm-manual",
+    "tweeteval": "python -m tweetsent tweeteval --out data/semeval",
+    "lexicons": "python -m tweetsent lexicons --dir lexicons"}
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m tweetsent", description="tweetsent: tweet sentiment from EDA to compressed models")
-    sub = ap.add_subparsers(dest="command", required=True)
+    "Every command and option, each with its help and an example."
+    ap = argparse.ArgumentParser(prog="python -m tweetsent", description="tweetsent: tweet sentiment from EDA to compressed models. "
+                                 "Outputs go to out_dir (default outputs/; --set out_dir=DIR or TWEETSENT_OUT_DIR to send them elsewhere).")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    def command(name, help):
+        return sub.add_parser(name, help=help, description=help, epilog=f"example: {EXAMPLES[name]}")
     def with_params(sp, required=True):
-        sp.add_argument("--params", required=required, help="params YAML file")
-        sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one params key (repeatable)")
-    sp = sub.add_parser("run", help="run the eight notebooks with papermill and write the report"); with_params(sp); sp.set_defaults(fn=cmd_run)
-    sp = sub.add_parser("train", help="train and write a model folder"); with_params(sp)
-    sp.add_argument("--out", required=True); sp.set_defaults(fn=cmd_train)
-    sp = sub.add_parser("pretrain", help="masked-LM pre-training of a backbone on unlabelled tweets (resumes from its last checkpoint)")
-    with_params(sp); sp.add_argument("--out", required=True, help="backbone folder to write (new, or one pretrain wrote)")
+        sp.add_argument("--params", required=required, metavar="FILE", help="params YAML file (params/*.yaml; `python -m tweetsent run --help` for outputs)")
+        sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one params key, value read as YAML (repeatable), e.g. --set epochs=1")
+    def model_in(sp): sp.add_argument("--model", required=True, metavar="DIR", help="a model folder tweetsent wrote (any variant, an ensemble too)")
+    sp = command("run", "run the eight stage notebooks with papermill on one params file and write the report"); with_params(sp); sp.set_defaults(fn=cmd_run)
+    sp = command("train", "train a model and write its folder"); with_params(sp)
+    sp.add_argument("--out", required=True, metavar="DIR", help="model folder to write: new, or a model folder tweetsent wrote (it is replaced)")
+    sp.set_defaults(fn=cmd_train)
+    sp = command("pretrain", "masked-LM pre-training of a backbone on unlabelled tweets (resumes from its last checkpoint)")
+    with_params(sp); sp.add_argument("--out", required=True, metavar="DIR", help="backbone folder to write: new, or one pretrain wrote")
     sp.set_defaults(fn=cmd_pretrain)
-    sp = sub.add_parser("ensemble", help="stack model folders into one ensemble folder, fitted on the validation rows")
+    sp = command("ensemble", "stack model folders into one ensemble folder, fitted on the validation rows")
     with_params(sp); sp.add_argument("--models", nargs="+", default=[], metavar="DIR", help="model folders to stack (labels as the params')")
-    sp.add_argument("--out", required=True, help="ensemble folder to write (new, or a model folder tweetsent wrote)")
+    sp.add_argument("--out", required=True, metavar="DIR", help="ensemble folder to write: new, or a model folder tweetsent wrote")
     sp.set_defaults(fn=cmd_ensemble)
-    sp = sub.add_parser("tune", help="run one tuning worker (resumes the study in tune_storage)"); with_params(sp); sp.set_defaults(fn=cmd_tune)
-    for name, fn in (("evaluate", cmd_evaluate), ("predict", cmd_predict)):
-        sp = sub.add_parser(name, help=f"{name} with a model folder")
-        sp.add_argument("--model", required=True); sp.add_argument("--input", required=True, help="CSV path or - for stdin")
-        sp.add_argument("--text-col"); sp.add_argument("--batch-size", type=positive_int, default=64)
-        if name == "evaluate": sp.add_argument("--label-col")
+    sp = command("tune", "run one tuning worker (resumes the study in tune_storage; start several to share it)"); with_params(sp); sp.set_defaults(fn=cmd_tune)
+    for name, fn, help in (("evaluate", cmd_evaluate, "score a model folder on a labelled CSV: metrics as JSON"),
+                           ("predict", cmd_predict, "label every row of a CSV with a model folder")):
+        sp = command(name, help); model_in(sp)
+        sp.add_argument("--input", required=True, metavar="CSV", help="CSV path, or - for stdin")
+        sp.add_argument("--text-col", metavar="NAME", help="column holding the tweets (default: the model's text_col)")
+        sp.add_argument("--batch-size", type=positive_int, default=64, metavar="N", help="tweets per batch through the network (default 64)")
+        if name == "evaluate": sp.add_argument("--label-col", metavar="NAME", help="column holding the labels (default: the model's label_col)")
         else:
-            sp.add_argument("--output", default="-", help="CSV path or - for stdout")
-            sp.add_argument("--chunk-rows", type=positive_int, default=10_000, help="rows read, labelled and written at a time")
-            sp.add_argument("--workers", type=positive_int, default=1, help="processes labelling chunks")
+            sp.add_argument("--output", default="-", metavar="CSV", help="CSV path (written atomically), or - for stdout (default)")
+            sp.add_argument("--chunk-rows", type=positive_int, default=10_000, metavar="N", help="rows read, labelled and written at a time (default 10000)")
+            sp.add_argument("--workers", type=positive_int, default=1, metavar="N", help="processes labelling chunks (default 1; one per core pays from ~100,000 rows)")
         sp.set_defaults(fn=fn)
-    sp = sub.add_parser("compress", help="make a compressed variant of a model folder")
-    sp.add_argument("--model", required=True); sp.add_argument("--method", required=True, choices=COMPRESS_METHODS)
-    sp.add_argument("--out", required=True); with_params(sp, required=False); sp.set_defaults(fn=cmd_compress)
-    sp = sub.add_parser("report", help="rebuild a run's index.html"); sp.add_argument("--run", required=True); sp.set_defaults(fn=cmd_report)
-    sp = sub.add_parser("tweeteval", help="write TweetEval sentiment (human-labelled SemEval-2017) as text,label CSVs")
-    sp.add_argument("--out", default="data/semeval"); sp.add_argument("--source", default=None, help="URL prefix or local folder (default: cardiffnlp/tweeteval on GitHub)")
+    sp = command("compress", "make a compressed variant of a model folder (an ensemble: distil it into one network)"); model_in(sp)
+    sp.add_argument("--method", required=True, choices=COMPRESS_METHODS, help="how: " + ", ".join(COMPRESS_METHODS))
+    sp.add_argument("--out", required=True, metavar="DIR", help="folder to write: new, or a model folder tweetsent wrote; not --model")
+    with_params(sp, required=False); sp.set_defaults(fn=cmd_compress)
+    sp = command("report", "rebuild a run's index.html from what the run left on disk")
+    sp.add_argument("--run", required=True, metavar="DIR", help="a run folder: <out_dir>/runs/<run_name>"); sp.set_defaults(fn=cmd_report)
+    sp = command("tweeteval", "write TweetEval sentiment (human-labelled SemEval-2017) as text,label CSVs")
+    sp.add_argument("--out", default="data/semeval", metavar="DIR", help="folder for train.csv, val.csv, test.csv (default data/semeval)")
+    sp.add_argument("--source", default=None, metavar="URL_OR_DIR", help="URL prefix or local folder (default: cardiffnlp/tweeteval on GitHub)")
     sp.set_defaults(fn=cmd_tweeteval)
-    sp = sub.add_parser("lexicons", help="write AFINN and NRC lexicon files"); sp.add_argument("--dir", default="lexicons"); sp.set_defaults(fn=cmd_lexicons)
+    sp = command("lexicons", "write the AFINN and NRC lexicon files and the readability tables")
+    sp.add_argument("--dir", default="lexicons", metavar="DIR", help="folder to write them in (default lexicons)"); sp.set_defaults(fn=cmd_lexicons)
     return ap
 
 def main(argv=None) -> int:

@@ -71,6 +71,7 @@ def plot_roc(y_true, proba: np.ndarray, labels: Sequence[str]):
         if 0 < (y_true == k).sum() < len(y_true):
             RocCurveDisplay.from_predictions(y_true == k, proba[:, k], name=name, ax=ax)
     ax.plot([0, 1], [0, 1], "k:", lw=1); ax.set_title("ROC, one vs rest")
+    ax.set_xlabel("false positive rate"); ax.set_ylabel("true positive rate")   # not sklearn's "(Positive label: 1)"
     fig.tight_layout()
     return fig
 

@@ -180,7 +180,7 @@ def iter_csv_input(source, required: list[str], label_col: Optional[str] = None,
     try:
         for df in csv_frames(decoded_lines(stream, name, report), name, label_col, labels, chunk_rows):
             missing = [c for c in required if c not in df.columns]
-            if missing: raise DataError(f"Column(s) {missing} not found in {name}; columns are: {', '.join(df.columns)}. Set text_col/label_col.")
+            if missing: raise DataError(f"Column(s) {missing} not found in {name}; columns are: {', '.join(df.columns)}. Name the column with --text-col/--label-col (text_col/label_col in params).")
             report.rows_read += len(df)
             yield df, report
     finally:

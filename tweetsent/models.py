@@ -244,7 +244,7 @@ INFO_RULES = {   # key of model_info.json -> (check, what it must be)
     "ffn_sizes": (_or_none(lambda v: isinstance(v, list) and all(_whole(1)(x) for x in v)), "null or a list of whole numbers >= 1"),
     "fine_tune": (_or_none(_is(list)), "null or a list"), "distilled_from": (_or_none(_is(str)), "null or text"),
     "distill": (_or_none(_is(dict)), "null or an object"),
-    "unpacked_bytes": (_or_none(_whole(1)), "null or a whole number >= 1"),
+    "unpacked_bytes": (_or_none(_whole(1)), "null or a whole number >= 1"), "settings": (_is(dict), "an object"),
     "members": (_or_none(lambda v: isinstance(v, list) and len(v) >= 1 and all(
         isinstance(m, dict) and set(m) == {"name", "kind"} and m["kind"] in MEMBER_KINDS and isinstance(m["name"], str)
         and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", m["name"]) for m in v) and len({m["name"] for m in v}) == len(v)),
@@ -301,6 +301,7 @@ class ModelInfo:
     distill: Optional[dict] = None               # ... and the distillation settings
     unpacked_bytes: Optional[int] = None         # a compressed weights file's size once unpacked (reading stops there)
     members: Optional[list] = None               # an ensemble: [{"name", "kind"}] of its members, in the stacker's order
+    settings: dict = field(default_factory=dict) # the run's compression settings (distill_*, prune_*), for `compress` from the folder alone
     format_version: int = 0                      # set when the folder is saved
     files: dict = field(default_factory=dict)    # sha256 of every file of the folder, set when it is saved
 

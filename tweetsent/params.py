@@ -18,8 +18,9 @@ from .layout import project_root, tuned_file
 
 # %% auto #0
 __all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'ARCHS', 'TRACKERS', 'RANGES', 'ALIASES',
-           'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'validate', 'check_run_name', 'training_keys', 'help_table',
-           'parse_overrides', 'load_params', 'make_params', 'params_dict', 'changed_values', 'with_tuned']
+           'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'validate', 'check_run_name', 'training_keys',
+           'compression_keys', 'help_table', 'parse_overrides', 'load_params', 'make_params', 'params_dict',
+           'changed_values', 'with_tuned']
 
 # %% ../notebooks/lib/params.ipynb #e5d2cc92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
@@ -193,6 +194,10 @@ def check_run_name(name: str, where: str) -> None:
 def training_keys() -> list[str]:
     "The fields that decide the trained model (declared with `training=True`)."
     return [f.name for f in dataclasses.fields(Params) if f.metadata["training"]]
+
+def compression_keys() -> list[str]:
+    "The fields that decide how a trained model is compressed (a model folder keeps them, so `compress` needs no params file)."
+    return [f.name for f in dataclasses.fields(Params) if f.name.startswith(("distill_", "prune_"))]
 
 # %% ../notebooks/lib/params.ipynb #9a0a0007
 def help_table() -> str:

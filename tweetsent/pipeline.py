@@ -15,7 +15,7 @@ import yaml
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from .layout import FIGURES_DIR, METRICS_FILE, PARAMS_FILE, RUN_FILE, STAGES, project_root, resolve_path, run_dir
+from .layout import CARD_FILE, FIGURES_DIR, METRICS_FILE, MODEL_DIR, PARAMS_FILE, RUN_FILE, STAGES, project_root, resolve_path, run_dir
 from .params import Params, load_params, params_dict
 from .report import build_report, build_runs_index, read_json, render_html, stage_headline
 from .storage import write_file_atomically
@@ -86,6 +86,6 @@ def track_run(p: Params, out: Path, page: Path) -> None:
                   tags={"stage": "pipeline"})
     for name, m in (read_json(out / METRICS_FILE, {})).items():
         tracker.log({f"{name.replace(':', '/')}/{k}": m.get(k) for k in ("accuracy", "macro_f1", "macro_recall", "tweets_per_s")}, step=0)
-    for path in [page, out / METRICS_FILE, *sorted((out / FIGURES_DIR).glob("*.png"))]:
+    for path in [page, out / METRICS_FILE, out / MODEL_DIR / CARD_FILE, *sorted((out / FIGURES_DIR).glob("*.png"))]:
         if path.exists(): tracker.artifact(path)
     tracker.finish("finished")

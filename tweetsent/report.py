@@ -32,11 +32,12 @@ from tweetsent.layout import (
     figure_path,
 )
 from .params import Params, changed_values, params_dict
-from .storage import write_file_atomically
+from .storage import StorageError, write_file_atomically
 
 # %% auto #0
-__all__ = ['FIGURES', 'SECTIONS', 'STYLE', 'save_figure', 'show_notice', 'params_table', 'load_table', 'render_html', 'read_json',
-           'stage_headline', 'learning_curve', 'params_changed', 'build_report', 'build_runs_index']
+__all__ = ['FIGURES', 'SECTIONS', 'STYLE', 'SORTABLE_JS', 'save_figure', 'show_notice', 'params_table', 'load_table',
+           'render_html', 'read_json', 'stage_headline', 'number', 'learning_curve', 'params_changed', 'build_report',
+           'build_runs_index']
 
 # %% ../notebooks/lib/report.ipynb #e6a00002
 def save_figure(fig, run_folder, name: str, show: bool = True) -> Path:
@@ -165,16 +166,27 @@ def _figure(out: Path, name: str) -> str:
     return (f'<figure><img alt="{html.escape(title)}" src="data:image/png;base64,{data}">'
             f"<figcaption><b>{html.escape(title)}.</b> {html.escape(text)}</figcaption></figure>")
 
-def _table(rows: list[dict], numeric: tuple = (), selected: str = "") -> str:
-    "An HTML table from records; numbers right-aligned with 3 decimals, the selected column highlighted."
+def number(key: str, value) -> str:
+    "A number as people read it in that column: counts whole with separators, speeds whole, sizes and times one decimal, scores three."
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)): return "" if value is None else str(value)
+    key = str(key).lower()
+    if value != value: return ""
+    if any(w in key for w in ("tweets_per_s", "tweets/s", "seconds", "rows", "support", "tweets", "n_", "steps")) or key in ("n", "epoch"):
+        return f"{value:,.0f}"
+    if any(w in key for w in ("mb", "size", "latency", " ms", "_ms", "minutes", "duration")): return f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) else f"{value:.3f}"
+
+def _table(rows: list[dict], numeric: tuple = (), selected: str = "", sortable: bool = False) -> str:
+    "An HTML table from records; numbers right-aligned and formatted by their column (`number`), the selected column highlighted."
     if not rows: return ""
     cols = list(dict.fromkeys(k for r in rows for k in r))
     def cell(k, v):
-        cls = " ".join(c for c, on in (("num", isinstance(v, (int, float))), ("sel", k == selected)) if on)
-        text = f"{v:.3f}" if isinstance(v, float) else "" if v is None else str(v)
-        return f'<td class="{cls}">{html.escape(text)}</td>' if cls else f"<td>{html.escape(text)}</td>"
+        cls = " ".join(c for c, on in (("num", isinstance(v, (int, float)) and not isinstance(v, bool)), ("sel", k == selected)) if on)
+        sort = f' data-sort="{v}"' if sortable and isinstance(v, (int, float)) and not isinstance(v, bool) else ""
+        return f'<td class="{cls}"{sort}>{html.escape(number(k, v))}</td>' if cls else f"<td{sort}>{html.escape(number(k, v))}</td>"
     head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in cols)
-    return f"<table><tr>{head}</tr>" + "".join("<tr>" + "".join(cell(c, r.get(c)) for c in cols) + "</tr>" for r in rows) + "</table>"
+    attrs = ' class="sortable"' if sortable else ""
+    return f"<table{attrs}><tr>{head}</tr>" + "".join("<tr>" + "".join(cell(c, r.get(c)) for c in cols) + "</tr>" for r in rows) + "</table>"
 
 # %% ../notebooks/lib/report.ipynb #e6a00018
 def learning_curve(history: list[dict], metric: str):
@@ -217,8 +229,12 @@ def _sections(out: Path, metric: str) -> dict[str, str]:
     info, run = read_json(out / MODEL_DIR / INFO_FILE, {}), read_json(out / RUN_FILE, {})
     parts = {s: "" for s, *_ in SECTIONS}
     if data:
-        parts["data"] = _table([{"source": data.get("source"), "training rows": data.get("train_rows"), "validation rows": data.get("val_rows"),
-                                 "held-out rows": data.get("test_rows")}])
+        rows = info.get("rows") or {}
+        split_off = data.get("val_rows") is None and rows.get("val") is not None
+        parts["data"] = _table([{"source": data.get("source"), "training rows": rows.get("train", data.get("train_rows")),
+                                 "validation rows": rows.get("val", data.get("val_rows")), "held-out rows": data.get("test_rows")}])
+        if split_off: parts["data"] += (f"<p>The validation rows are {rows['val']:,} of the training file's {data.get('train_rows'):,}, split off "
+                                        "(stratified) for early stopping and the class offsets.</p>")
         parts["data"] += _table([{"file": f["path"], "encoding": f["encoding"], "rows read": f["rows_read"], "kept": f["rows_kept"],
                                   "dropped": ", ".join(f"{v} {k}" for k, v in f["dropped"].items() if v) or "none",
                                   "repaired": ", ".join(f"{v} {k}" for k, v in f["repaired"].items() if v) or "none"} for f in data.get("files", [])])
@@ -270,8 +286,10 @@ def _cards(out: Path, metric: str) -> str:
 
 # %% ../notebooks/lib/report.ipynb #8cad94ec
 def build_report(run_folder) -> Path:
-    "Write `<run>/index.html` from what the run left on disk; no notebook is re-run."
+    "Write `<run>/index.html` from what the run left on disk; no notebook is re-run. A folder that holds no run is an error."
     out = Path(run_folder)
+    if not (out / PARAMS_FILE).exists() and not (out / METRICS_FILE).exists():
+        raise StorageError(f"{out} holds no tweetsent run (no {PARAMS_FILE} or {METRICS_FILE}); runs are under <out_dir>/{RUNS_DIR}/<run_name>")
     params = yaml.safe_load((out / PARAMS_FILE).read_text()) if (out / PARAMS_FILE).exists() else {}
     metric = params.get("select_metric", "macro_f1")
     data, run = read_json(out / DATA_SUMMARY_FILE, {}), read_json(out / RUN_FILE, {})
@@ -290,24 +308,43 @@ def build_report(run_folder) -> Path:
     return write_file_atomically(out / REPORT_FILE, page)
 
 # %% ../notebooks/lib/report.ipynb #e6a00028
+SORTABLE_JS = """document.querySelectorAll('table.sortable th').forEach((th, i) => th.addEventListener('click', () => {
+  const table = th.closest('table'), rows = [...table.querySelectorAll('tr')].slice(1), up = th.dataset.dir !== 'up';
+  const key = r => { const c = r.children[i]; return c.dataset.sort !== undefined ? parseFloat(c.dataset.sort) : c.textContent; };
+  rows.sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (up ? 1 : -1));
+  th.dataset.dir = up ? 'up' : 'down'; rows.forEach(r => table.appendChild(r)); }));"""
+
+def _run_row(run: Path, metrics: dict, params: dict) -> dict:
+    m = metrics.get("model") or next(iter(metrics.values()), {})
+    metric, started = params.get("select_metric", "macro_f1"), read_json(run / RUN_FILE, {}).get("started", "")
+    return {"run": f'<a href="{RUNS_DIR}/{run.name}/{REPORT_FILE}">{html.escape(run.name)}</a>' if (run / REPORT_FILE).exists() else run.name,
+            "backbone": m.get("backbone", params.get("backbone", "")), "trainer": m.get("trainer", params.get("trainer", "")),
+            "selected on": metric, "score": m.get(metric), "accuracy": m.get("accuracy"), "macro_f1": m.get("macro_f1"),
+            "macro_recall": m.get("macro_recall"), "size MB": m["size_bytes"] / 1e6 if m.get("size_bytes") else None,
+            "tweets/s": m.get("tweets_per_s"), "date": started[:16].replace("T", " ")}
+
 def build_runs_index(out_dir) -> Path:
-    "Write `<out_dir>/index.html`: every run under `<out_dir>/runs`, grouped by held-out data, best first."
+    """Write `<out_dir>/index.html`: every run under `<out_dir>/runs`, one sortable table per held-out data (named by its
+    files and rows beside its fingerprint), best first, with the params that differ between the runs and a link to each report."""
     out_dir = Path(out_dir)
     groups: dict = {}
     for f in sorted((out_dir / RUNS_DIR).glob(f"*/{METRICS_FILE}")):
-        metrics, run = read_json(f, {}), f.parent
-        m = metrics.get("model") or next(iter(metrics.values()), {})
+        run, metrics = f.parent, read_json(f, {})
         params = yaml.safe_load((run / PARAMS_FILE).read_text()) if (run / PARAMS_FILE).exists() else {}
-        metric = params.get("select_metric", "macro_f1")
-        key = (m.get("data", {}) or {}).get("fingerprint", "unknown")
-        groups.setdefault(key, []).append({"run": f'<a href="{RUNS_DIR}/{run.name}/{REPORT_FILE}">{html.escape(run.name)}</a>' if (run / REPORT_FILE).exists() else run.name,
-                                           "selected on": metric, "score": m.get(metric), "accuracy": m.get("accuracy"),
-                                           "held-out rows": (m.get("data") or {}).get("rows", m.get("n")), "backbone": m.get("backbone", ""),
-                                           "tweets/s": m.get("tweets_per_s")})
-    body = ["<h1>tweetsent runs</h1><p class='sub'>Runs are compared only with runs scored on the same held-out rows.</p>"]
-    for key, rows in groups.items():
-        rows.sort(key=lambda r: -(r["score"] or 0))
-        table = _table(rows).replace("&lt;a href=", "<a href=").replace("&quot;&gt;", '">').replace("&lt;/a&gt;", "</a>").replace("&quot;", '"')
-        body.append(f"<h2>Held-out data {html.escape(key)} ({rows[0]['held-out rows']} rows)</h2>{table}")
-    page = f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>tweetsent runs</title><style>{STYLE}</style></head><body>{''.join(body)}</body></html>"
+        m = metrics.get("model") or next(iter(metrics.values()), {})
+        data = (m.get("data") or {})
+        source = read_json(run / DATA_SUMMARY_FILE, {}).get("source", "")
+        key = data.get("fingerprint", "unknown")
+        groups.setdefault(key, {"source": source, "rows": data.get("rows", m.get("n")), "runs": []})["runs"].append((_run_row(run, metrics, params), params))
+    body = ["<h1>tweetsent runs</h1><p class='sub'>Runs are compared only with runs scored on the same held-out rows; click a column to sort.</p>"]
+    for key, group in groups.items():
+        runs = sorted(group["runs"], key=lambda rp: -(rp[0]["score"] or 0))
+        differ = sorted(k for k in set().union(*(p for _, p in runs)) if k not in ("source_file", "run_name", "out_dir")
+                        and len({json.dumps(p.get(k), sort_keys=True) for _, p in runs}) > 1)
+        rows = [{**row, "params that differ": "; ".join(f"{k}={json.dumps(p.get(k))}" for k in differ)} for row, p in runs]
+        table = _table(rows, sortable=True).replace("&lt;a href=", "<a href=").replace("&quot;&gt;", '">').replace("&lt;/a&gt;", "</a>").replace("&quot;", '"')
+        name = f"{group['source'] or 'held-out data'} ({group['rows']:,} held-out rows, fingerprint {key[:12]})" if group["rows"] else key
+        body.append(f"<h2>{html.escape(name)}</h2>{table}")
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>tweetsent runs</title><style>{STYLE}th{{cursor:pointer}}</style></head>"
+            f"<body>{''.join(body)}<script>{SORTABLE_JS}</script></body></html>")
     return write_file_atomically(out_dir / RUNS_INDEX, page)

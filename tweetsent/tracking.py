@@ -13,20 +13,29 @@ from typing import Optional
 from .layout import MLFLOW_DB, TENSORBOARD_DIR
 
 # %% auto #0
-__all__ = ['Tracker', 'MLflowTracker', 'TensorBoardTracker', 'WandbTracker', 'Trackers', 'tracker_names', 'make_tracker',
-           'epoch_logger']
+__all__ = ['STEP_KEYS', 'Tracker', 'metric_name', 'MLflowTracker', 'TensorBoardTracker', 'WandbTracker', 'Trackers',
+           'tracker_names', 'make_tracker', 'epoch_logger']
 
 # %% ../notebooks/lib/tracking.ipynb #7e0a0005
 class Tracker:
-    "A run in an experiment tracker: `start`, `log` metrics per step, attach files with `artifact`, `finish`. This one does nothing."
+    """A run in an experiment tracker: `start`, `log` metrics per step, attach files with `artifact`, record the data it
+    read with `dataset`, `finish`. This one does nothing."""
     def start(self, name: str, params: dict, group: str = "", tags: Optional[dict] = None) -> Tracker: return self
     def log(self, metrics: dict, step: int) -> None: pass
     def artifact(self, path) -> None: pass
+    def dataset(self, name: str, frame, source: str, context: str) -> None: pass
     def finish(self, state: str = "finished") -> None: pass
 
+STEP_KEYS = ("epoch", "step")   # what counts the steps is the step, not a metric
+
+def metric_name(key: str) -> str:
+    "A metric's name as trackers group it: `train_loss` -> `train/loss`, `val_macro_f1` -> `val/macro_f1`, `test_accuracy` -> `test/accuracy`."
+    return re.sub(r"^(train|val|test)_", r"\1/", key)
+
 def _numbers(metrics: dict) -> dict:
-    "The numeric entries of a metrics row (lists, strings and missing values are not metrics)."
-    return {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v}
+    "The numeric entries of a metrics row, named as trackers group them (lists, strings, missing values and step counters are not metrics)."
+    return {metric_name(k): float(v) for k, v in metrics.items()
+            if k not in STEP_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool) and v == v}
 
 def _safe(name: str) -> str:
     "A name safe as a folder or experiment name."
@@ -64,6 +73,10 @@ class MLflowTracker(Tracker):
         import mlflow
         mlflow.log_artifact(str(path))
 
+    def dataset(self, name, frame, source, context):
+        import mlflow
+        mlflow.log_input(mlflow.data.from_pandas(frame, source=str(source), name=name), context=context)
+
     def finish(self, state="finished"):
         import mlflow
         mlflow.end_run(status={"finished": "FINISHED", "pruned": "KILLED", "failed": "FAILED"}.get(state, "FINISHED"))
@@ -75,18 +88,23 @@ class TensorBoardTracker(Tracker):
     def start(self, name, params, group="", tags=None):
         from torch.utils.tensorboard import SummaryWriter
         self.logdir = self.folder / _safe(group or "tweetsent") / _safe(name)
-        self.writer = SummaryWriter(str(self.logdir))
+        self.writer, self.params, self.last = SummaryWriter(str(self.logdir)), params, {}
         self.writer.add_text("params", "\n".join(f"    {k}: {v}" for k, v in sorted(params.items())), 0)
         for k, v in (tags or {}).items(): self.writer.add_text(f"tag/{k}", str(v), 0)
         return self
 
     def log(self, metrics, step):
-        for k, v in _numbers(metrics).items(): self.writer.add_scalar(k, v, step)
+        for k, v in _numbers(metrics).items(): self.writer.add_scalar(k, v, step); self.last[k] = v
 
     def artifact(self, path): pass   # TensorBoard keeps no files; the run folder has them
 
     def finish(self, state="finished"):
+        "The state, and the params beside the last value of each metric in TensorBoard's HParams view, so runs compare there."
+        from torch.utils.tensorboard.summary import hparams
         self.writer.add_text("state", state, 0)
+        values = {k: v if isinstance(v, (int, float, str, bool)) else str(v) for k, v in self.params.items()}
+        for summary in hparams(values, {f"hparam/{k}": v for k, v in self.last.items()}): self.writer.file_writer.add_summary(summary)
+        for k, v in self.last.items(): self.writer.add_scalar(f"hparam/{k}", v, 0)
         self.writer.close()
 
 
@@ -123,6 +141,8 @@ class Trackers(Tracker):
         for t in self.trackers: t.log(metrics, step)
     def artifact(self, path):
         for t in self.trackers: t.artifact(path)
+    def dataset(self, name, frame, source, context):
+        for t in self.trackers: t.dataset(name, frame, source, context)
     def finish(self, state="finished"):
         for t in self.trackers: t.finish(state)
 

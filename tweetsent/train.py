@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from .datasets import data_fingerprint, load_dataset
-from .layout import INFO_FILE, model_dir, resolve_path
+from .layout import CARD_FILE, INFO_FILE, model_dir, resolve_path
 from .metrics import classification_metrics
 from .models import ModelError
 from .params import Params, with_tuned
@@ -25,6 +25,9 @@ def train_and_save(p: Params, out: Optional[Path] = None, tracking_dir: Optional
     data = load_dataset(p)
     tracker = make_tracker(p.tracker, tracking_dir or resolve_path(p, p.out_dir), p.tracking_uri) if is_main_process() else Tracker()
     tracker.start(f"train {p.run_name}", {k: getattr(p, k) for k in TRAINING_KEYS}, group=p.run_name, tags={"stage": "train"})
+    for name, df, path, context in (("train", data.train, p.train_path, "training"), ("validation", data.val, p.val_path, "validation"),
+                                    ("test", data.test, p.test_path, "testing")):
+        if df is not None: tracker.dataset(f"{p.run_name}-{name}", df[["text", "label"]], path or data.source, context)
     try: clf = train_model(p, data.train, data.val, on_epoch_end=epoch_logger(tracker))
     except BaseException: tracker.finish("failed"); raise
     if not is_main_process(): return None
@@ -35,7 +38,7 @@ def train_and_save(p: Params, out: Optional[Path] = None, tracking_dir: Optional
     clf.info.data_source = data.source
     tracker.log({f"test_{k}": v for k, v in clf.info.metrics["test"].items()}, step=len(clf.info.history))
     folder = save_model(clf, out or model_dir(p))
-    tracker.artifact(folder / INFO_FILE)
+    for name in (INFO_FILE, CARD_FILE): tracker.artifact(folder / name)
     tracker.finish("finished")
     return folder
 

@@ -30,7 +30,7 @@ from .inputs import DataError
 from .layout import cache_dir
 from .metrics import classification_metrics, fit_class_bias
 from .models import Collator, ModelInfo, TransformerWithMeta, TweetClassifier, encode, load_backbone, network, pick_device
-from .params import Params, ParamsError, training_keys
+from .params import Params, ParamsError, compression_keys, training_keys
 
 # %% auto #0
 __all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'parameter_groups', 'make_optimizer', 'class_shares',
@@ -314,6 +314,7 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
                      data_fingerprint={"train": data_fingerprint(train_df), "val": data_fingerprint(val_df)},
                      rows={"train": len(train_df), "val": len(val_df)})
     info.ngram_weight = p.ngram_weight
+    info.settings = {k: getattr(p, k) for k in compression_keys()}
     ngram = NgramModel(n_features=p.ngram_features, max_chars=p.max_text_chars).fit(train_df["text"], train_df["label"]) if p.ngram_weight else None
     clf = TweetClassifier(model, tokenizer, extractor, info, ngram=ngram)
     items = {name: encode(tokenizer, extractor, df["text"], p.max_length, df["label"], meta[name], p.max_text_chars)

@@ -16,6 +16,7 @@ from typing import Optional
 
 import numpy as np
 import torch
+import yaml
 from safetensors import safe_open
 from safetensors.numpy import load_file as load_numpy
 from safetensors.numpy import save_file as save_numpy
@@ -47,10 +48,10 @@ from .storage import publish_folder, sha256_file, stale_siblings
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'CODE_SUFFIXES', 'CODE_KEYS', 'DECISION_KEYS', 'INT8_SCALE', 'MAX_PACKING', 'VARIANTS', 'read_info',
-           'verify_files', 'folder_digests', 'decision_digest', 'weights_metadata', 'check_metadata', 'cpu_state_dict',
-           'save_arrays', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn', 'model_card', 'write_model_folder',
-           'save_model', 'build_model', 'load_parts', 'load_model']
+__all__ = ['FORMAT_VERSION', 'CODE_SUFFIXES', 'CODE_KEYS', 'DECISION_KEYS', 'INT8_SCALE', 'MAX_PACKING', 'VARIANTS',
+           'SEMEVAL_TEST_ROWS', 'read_info', 'verify_files', 'folder_digests', 'decision_digest', 'weights_metadata',
+           'check_metadata', 'cpu_state_dict', 'save_arrays', 'Variant', 'quantize_rows', 'ffn_pairs', 'shrink_ffn',
+           'model_card', 'write_model_folder', 'save_model', 'build_model', 'load_parts', 'load_model']
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0005
 FORMAT_VERSION = 3   # 3: the settings that decide predictions are checksummed in the weights' metadata
@@ -379,24 +380,62 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
     Variant("ensemble", STACKER_FILE, _write_ensemble, None, needs_skeleton=False, assemble=_load_ensemble)]}
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0031
-def model_card(info: ModelInfo) -> str:
-    "A model card in Markdown, from what the folder records."
-    fmt = lambda m: ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in m.items() if isinstance(v, float))
-    scores = "\n".join(f"- {split}: {fmt(m)}" for split, m in info.metrics.items()) or "- not scored"
-    kaggle = set(info.labels) == {"Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"}
-    provenance = ("The five Kaggle 'Coronavirus tweets NLP' labels are, almost exactly, VADER's compound score cut at "
-                  "±0.05 and ±0.6 (see 01_eda): high scores on them measure how well the model imitates that lexicon, "
-                  "not how people read the tweets." if kaggle else
-                  "Labels come from the training file named below; check how they were made before trusting the scores.")
-    rows = ", ".join(f"{k} {v:,}" for k, v in info.rows.items())
-    return f"""# tweetsent model: {info.run_name or info.backbone} ({info.variant})
+SEMEVAL_TEST_ROWS = 12_284   # SemEval-2017 4A's test set as TweetEval packages it
 
-Tweet sentiment classifier with labels {info.labels}: a `{info.backbone}` backbone ({info.n_layers} layers,
-{info.hidden_size} wide, {info.n_parameters:,} parameters), architecture `{info.arch}`{' with ' + str(info.n_meta) + ' hand-crafted features' if info.uses_meta else ''}{f', an n-gram model mixed in at {info.ngram_weight}' if info.ngram_weight else ''}.
-Load it with `tweetsent.load_model(folder)` or `tweetsent.pipeline(folder)`; loading runs no code from the folder.
+def _card_metadata(info: ModelInfo) -> dict:
+    "The Hugging Face model card front matter: licence, language, task, library, data and the held-out scores (model-index)."
+    test, semeval = info.metrics.get("test") or {}, list(info.labels) == ["negative", "neutral", "positive"] and info.rows.get("test") == SEMEVAL_TEST_ROWS
+    text_only = info.arch == "text" and info.variant == "fp32" and not info.ngram_weight and not any(info.class_bias or [])
+    meta = {"license": "apache-2.0", "language": ["en"], "library_name": "transformers" if text_only else "tweetsent",
+            "pipeline_tag": "text-classification", "tags": ["tweetsent", "sentiment-analysis", "twitter"]}
+    if semeval: meta["datasets"] = ["tweet_eval"]
+    names = {"accuracy": ("accuracy", "Accuracy"), "macro_f1": ("f1", "Macro F1"), "macro_recall": ("recall", "Macro recall")}
+    if test:
+        meta["model-index"] = [{"name": info.run_name or "tweetsent-model", "results": [{
+            "task": {"type": "text-classification", "name": "Sentiment analysis"},
+            "dataset": {"name": "SemEval-2017 Task 4A (TweetEval sentiment)" if semeval else (info.data_source or "not recorded"),
+                        "type": "tweet_eval" if semeval else "custom", "split": "test", **({"config": "sentiment"} if semeval else {})},
+            "metrics": [{"type": t, "value": round(float(test[k]), 4), "name": n, **({"args": {"average": "macro"}} if k != "accuracy" else {})}
+                        for k, (t, n) in names.items() if k in test]}]}]
+    return meta
+
+def model_card(info: ModelInfo) -> str:
+    "A model card in Markdown with Hugging Face front matter, from what the folder records; every statement true of this folder."
+    fmt = lambda m: ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in m.items() if isinstance(v, float) and k != "C")
+    scores = "\n".join(f"- {split}: {fmt(m)}" for split, m in info.metrics.items() if split in ("val", "test") and isinstance(m, dict)) or "- not scored"
+    kaggle = set(info.labels) == {"Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"}
+    if info.data_source == "demo":
+        provenance = ("Trained on tweetsent's embedded demo set: synthetic tweets labelled by the VADER rule. It shows the pipeline "
+                      "working; its scores say nothing about how people read tweets.")
+    elif kaggle:
+        provenance = ("The five Kaggle 'Coronavirus tweets NLP' labels are, almost exactly, VADER's compound score cut at ±0.05 and ±0.6: "
+                      "high scores on them measure how well the model imitates that lexicon, not how people read the tweets.")
+    else: provenance = "Labels come from the training file named above; check how they were made before trusting the scores."
+    offsets = (f"Decisions add class offsets {[round(b, 3) for b in info.class_bias]} to the logits, fitted on the validation rows."
+               if info.class_bias and any(info.class_bias) else "Decisions add no class offsets.")
+    rows = ", ".join(f"{k} {v:,}" for k, v in info.rows.items())
+    parts = (f"a `{info.backbone}` backbone ({info.n_layers} layers, {info.hidden_size} wide, {info.n_parameters:,} parameters), architecture "
+             f"`{info.arch}`" + (f" with {info.n_meta} hand-crafted features" if info.uses_meta else "")
+             + (f", an n-gram model mixed in at {info.ngram_weight}" if info.ngram_weight else "")) if info.members is None else \
+            f"an ensemble of {len(info.members)} members ({', '.join(m['name'] for m in info.members)}) stacked on the validation rows"
+    meta = _card_metadata(info)
+    usage = "```python\nimport tweetsent\ntweetsent.predict([\"what a great day\", \"stuck in traffic again\"], \"path/to/this/folder\")\n```"
+    if meta["library_name"] == "transformers":
+        usage += ("\n\nIt is transformers' own sequence classifier, so this works too:\n\n```python\nfrom transformers import pipeline\n"
+                  "pipeline(\"text-classification\", model=\"path/to/this/folder\")([\"what a great day\"])\n```")
+    return f"""---
+{yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip()}
+---
+
+# tweetsent model: {info.run_name or info.backbone} ({info.variant})
+
+Tweet sentiment classifier with labels {info.labels}: {parts}. Loading it runs no code from the folder.
+
+## Usage
+{usage}
 
 ## Data
-{info.data_source or 'training data not recorded'}; rows: {rows or 'not recorded'}; fingerprints {info.data_fingerprint}.
+{info.data_source or 'training data not recorded'}; rows: {rows or 'not recorded'}.
 
 ## Scores (selected on `{info.select_metric}` of the validation rows)
 {scores}
@@ -406,9 +445,8 @@ Load it with `tweetsent.load_model(folder)` or `tweetsent.pipeline(folder)`; loa
 
 ## Intended use and limits
 English tweets like the training data, scored as a whole (no aspects or targets). Texts are read up to
-{info.max_text_chars} characters and {info.max_length} tokens. Decisions use class offsets {info.class_bias} fitted
-on validation rows. Sarcasm, negation and new topics remain hard (see the error slices in 06_evaluate); do not use it
-to make decisions about individual people.
+{info.max_text_chars} characters and {info.max_length} tokens. {offsets} Sarcasm, negation and new topics remain
+hard; the run's report shows where this model errs. Do not use it to make decisions about individual people.
 """
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0021
