@@ -136,3 +136,11 @@ def test_every_run_and_model_folder_name_is_defined_once():
         text = path.read_text()
         for name in names:
             assert f'"{name}"' not in text and f"'{name}'" not in text, f"{path.name} spells {name!r}; import it from tweetsent.layout"
+
+
+def test_readme_shows_the_notebooks_own_parameters_cell():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```python\n(params_file = .*?)```", readme, re.S).group(1).strip()
+    for path in STAGES:
+        cell = next(c for c in json.loads(path.read_text())["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+        assert "".join(cell["source"]).startswith(block), f"{path.name}'s parameters cell differs from README's"
