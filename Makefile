@@ -34,8 +34,10 @@ setup: $(STAMP)
 run: setup
 	$(PY) -m tweetsent run --params $(PARAMS) $(foreach s,$(SET),--set $(s))
 
+# two workers, one file each at a time (a notebook's cells stay in order on one kernel); TEST_WORKERS=0 runs in one process
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # the unit checks alone, while you work (a couple of minutes); `make test` before you stop
 test-fast: setup

@@ -122,7 +122,7 @@ def part_analysis():
 
 def ablation_runs() -> list[tuple[str, dict]]:
     base = {"max_rows": ABLATION_ROWS, "epochs": ABLATION_EPOCHS, "ngram_weight": 0.0}   # the network alone: no n-gram model mixed in
-    runs = [(f"{arch}-seed{seed}", {**base, "arch": arch, "seed": seed}) for arch in ("text", "seed", "hybrid") for seed in (1, 2, 3)]
+    runs = [(f"{arch}-seed{seed}", {**base, "arch": arch, "seed": seed}) for arch in ("text", "concat", "hybrid") for seed in (1, 2, 3)]
     from tweetsent.params import FEATURE_GROUPS
     for family, groups in FAMILIES.items():
         runs.append((f"hybrid-without-{family}-seed1", {**base, "arch": "hybrid", "seed": 1,
@@ -321,7 +321,7 @@ def section() -> str:
                   "are done; `python bench/bench_semeval.py ablation` runs the rest, one result file per run.")
         parts.append(f"\n**Ablation**: do hand-crafted features help the transformer on human labels? {ABLATION_ROWS:,} training tweets, "
                      f"{ABLATION_EPOCHS} epochs each, the network alone (no n-gram model), otherwise the recipe; test macro-recall "
-                     "(text: the transformer alone; seed: the original design, meta features beside the text; hybrid: also a direct "
+                     "(text: the transformer alone; concat: the original design, meta features beside the text; hybrid: also a direct "
                      f"meta-to-logits path; 'without': the hybrid with one feature family left out). {status} The same table is in "
                      "06_evaluate; the lexicon and TF-IDF baselines and the published systems are in the first table.\n\n"
                      + table(lines, ["model", "runs", "test mean", "std", "range", "vs hybrid, same seed (points)", "val mean", "val: vs hybrid"]))

@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -5,12 +6,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # `make test` runs two workers (pytest-xdist): one thread each, for them and the processes they start, since two
+    # torch jobs that each take every core slow each other several-fold.
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"): os.environ[var] = "1"
+
 
 def pytest_configure(config):
     "Every run the tests start, notebooks under nbval included, writes into a temporary folder, never into outputs/."
-    import os
     import tempfile
-    os.environ.setdefault("TWEETSENT_OUT_DIR", tempfile.mkdtemp(prefix="tweetsent-tests-"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker or "TWEETSENT_OUT_DIR" not in os.environ:   # each worker its own folder
+        os.environ["TWEETSENT_OUT_DIR"] = tempfile.mkdtemp(prefix=f"tweetsent-tests-{worker or 'main'}-")
     config._outputs_before, config._top_before = _outputs(), _top()
 
 

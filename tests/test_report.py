@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from conftest import ROOT
 from tweetsent.layout import STAGES
 from tweetsent.report import SECTIONS, build_runs_index
 
@@ -55,7 +56,20 @@ def test_runs_on_other_data_are_listed_apart(smoke_run, tmp_path):
     metrics["model"]["data"] = {"fingerprint": "another-dataset", "rows": 5}
     (other / "metrics.json").write_text(json.dumps(metrics))
     shutil.copytree(run, tmp_path / "runs" / "smoke")
-    assert build_runs_index(tmp_path).read_text().count("<h2>Held-out data") == 2
+    assert build_runs_index(tmp_path).read_text().count("held-out rows, fingerprint") == 2   # one table per held-out data, named
+
+
+def test_the_run_is_tracked_with_its_report_and_scores(smoke_run):
+    "The smoke run logs to MLflow (here, beside the report tests, so one worker runs the pipeline once)."
+    from mlflow.tracking import MlflowClient
+    out = smoke_run[0].parent.parent
+    client = MlflowClient(f"sqlite:///{out / 'mlflow.db'}")
+    run = next(x for e in client.search_experiments() for x in client.search_runs([e.experiment_id]) if x.info.run_name == "pipeline smoke")
+    assert "model/macro_f1" in run.data.metrics and "baseline/tfidf_logreg/accuracy" in run.data.metrics
+    files = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"index.html", "metrics.json", "confusion.png", "README.md"} <= files               # the report, figures and the model card
+    assert run.info.artifact_uri.startswith((out / "mlflow-artifacts").resolve().as_uri())   # files stay in the output folder
+    assert (out / "mlflow-artifacts").is_dir() and not (ROOT / "mlruns").exists()
 
 
 def chromium() -> str:

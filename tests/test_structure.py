@@ -29,6 +29,16 @@ def test_every_stage_notebook_has_one_parameters_cell():
         assert "params_file =" in "".join(tagged[0]["source"])
 
 
+def test_papermill_reads_every_parameter_without_a_warning(caplog):
+    "papermill parses the parameters cell line by line; a second '=' on a line (even in a comment) hides that parameter."
+    import papermill
+    for path in STAGES:
+        with caplog.at_level("WARNING", logger="papermill"):
+            names = set(papermill.inspect_notebook(str(path)))
+        assert {"params_file", "overrides"} <= names, f"{path.name}: papermill sees only {sorted(names)}"
+        assert not caplog.records, f"{path.name}: {caplog.records[0].getMessage()}"
+
+
 def project_imports(path):
     "(module imported, at module level?) for every import of a tweetsent module in `path`."
     tree = ast.parse(path.read_text())

@@ -194,7 +194,7 @@ def published_beside(metrics: dict, labels, n_test: int) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("macro_recall", ascending=False, ignore_index=True)
 
 # %% ../notebooks/lib/evaluate.ipynb #d6e0c002
-_ARCH_RUN, _WITHOUT_RUN = re.compile(r"^(text|seed|hybrid)-seed(\d+)$"), re.compile(r"^hybrid-without-(\w+)-seed(\d+)$")
+_ARCH_RUN, _WITHOUT_RUN = re.compile(r"^(text|concat|hybrid)-seed(\d+)$"), re.compile(r"^hybrid-without-(\w+)-seed(\d+)$")
 
 def ablation_table(results: dict[str, dict], metric: str = "macro_recall", split: str = "test") -> pd.DataFrame:
     """Runs named `<arch>-seed<k>` and `hybrid-without-<family>-seed<k>` (each a dict with scores per split) as one row per
@@ -203,7 +203,7 @@ def ablation_table(results: dict[str, dict], metric: str = "macro_recall", split
     rows, by_arch = [], {}
     for name, r in results.items():
         if m := _ARCH_RUN.match(name): by_arch.setdefault(m.group(1), {})[int(m.group(2))] = r[split][metric]
-    for arch in ("text", "seed", "hybrid"):
+    for arch in ("text", "concat", "hybrid"):
         got = list(by_arch.get(arch, {}).values())
         if got: rows.append({"model": f"arch {arch}", "runs": len(got), "mean": np.mean(got), "std": np.std(got) if len(got) > 1 else np.nan,
                              "min": min(got), "max": max(got), "vs hybrid (points)": np.nan})

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from .params import ARCHS, SELECT_METRICS
+from .params import ARCHS, RENAMED, SELECT_METRICS
 from .texts import as_texts
 
 
@@ -101,7 +101,7 @@ def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 # %% ../notebooks/lib/models.ipynb #3d0b0011
 class TransformerWithMeta(nn.Module):
-    "Backbone + meta features -> class logits; `arch` is 'hybrid', 'seed' or 'text'."
+    "Backbone + meta features -> class logits; `arch` is 'hybrid', 'concat' or 'text'."
 
     def __init__(self, backbone: nn.Module, n_meta: int, n_labels: int, arch: str = "hybrid", dropout: float = 0.1,
                  text_dim: int = 256, meta_dim: int = 64, hidden_dim: int = 128):
@@ -229,7 +229,7 @@ MEMBER_KINDS = ("model", "ngram", "lexicon")   # what an ensemble stacks: a mode
 INFO_RULES = {   # key of model_info.json -> (check, what it must be)
     "labels": (lambda v: isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) and x.strip() for x in v) and len(set(v)) == len(v),
                "a list of at least two distinct, non-empty label names"),
-    "n_meta": (_whole(0), "a whole number >= 0"), "arch": (lambda v: v in ARCHS, f"one of {ARCHS}"),
+    "n_meta": (_whole(0), "a whole number >= 0"), "arch": (lambda v: v in ARCHS or ("arch", v) in RENAMED, f"one of {ARCHS}"),
     "max_length": (_whole(2), "a whole number >= 2"), "variant": (_is(str), "a variant name"), "uses_meta": (_is(bool), "true or false"),
     "max_text_chars": (_whole(1), "a whole number >= 1"), "dropout": (_number(0, 1, high_in=False), "a number in [0, 1)"),
     "backbone": (_is(str), "text"), "hidden_size": (_whole(0), "a whole number >= 0"), "n_layers": (_whole(0), "a whole number >= 0"),

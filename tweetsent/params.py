@@ -17,8 +17,8 @@ import yaml
 from .layout import project_root, tuned_file
 
 # %% auto #0
-__all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'ARCHS', 'TRACKERS', 'RANGES', 'ALIASES',
-           'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'validate', 'check_run_name', 'training_keys',
+__all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'ARCHS', 'RENAMED', 'TRACKERS', 'RANGES',
+           'ALIASES', 'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'validate', 'check_run_name', 'training_keys',
            'compression_keys', 'help_table', 'parse_overrides', 'load_params', 'make_params', 'params_dict',
            'changed_values', 'with_tuned']
 
@@ -30,7 +30,8 @@ FEATURE_GROUPS = ["counts", "style", "afinn", "nrc", "mpqa", "readability", "vad
 COMPRESS_METHODS = ["int8", "onnx", "onnx-int8", "prune", "prune-structured", "distill"]
 
 SELECT_METRICS = ["macro_f1", "macro_recall", "accuracy"]
-ARCHS = ["hybrid", "seed", "text"]
+ARCHS = ["hybrid", "concat", "text"]
+RENAMED = {("arch", "seed"): "concat"}   # old value -> its name now (`seed` collided with the random seed in run names)
 TRACKERS = ["none", "mlflow", "tensorboard", "wandb"]
 
 class ParamsError(ValueError):
@@ -65,7 +66,7 @@ class Params:
     # model and training
     backbone: str = arg("minilm", "'minilm' (offline), 'tiny-random', a local model folder or a hub name", training=True)
     trainer: str = arg("manual", "own loop or HF Trainer", training=True, choices=["manual", "hf"])
-    arch: str = arg("hybrid", "'text': transformers' own sequence classifier (loads in transformers.pipeline); 'seed': meta "
+    arch: str = arg("hybrid", "'text': transformers' own sequence classifier (loads in transformers.pipeline); 'concat': meta "
                     "features beside the text; 'hybrid': also a direct meta-to-logits path",
                     training=True, choices=ARCHS)
     max_length: int = arg(96, "tokens per tweet (at most the backbone's positions)", training=True, check="positive")
@@ -174,7 +175,8 @@ def validate(p: Params, where: str = "params", sources: Optional[dict] = None) -
         allowed = f.metadata["choices"]
         bad = [v for v in value if v not in allowed] if allowed and isinstance(value, list) else \
               [value] if allowed and value not in allowed else []
-        if bad: raise ParamsError(f"Bad value for '{f.name}' in {where_key}: {bad[0]!r}; choose one of {allowed}")
+        renamed = f" ('{bad[0]}' is now called '{RENAMED[f.name, bad[0]]}')" if bad and (f.name, bad[0]) in RENAMED else ""
+        if bad: raise ParamsError(f"Bad value for '{f.name}' in {where_key}: {bad[0]!r}; choose one of {allowed}{renamed}")
     unknown = sorted(set(p.feature_groups) - set(FEATURE_GROUPS))
     if unknown: raise ParamsError(f"Unknown feature group(s) {unknown} in {where}; known groups: {FEATURE_GROUPS}")
     if len(set(p.labels)) < 2: raise ParamsError(f"'labels' in {where} needs at least two distinct label names")

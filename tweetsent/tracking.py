@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Optional
@@ -75,7 +76,10 @@ class MLflowTracker(Tracker):
 
     def dataset(self, name, frame, source, context):
         import mlflow
-        mlflow.log_input(mlflow.data.from_pandas(frame, source=str(source), name=name), context=context)
+        with warnings.catch_warnings():   # a local path matches MLflow's two local sources (file: and no scheme), the same class
+            warnings.filterwarnings("ignore", "The specified dataset source can be interpreted in multiple ways", UserWarning)
+            data = mlflow.data.from_pandas(frame, source=str(source), name=name)
+        mlflow.log_input(data, context=context)
 
     def finish(self, state="finished"):
         import mlflow
