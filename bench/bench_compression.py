@@ -36,15 +36,22 @@ def run() -> str:
     agree = float((preds["onnx-int8"] == preds["fp32"]).mean())
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, r in t.iterrows():
-        ax.scatter(r.tweets_per_s, r.accuracy); ax.annotate(f"{name} ({r.size_bytes / 1e6:.0f} MB)", (r.tweets_per_s, r.accuracy), fontsize=8)
-    ax.set_xscale("log"); ax.set_xlabel("tweets/s (CPU, batch 64)"); ax.set_ylabel("accuracy"); ax.set_title("Compression trade-off")
+        ax.scatter(r.tweets_per_s, r.accuracy)
+        ax.annotate(f"{name} ({r.size_bytes / 1e6:.0f} MB)", (r.tweets_per_s, r.accuracy), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("tweets/s (CPU, batch 64)"); ax.set_ylabel("accuracy"); ax.set_title("Compression trade-off")
     fig.tight_layout(); fig.savefig(RESULTS / "compression.png", dpi=100)
-    lines = [f"| {n} | {r.accuracy:.4f} | {100 * (r.accuracy - fp32.accuracy):+.1f} | {r.macro_f1:.4f} | {r.size_bytes / 1e6:.1f} | "
-             f"{r.tweets_per_s:.0f} | {r.tweets_per_s / fp32.tweets_per_s:.1f}× | {r.latency_ms_batch1:.1f} |" for n, r in t.iterrows()]
+    lines = [f"| {n} | {r.accuracy:.4f} | {100 * (r.accuracy - fp32.accuracy):+.1f} | {r.macro_f1:.4f} | "
+             f"{r.size_bytes / 1e6:.1f} | "
+             f"{r.tweets_per_s:.0f} | {r.tweets_per_s / fp32.tweets_per_s:.1f}× | {r.latency_ms_batch1:.1f} |"
+             for n, r in t.iterrows()]
     return (header("Compression trade-offs on the real split", "python bench/run.py compression")
-            + f"Teacher: the default hybrid MiniLM model trained on the real split's {len(data.train)} training tweets; every "
-            + f"variant scored on the {len(data.test)} held-out tweets. Size: bytes of the model folder on disk (weights, "
-            + "tokenizer, fitted features). Throughput: tweets/s at batch 64 including featurisation, CPU, 2 threads.\n\n"
+            + f"Teacher: the default hybrid MiniLM model trained on the real split's {len(data.train)} "
+              f"training tweets; every "
+            + f"variant scored on the {len(data.test)} held-out tweets. Size: bytes of the model folder on "
+              f"disk (weights, "
+            + "tokenizer, fitted features). Throughput: tweets/s at batch 64 including featurisation, "
+              "CPU, 2 threads.\n\n"
             + "| variant | accuracy | Δ points | macro-F1 | size MB | tweets/s | speed-up | latency ms (batch 1) |\n"
             + "|---|---|---|---|---|---|---|---|\n" + "\n".join(lines)
             + f"\n\nONNX int8 predictions agree with PyTorch fp32 on {agree:.2%} of the held-out tweets.\n\n"

@@ -2,13 +2,13 @@
 teacher, and one distilled student, built by `make semeval-model` from ../shared/data (train.csv, val.csv, test.csv
 and unlabelled/tweets.csv). Every choice is made on val.csv; test.csv is scored once per finished step.
 
-`python bench/bench_human2.py PART ...` runs parts, each saving JSON under bench/results/human2/ (one file per run, so an
-interrupted part resumes); `python bench/run.py human2` runs what has no results yet and writes the section.
-- budget: the pre-training budget: the ablation's fine-tune (8,000 tweets, 2 epochs, hybrid, network alone) on each
-  backbone snapshot (0.5, 1, 1.5, 2 passes) against the plain MiniLM's three seeds (bench_semeval's ablation)
-- recipe: the `make semeval-model` steps one by one, each timed, with every folder's val and test scores
-- ablation: each ensemble member left out (stacker refitted on val), and a student without the unlabelled tweets
-Models go to outputs/bench-semeval/ (git-ignored)."""
+`python bench/bench_human2.py PART ...` runs parts, each saving JSON under bench/results/human2/ (one file per run,
+so an interrupted part resumes); `python bench/run.py human2` runs what has no results yet and writes the section. -
+budget: the pre-training budget: the ablation's fine-tune (8,000 tweets, 2 epochs, hybrid, network alone) on each
+backbone snapshot (0.5, 1, 1.5, 2 passes) against the plain MiniLM's three seeds (bench_semeval's ablation) - recipe:
+the `make semeval-model` steps one by one, each timed, with every folder's val and test scores - ablation: each
+ensemble member left out (stacker refitted on val), and a student without the unlabelled tweets Models go to
+outputs/bench-semeval/ (git-ignored)."""
 from __future__ import annotations
 
 import json
@@ -46,7 +46,8 @@ def load(name: str):
 def make(*targets: str) -> float:
     "Minutes `make` took for `targets`, with the benchmark's data and folders."
     start = time.perf_counter()
-    subprocess.run(["make", "--no-print-directory", *targets, f"DATA={DATA}", f"UNLABELLED={UNLABELLED}", f"OUT={OUT}", f"BACKBONE={BACKBONE}"],
+    subprocess.run(["make", "--no-print-directory", *targets, f"DATA={DATA}", f"UNLABELLED={UNLABELLED}",
+                    f"OUT={OUT}", f"BACKBONE={BACKBONE}"],
                    cwd=ROOT, check=True)
     return (time.perf_counter() - start) / 60
 
@@ -62,8 +63,10 @@ def part_budget():
     for passes in SNAPSHOTS:
         name, folder = f"budget/pass-{passes:g}", snapshot(passes)
         if load(name) or not (folder / "config.json").exists(): continue
-        extra = {"max_rows": ABLATION_ROWS, "epochs": ABLATION_EPOCHS, "ngram_weight": 0.0, "arch": "hybrid", "seed": 1, "backbone": str(folder)}
-        result = train_and_score(params({"run_name": f"budget-{passes:g}", **extra}), WORK / "budget" / f"pass-{passes:g}")
+        extra = {"max_rows": ABLATION_ROWS, "epochs": ABLATION_EPOCHS, "ngram_weight": 0.0, "arch": "hybrid",
+                 "seed": 1, "backbone": str(folder)}
+        result = train_and_score(params({"run_name": f"budget-{passes:g}", **extra}),
+                                 WORK / "budget" / f"pass-{passes:g}")
         save(name, {"passes": passes, "pretrain": json.loads((folder / "pretrain.json").read_text()), **result})
 
 
@@ -71,7 +74,8 @@ def scores(folder: Path) -> dict:
     "What a model folder recorded (val, test), and its size."
     from tweetsent.metrics import folder_bytes
     info = json.loads((folder / "model_info.json").read_text())
-    return {"val": info["metrics"].get("val"), "test": info["metrics"].get("test"), "members": info["metrics"].get("members"),
+    return {"val": info["metrics"].get("val"), "test": info["metrics"].get("test"),
+            "members": info["metrics"].get("members"),
             "train_seconds": info.get("train_seconds"), "size_bytes": folder_bytes(folder), "rows": info.get("rows")}
 
 
@@ -84,7 +88,10 @@ def part_recipe():
     from tweetsent.variants import load_model
     done = load("recipe") or {"minutes": {}}
     targets = {"backbone": [f"{BACKBONE}/pretrain.json"],
-               "members": [f"{OUT}/members/{m}/model_info.json" for m in os.environ.get("MEMBERS", "tweets-hybrid-1 tweets-hybrid-2 tweets-text-3 minilm-hybrid-1").split()],
+               "members": [f"{OUT}/members/{m}/model_info.json"
+                           for m in os.environ.get("MEMBERS",
+                                                   "tweets-hybrid-1 tweets-hybrid-2 tweets-text-3 "
+                                                   "minilm-hybrid-1").split()],
                "ensemble": [f"{OUT}/ensemble/model_info.json"], "student": [f"{OUT}/student/model_info.json"]}
     for step in STEPS:
         if all(Path(t).exists() for t in targets[step]) and step in done["minutes"]: continue
@@ -94,7 +101,8 @@ def part_recipe():
     for name in ["ensemble", "student"] + [f"members/{m}" for m in sorted(p.name for p in (OUT / "members").iterdir())]:
         done[name] = scores(OUT / name)
     m, _ = evaluate_model(load_model(OUT / "student"), test, OUT / "student")
-    done["student_test"] = {**table_scores(m), "tweets_per_s": m["tweets_per_s"], "latency_ms_batch1": m["latency_ms_batch1"],
+    done["student_test"] = {**table_scores(m), "tweets_per_s": m["tweets_per_s"],
+                            "latency_ms_batch1": m["latency_ms_batch1"],
                             "load_before": os.getloadavg()[0]}
     done["pretrain"] = json.loads((BACKBONE / "pretrain.json").read_text())
     save("recipe", done)
@@ -128,48 +136,65 @@ def f(v) -> str:
 
 
 def table(rows: list[list], head: list[str]) -> str:
-    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(map(str, r)) + " |" for r in rows])
+    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+                     + ["| " + " | ".join(map(str, r)) + " |" for r in rows])
 
 
 def section() -> str:
     from bench_semeval import load as semeval
-    parts = [header("Human judgement II: tweet pre-training, an ensemble teacher, one student", "python bench/run.py human2"),
+    parts = [header("Human judgement II: tweet pre-training, an ensemble teacher, one student",
+                    "python bench/run.py human2"),
              "SemEval-2017 Task 4A (TweetEval sentiment), macro-averaged recall, as the previous section. Built by "
-             "`make semeval-model DATA=../shared/data/semeval UNLABELLED=../shared/data/unlabelled/tweets.csv`: MiniLM pre-trained "
-             "(masked words, whole-word masking) on 139,389 unlabelled tweets of TweetEval's other tasks plus the training texts "
-             "(never a val or test text), fine-tuned members, an ensemble stacked on val.csv, one student distilled from it. "
+             "`make semeval-model DATA=../shared/data/semeval UNLABELLED=../shared/data/unlabelled/tweets.csv`: "
+             "MiniLM pre-trained "
+             "(masked words, whole-word masking) on 139,389 unlabelled tweets of TweetEval's other tasks plus the "
+             "training texts "
+             "(never a val or test text), fine-tuned members, an ensemble stacked on val.csv, one student "
+             "distilled from it. "
              "Every choice on val; test scored once per finished folder.\n"]
     runs = {p: load(f"budget/pass-{p:g}") for p in SNAPSHOTS}
     base = [semeval(f"ablation/hybrid-seed{s}") for s in (1, 2, 3)]
     if any(runs.values()) and all(base):
         import numpy as np
         bv, bt = [r["val"]["macro_recall"] for r in base], [r["test"]["macro_recall"] for r in base]
-        rows = [["plain MiniLM (3 seeds)", "0", f"{np.mean(bv):.3f} ± {np.std(bv):.3f}", f"{np.mean(bt):.3f} ± {np.std(bt):.3f}", ""]]
+        rows = [["plain MiniLM (3 seeds)", "0", f"{np.mean(bv):.3f} ± {np.std(bv):.3f}",
+                 f"{np.mean(bt):.3f} ± {np.std(bt):.3f}", ""]]
         for passes, r in runs.items():
             if not r: continue
-            rows.append([f"pre-trained, {passes:g} passes (seed 1)", f"{passes:g}", f(r["val"]["macro_recall"]), f(r["test"]["macro_recall"]),
-                         f"{r['pretrain'].get('seconds_total', 0) / 3600:.1f}" if r["pretrain"].get("seconds_total") else ""])
-        parts.append("**Pre-training budget**: the ablation's fine-tune (8,000 tweets, 2 epochs, hybrid, network alone, seed 1) on "
-                     "each snapshot of one pre-training run (constant learning rate after warm-up, so the snapshot after k passes is "
-                     "what a k-pass budget gives):\n\n" + table(rows, ["backbone", "passes", "val macro-recall", "test macro-recall", "pre-training CPU hours"]))
+            rows.append([f"pre-trained, {passes:g} passes (seed 1)", f"{passes:g}", f(r["val"]["macro_recall"]),
+                         f(r["test"]["macro_recall"]),
+                         f"{r['pretrain'].get('seconds_total', 0) / 3600:.1f}"
+                         if r["pretrain"].get("seconds_total") else ""])
+        parts.append("**Pre-training budget**: the ablation's fine-tune (8,000 tweets, 2 epochs, hybrid, network "
+                     "alone, seed 1) on "
+                     "each snapshot of one pre-training run (constant learning rate after warm-up, so the snapshot "
+                     "after k passes is "
+                     "what a k-pass budget gives):\n\n"
+                     + table(rows, ["backbone", "passes", "val macro-recall", "test macro-recall",
+                                    "pre-training CPU hours"]))
     recipe = load("recipe")
     if recipe:
         rows = []
         for name in sorted(k for k in recipe if k.startswith("members/")) + ["ensemble", "student"]:
             r = recipe.get(name)
             if not r: continue
-            rows.append([name.removeprefix("members/"), f((r["val"] or {}).get("macro_recall")), f((r["test"] or {}).get("macro_recall")),
+            rows.append([name.removeprefix("members/"), f((r["val"] or {}).get("macro_recall")),
+                         f((r["test"] or {}).get("macro_recall")),
                          f"{r['size_bytes'] / 1e6:.0f}"])
-        parts.append("\n**The recipe, step by step** (val: the member's own validation score; the ensemble's is out-of-fold "
-                     "5-fold CV on val):\n\n" + table(rows, ["folder", "val macro-recall", "test macro-recall", "size MB"]))
+        parts.append("\n**The recipe, step by step** (val: the member's own validation score; the ensemble's "
+                     "is out-of-fold "
+                     "5-fold CV on val):\n\n"
+                     + table(rows, ["folder", "val macro-recall", "test macro-recall", "size MB"]))
         mins = recipe["minutes"]
         parts.append("\nCPU time per step on this 2-core machine (minutes, resumed sittings added): " +
-                     ", ".join(f"{k} {v:.0f}" for k, v in mins.items()) + f"; total {sum(mins.values()) / 60:.1f} hours.")
+                     ", ".join(f"{k} {v:.0f}" for k, v in mins.items())
+                     + f"; total {sum(mins.values()) / 60:.1f} hours.")
     abl = load("ablation")
     if abl:
         loo = abl["leave_one_out"]
         parts.append("\n**Ensemble members left out** (stacker refitted on val each time):\n\n" + table(
-            [[k, f(v["val_cv"]["macro_recall"]), f(v["test"])] for k, v in loo.items()], ["left out", "val CV macro-recall", "test macro-recall"]))
+            [[k, f(v["val_cv"]["macro_recall"]), f(v["test"])] for k, v in loo.items()],
+            ["left out", "val CV macro-recall", "test macro-recall"]))
     return "\n".join(parts) + "\n"
 
 

@@ -42,8 +42,12 @@ def run() -> str:
                      f"{'' if pd.isna(r.get('epochs')) else int(r.epochs)} | {fmt(r.get('train_tweets_per_s'), 1)} |"
                      for _, r in table.iterrows())
     return (header("Hybrid model on the real split", "python bench/run.py model")
-            + f"{len(data.train)} training tweets (10% of them for validation and early stopping), {len(data.test)} held-out; "
-            + "MiniLM-L6 backbone, CPU. Training throughput: training tweets × epochs / training time, validation included "
+            + f"{len(data.train)} training tweets (10% of them for validation and early stopping), "
+              f"{len(data.test)} held-out; "
+            + "MiniLM-L6 backbone, CPU. Training throughput: training tweets × epochs / training time, "
+              "validation included "
             + "(length-grouped batches, max length 96; the naive loop ran at ~13 tweets/s here)."
-            + (f" This run trained only the first {n} of the {len(VARIANTS)} variants." if n < len(VARIANTS) else "") + "\n\n"
-            + "| model | accuracy | macro-F1 | training min | epochs | train tweets/s |\n|---|---|---|---|---|---|\n" + body + "\n")
+            + (f" This run trained only the first {n} of the {len(VARIANTS)} variants." if n < len(VARIANTS) else "")
+            + "\n\n"
+            + "| model | accuracy | macro-F1 | training min | epochs | train tweets/s |\n|---|---|---|---|---|---|\n"
+            + body + "\n")

@@ -21,7 +21,8 @@ from run import RESULTS, ROOT, header
 DATA = ROOT.parent / "shared" / "data" / "Corona_NLP_test.csv"
 WORK = ROOT / "outputs" / "bench-predict"
 SMALL = int(os.environ.get("BENCH_PREDICT_SMALL", 20_000))
-MODELS = [ROOT / "outputs" / "bench-semeval" / "compressed" / n for n in ("distill+onnx-int8", "distill")] + [ROOT / "outputs" / "bench-semeval" / "model"]
+MODELS = [ROOT / "outputs" / "bench-semeval" / "compressed" / n
+          for n in ("distill+onnx-int8", "distill")] + [ROOT / "outputs" / "bench-semeval" / "model"]
 
 
 def tweet(texts: list[str], i: int) -> str:
@@ -60,12 +61,13 @@ def tree_rss_mb(pid: int) -> float:
 
 
 def measure(model: Path, source: Path, workers: int = 1) -> dict:
-    """One predict in a child process: wall time, rows/s, the largest peak RSS of the child or a worker (from wait4) and the peak total RSS
-    of the child and its worker processes (sampled every 0.2 s)."""
+    """One predict in a child process: wall time, rows/s, the largest peak RSS of the child or a worker (from wait4)
+    and the peak total RSS of the child and its worker processes (sampled every 0.2 s)."""
     out, log = WORK / f"{source.stem}.pred.csv", WORK / f"{source.stem}.log"
     start, tree_peak = time.perf_counter(), 0.0
     with open(log, "w") as err:
-        child = subprocess.Popen([sys.executable, "-m", "tweetsent", "predict", "--model", str(model), "--input", str(source),
+        child = subprocess.Popen([sys.executable, "-m", "tweetsent", "predict", "--model",
+                                  str(model), "--input", str(source),
                                   "--output", str(out), "--text-col", "text", "--workers", str(workers)],
                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
         while not (done := os.wait4(child.pid, os.WNOHANG))[0]:
@@ -85,25 +87,32 @@ def run(rows: int = 1_000_000, model: Path | None = None) -> str:
     model = (model or next(m for m in MODELS if (m / "model_info.json").exists())).resolve()
     WORK.mkdir(parents=True, exist_ok=True)
     cores = os.cpu_count() or 1
-    runs = {w: [measure(model, write_tweets(WORK / f"tweets-{n}.csv", n), w) for n in (SMALL, rows)] for w in sorted({1, cores})}
+    runs = {w: [measure(model, write_tweets(WORK / f"tweets-{n}.csv", n), w) for n in (SMALL, rows)]
+            for w in sorted({1, cores})}
     (RESULTS / "predict.json").write_text(json.dumps({"model": str(model.relative_to(ROOT)), "runs": runs}, indent=1))
     one_small, one_large = runs[1]
     ratio = one_large["rows_per_s"] / one_small["rows_per_s"]
     best_w, (_, best) = max(((w, r) for w, r in runs.items()), key=lambda wr: wr[1][1]["rows_per_s"])
-    lines = "".join(f"| {m['rows']:,} | {w} | {m['seconds']:.0f} | {m['rows_per_s']:.0f} | {m['peak_rss_mb']:.0f} | {m['peak_tree_rss_mb']:.0f} |\n"
+    lines = "".join(f"| {m['rows']:,} | {w} | {m['seconds']:.0f} | {m['rows_per_s']:.0f} | {m['peak_rss_mb']:.0f} | "
+                    f"{m['peak_tree_rss_mb']:.0f} |\n"
                     for w, ms in runs.items() for m in ms)
     return (header("predict at scale", f"python bench/bench_predict.py {rows}")
-            + f"Model: `{model.relative_to(ROOT)}`; input and output streamed in chunks of 10,000 rows; one process, then "
+            + f"Model: `{model.relative_to(ROOT)}`; input and output streamed in chunks of 10,000 rows; "
+              f"one process, then "
             + f"`--workers {cores}` (one per core of this machine, each with one thread). The tweets are distinct: "
             + "the real test set's, then the same with their words shuffled.\n\n"
-            + "| input rows | workers | wall seconds (with start-up) | rows/s (reading, labelling, writing) | peak RSS MB, largest process | peak RSS MB, all processes |\n|---|---|---|---|---|---|\n"
+            + "| input rows | workers | wall seconds (with start-up) | rows/s (reading, labelling, writing) | peak RSS "
+              "MB, largest process | peak RSS MB, all processes |\n|---|---|---|---|---|---|\n"
             + lines
             + f"\nOne process: large-file rate {ratio:.2f}× the small file's; peak memory of the large run "
             + f"{one_large['peak_rss_mb']:.0f} MB (the small run's {one_small['peak_rss_mb']:.0f} MB).\n"
-            + f"\nTargets: peak RSS < 1,500 MB on {rows:,} rows (one process): **{'reached' if one_large['peak_rss_mb'] < 1500 else 'not reached'}**; "
-            + f"throughput within 10% of the small file's (one process): **{'reached' if ratio >= 0.9 else 'not reached'}** ({ratio:.2f}×); "
+            + f"\nTargets: peak RSS < 1,500 MB on {rows:,} rows (one process): "
+              f"**{'reached' if one_large['peak_rss_mb'] < 1500 else 'not reached'}**; "
+            + f"throughput within 10% of the small file's (one process): "
+              f"**{'reached' if ratio >= 0.9 else 'not reached'}** ({ratio:.2f}×); "
             + f"≥ 3,000 tweets/s end to end: **{'reached' if best['rows_per_s'] >= 3000 else 'not reached'}** "
-            + f"({best['rows_per_s']:.0f} with {best_w} worker{'s' if best_w > 1 else ''}; one process {one_large['rows_per_s']:.0f}).\n")
+            + f"({best['rows_per_s']:.0f} with {best_w} worker{'s' if best_w > 1 else ''}; one process "
+              f"{one_large['rows_per_s']:.0f}).\n")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""GPU check (run on a lent GPU machine, see BENCHMARKS.md): both trainers on CUDA with bf16 autocast, device auto-selection, prediction on GPU (tiny local backbone)."""
+"""GPU check (run on a lent GPU machine, see BENCHMARKS.md): both trainers on CUDA with bf16 autocast, device
+auto-selection, prediction on GPU (tiny local backbone)."""
 import json
 import time
 

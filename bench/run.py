@@ -1,5 +1,5 @@
-"""Benchmarks for tweetsent. `python bench/run.py [NAME ...]` (or `make bench`) runs the named benchmarks (default: all),
-writes each one's section to bench/results/NAME.md and rebuilds BENCHMARKS.md from every section there.
+"""Benchmarks for tweetsent. `python bench/run.py [NAME ...]` (or `make bench`) runs the named benchmarks (default:
+all), writes each one's section to bench/results/NAME.md and rebuilds BENCHMARKS.md from every section there.
 Benchmarks may read ../shared/data (the real Kaggle test set); tests never do."""
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-BENCHMARKS = ["pipeline", "features", "model", "compression", "semeval", "human2", "predict"]   # module bench/bench_<name>.py, function run() -> markdown
+# module bench/bench_<name>.py, function run() -> markdown
+BENCHMARKS = ["pipeline", "features", "model", "compression", "semeval", "human2", "predict"]
 
 
 def machine() -> str:
     import os
 
     import torch
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+               platform.processor())
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return f"{os.cpu_count()} cores ({cpu}), {gpu}, Python {platform.python_version()}, torch {torch.__version__}"
 
@@ -30,7 +32,8 @@ def header(title: str, command: str) -> str:
 
 
 def rebuild() -> Path:
-    parts = ["# Benchmarks\n\nWritten by `python bench/run.py` (`make bench`); each section says its command, machine and date.\n"]
+    parts = ["# Benchmarks\n\nWritten by `python bench/run.py` (`make bench`); each section says its command, "
+             "machine and date.\n"]
     # gpu.md is written by hand from bench/gpu_check.py's output on a lent GPU machine (none here)
     parts += [(RESULTS / f"{n}.md").read_text() for n in BENCHMARKS + ["gpu"] if (RESULTS / f"{n}.md").exists()]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(parts))

@@ -27,7 +27,8 @@ def _top() -> set:
 
 
 def _outputs() -> set:
-    return {p.relative_to(ROOT).as_posix() for p in (ROOT / "outputs").rglob("*") if p.is_file()} if (ROOT / "outputs").exists() else set()
+    return {p.relative_to(ROOT).as_posix() for p in (ROOT / "outputs").rglob("*")
+            if p.is_file()} if (ROOT / "outputs").exists() else set()
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -53,7 +54,8 @@ def smoke_model(tmp_path_factory):
     from tweetsent.params import load_params
     from tweetsent.train import train_and_save
     out = tmp_path_factory.mktemp("smoke-model")
-    return train_and_save(load_params(ROOT / "params" / "smoke.yaml", {"out_dir": str(out), "run_name": "c", "epochs": 1}))
+    return train_and_save(load_params(ROOT / "params" / "smoke.yaml",
+                                      {"out_dir": str(out), "run_name": "c", "epochs": 1}))
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +76,8 @@ def smoke_run(tmp_path_factory):
     (run folder, stdout, stderr); its output folder is two levels up."""
     import subprocess
     out = tmp_path_factory.mktemp("run")
-    r = subprocess.run([sys.executable, "-m", "tweetsent", "run", "--params", "params/smoke.yaml", "--set", f"out_dir={out}",
+    r = subprocess.run([sys.executable, "-m", "tweetsent", "run", "--params", "params/smoke.yaml",
+                        "--set", f"out_dir={out}",
                         "--set", "tracker=mlflow"], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     return out / "runs" / "smoke", r.stdout, r.stderr
@@ -95,5 +98,6 @@ SLOW_FIXTURES = {"smoke_run", "smoke_model", "smoke_variants", "text_model", "mo
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = Path(str(item.fspath)).stem
-        if item.fspath.ext == ".ipynb" or module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if item.fspath.ext == ".ipynb" or module in SLOW_MODULES or SLOW_FIXTURES & set(
+                getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

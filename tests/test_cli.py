@@ -13,7 +13,8 @@ def test_bad_params_key_is_one_line():
 
 
 def test_missing_data_file_is_one_line(tmp_path):
-    r = run_cli("train", "--params", "params/smoke.yaml", "--set", f"test_path={tmp_path}/none.csv", "--out", tmp_path / "m")
+    r = run_cli("train", "--params", "params/smoke.yaml", "--set",
+                f"test_path={tmp_path}/none.csv", "--out", tmp_path / "m")
     assert r.returncode == 2 and r.stderr.strip() == f"error: Data file not found: {tmp_path}/none.csv"
 
 
@@ -59,11 +60,14 @@ def test_compress_from_the_command_line(model, tmp_path):
     r = run_cli("compress", "--model", model, "--method", "onnx-int8", "--out", tmp_path / "onnx")
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "onnx" / "model_info.json").read_text())["variant"] == "onnx-int8"
-    r = run_cli("compress", "--model", model, "--method", "prune", "--set", "prune_ammount=0.5", "--out", tmp_path / "p")
+    r = run_cli("compress", "--model", model, "--method", "prune", "--set",
+                "prune_ammount=0.5", "--out", tmp_path / "p")
     assert r.returncode == 2 and "did you mean 'prune_amount'" in r.stderr
-    r = run_cli("compress", "--model", model, "--method", "distill", "--out", tmp_path / "student")   # the folder's own settings suffice
+    # the folder's own settings suffice
+    r = run_cli("compress", "--model", model, "--method", "distill", "--out", tmp_path / "student")
     assert r.returncode == 0, r.stderr[-1000:]
-    assert json.loads((tmp_path / "student" / "model_info.json").read_text())["hidden_size"] == 16   # smoke.yaml's distill_hidden
+    # smoke.yaml's distill_hidden
+    assert json.loads((tmp_path / "student" / "model_info.json").read_text())["hidden_size"] == 16
 
 
 def test_every_option_has_help_and_every_command_an_example():
@@ -83,4 +87,5 @@ def test_train_writes_only_its_model_folder(tmp_path):
         r = run_cli("train", "--params", "params/smoke.yaml", "--set", "epochs=1", "--out", tmp_path / "model")
     finally: os.environ["TWEETSENT_OUT_DIR"] = env_out
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".model.lock", "model"]   # caches went to a work folder, now removed
+    # caches went to a work folder, now removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".model.lock", "model"]

@@ -43,7 +43,8 @@ def test_line_breaks_empty_and_duplicates_are_counted(tmp_path):
 def test_missing_column_is_named(tmp_path):
     f = tmp_path / "x.csv"
     f.write_text("text,label\nhello,Positive\n")
-    with pytest.raises(DataError, match=r"Column\(s\) \['OriginalTweet', 'Sentiment'\] not found .*columns are: text, label"):
+    with pytest.raises(DataError,
+                       match=r"Column\(s\) \['OriginalTweet', 'Sentiment'\] not found .*columns are: text, label"):
         load(f)
 
 
@@ -62,7 +63,8 @@ def test_empty_and_missing_files(tmp_path):
 
 
 def test_three_class_data(tmp_path):
-    df, _ = load(write(tmp_path, "1,2,,d,good,positive\r\n2,3,,d,bad,negative\r\n"), ["negative", "neutral", "positive"])
+    df, _ = load(write(tmp_path, "1,2,,d,good,positive\r\n2,3,,d,bad,negative\r\n"),
+                 ["negative", "neutral", "positive"])
     assert list(df["label"]) == [2, 0]
 
 

@@ -12,7 +12,8 @@ from tweetsent.models import Ensemble, ModelError
 from tweetsent.variants import load_model
 
 LABELS = ["negative", "neutral", "positive"]
-WORDS = {"negative": "awful bad sad hate terrible", "neutral": "bus station meeting noon report", "positive": "great love happy wonderful thanks"}
+WORDS = {"negative": "awful bad sad hate terrible", "neutral": "bus station meeting noon report",
+         "positive": "great love happy wonderful thanks"}
 
 
 def tweets(n, seed):
@@ -28,8 +29,10 @@ def data(tmp_path_factory):
     tweets(160, 1).to_csv(d / "train.csv", index=False); tweets(60, 2).to_csv(d / "val.csv", index=False)
     tweets(60, 3).to_csv(d / "test.csv", index=False)
     tweets(90, 4)[["text"]].to_csv(d / "unlabelled.csv", index=False)
-    sets = {"train_path": d / "train.csv", "val_path": d / "val.csv", "test_path": d / "test.csv", "unlabelled_path": d / "unlabelled.csv",
-            "text_col": "text", "label_col": "label", "labels": "[negative, neutral, positive]", "select_metric": "macro_recall",
+    sets = {"train_path": d / "train.csv", "val_path": d / "val.csv", "test_path": d / "test.csv",
+            "unlabelled_path": d / "unlabelled.csv",
+            "text_col": "text", "label_col": "label", "labels": "[negative, neutral, positive]",
+            "select_metric": "macro_recall",
             "epochs": 1, "out_dir": d / "outputs", "ngram_features": 1024, "distill_epochs": 1}
     return d, [x for k, v in sets.items() for x in ("--set", f"{k}={v}")]
 
@@ -59,10 +62,12 @@ def test_the_ensemble_is_a_model_folder_like_any_other(data, ensemble):
     assert info["variant"] == "ensemble" and [m["name"] for m in info["members"]] == ["m1", "m2", "ngram", "lexicon"]
     assert set(info["metrics"]) >= {"val", "test", "members"} and info["metrics"]["val"]["folds"] == 5
     assert isinstance(load_model(ensemble), Ensemble)
-    r = run_cli("predict", "--model", ensemble, "--input", d / "test.csv", "--output", d / "pred.csv", "--text-col", "text")
+    r = run_cli("predict", "--model", ensemble, "--input", d / "test.csv", "--output",
+                d / "pred.csv", "--text-col", "text")
     assert r.returncode == 0, r.stderr[-1000:]
     assert pd.read_csv(d / "pred.csv")["predicted"].isin(LABELS).all()
-    r = run_cli("evaluate", "--model", ensemble, "--input", d / "test.csv", "--text-col", "text", "--label-col", "label")
+    r = run_cli("evaluate", "--model", ensemble, "--input", d / "test.csv", "--text-col",
+                "text", "--label-col", "label")
     assert r.returncode == 0 and 0 <= json.loads(r.stdout)["macro_recall"] <= 1, r.stderr[-1000:]
     r = run_cli("compress", "--model", ensemble, "--method", "int8", "--out", d / "nope")
     assert r.returncode == 2 and "distilling it into one network" in r.stderr
@@ -70,7 +75,8 @@ def test_the_ensemble_is_a_model_folder_like_any_other(data, ensemble):
 
 def test_the_ensemble_is_fitted_on_validation_only(data, members):
     d, sets = data
-    r = run_cli("ensemble", "--params", "params/smoke.yaml", *sets, "--set", "val_path=", "--models", *members, "--out", d / "e2")
+    r = run_cli("ensemble", "--params", "params/smoke.yaml", *sets, "--set", "val_path=", "--models",
+                *members, "--out", d / "e2")
     assert r.returncode == 2 and "set val_path" in r.stderr
 
 
@@ -83,20 +89,24 @@ def test_an_edited_member_is_caught(data, ensemble, tmp_path):
 
 def test_a_student_learns_from_the_ensemble_and_the_unlabelled_tweets(data, ensemble):
     d, sets = data
-    r = run_cli("compress", "--model", ensemble, "--method", "distill", "--params", "params/smoke.yaml", *sets, "--out", d / "student")
+    r = run_cli("compress", "--model", ensemble, "--method", "distill", "--params", "params/smoke.yaml",
+                *sets, "--out", d / "student")
     assert r.returncode == 0, r.stderr[-2000:]
     assert "teacher: " in r.stdout and "tweets labelled" in r.stdout
     student = load_model(d / "student")
     assert student.info.distilled_from == "ensemble of 4" and student.info.distill["unlabelled"] == 90
     assert student.info.rows["train"] == 160 and student.predict(["great love"])[0] in LABELS
-    assert not list((d / "outputs" / "cache" / "checkpoints").glob("*"))    # the checkpoints go once the student is saved
+    # the checkpoints go once the student is saved
+    assert not list((d / "outputs" / "cache" / "checkpoints").glob("*"))
 
 
 def test_make_semeval_model_builds_the_served_model_step_by_step(data, tmp_path):
     import subprocess
     d, _ = data
-    args = ["make", "--no-print-directory", "semeval-model", f"DATA={d}", f"UNLABELLED={d / 'unlabelled.csv'}", f"OUT={tmp_path / 'served'}",
-            "MEMBERS=tweets-hybrid-1 tweets-text-2", "SET=backbone=tiny-random max_length=32 pretrain_passes=1 pretrain_batch_size=32 "
+    args = ["make", "--no-print-directory", "semeval-model", f"DATA={d}", f"UNLABELLED={d / 'unlabelled.csv'}",
+            f"OUT={tmp_path / 'served'}",
+            "MEMBERS=tweets-hybrid-1 tweets-text-2",
+            "SET=backbone=tiny-random max_length=32 pretrain_passes=1 pretrain_batch_size=32 "
             "epochs=1 distill_epochs=1 max_rows=null ngram_features=1024 pretrain_snapshot_every=0"]
     r = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
@@ -105,5 +115,7 @@ def test_make_semeval_model_builds_the_served_model_step_by_step(data, tmp_path)
     served = tmp_path / "served"
     assert {p.name for p in served.iterdir()} >= {"backbone", "members", "ensemble", "student"}
     assert json.loads((served / "student" / INFO_FILE).read_text())["distilled_from"] == "ensemble of 4"
-    again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)   # every step done: nothing is trained again
-    assert again.returncode == 0 and "tweetsent train" not in again.stdout and again.stdout.strip().splitlines()[-1] == last
+    # every step done: nothing is trained again
+    again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "tweetsent train" not in again.stdout
+    assert again.stdout.strip().splitlines()[-1] == last

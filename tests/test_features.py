@@ -12,7 +12,16 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from tweetsent.features import FeatureExtractor, NgramHasher, TokenBag, afinn_features, mpqa_features, negation_features, nrc_features, surface_features
+from tweetsent.features import (
+    FeatureExtractor,
+    NgramHasher,
+    TokenBag,
+    afinn_features,
+    mpqa_features,
+    negation_features,
+    nrc_features,
+    surface_features,
+)
 from tweetsent.lexicons import MPQA_FILE, lexicon_tokens, read_mpqa
 from tweetsent.readability import Hyphenator, read_hyphenation_patterns, readability_features
 
@@ -56,9 +65,12 @@ def test_hyphenator_counts_what_pyphen_counts():
     reference = pyphen.Pyphen(lang="en_US")
     assert patterns == {k: (o, tuple(map(int, v))) for k, (o, v) in reference.hd.patterns.items()}
     rnd = random.Random(0)
-    words = ["".join(rnd.choice(string.ascii_lowercase + "'é’0_ß") for _ in range(rnd.randint(0, 40))) for _ in range(3000)]
-    words += ["accountability", "hyphenation", "coronavirus", "lockdown", "a", "ab", "abc"]   # some hit the long patterns
-    assert Hyphenator.from_patterns(patterns).count_points(words).tolist() == [len(reference.positions(w)) for w in words]
+    words = ["".join(rnd.choice(string.ascii_lowercase + "'é’0_ß") for _ in range(rnd.randint(0, 40)))
+             for _ in range(3000)]
+    # some hit the long patterns
+    words += ["accountability", "hyphenation", "coronavirus", "lockdown", "a", "ab", "abc"]
+    assert Hyphenator.from_patterns(
+        patterns).count_points(words).tolist() == [len(reference.positions(w)) for w in words]
 
 
 def test_readability_equals_textstat(tmp_path):
@@ -66,7 +78,8 @@ def test_readability_equals_textstat(tmp_path):
 
     import textstat
     texts = ["The quick brown fox jumps over the lazy dog. It was not amused!", "", " ", "A", "I am OK",
-             "x . ! ?", "ÀB ² ¹1", "'' ' don't 'tis . Hi. Yes!!! ok", "Supercalifragilistic covid19 lockdownextension...",
+             "x . ! ?", "ÀB ² ¹1", "'' ' don't 'tis . Hi. Yes!!! ok",
+             "Supercalifragilistic covid19 lockdownextension...",
              "Wow ...Hello ,!abc Dr. Smith's e-mail: https://t.co/xyz #StayHome"]
     rnd = random.Random(2)   # random texts over the characters that decide words and sentences
     texts += ["".join(rnd.choice("ab Z1_ .!?,'’-\n²é") for _ in range(rnd.randint(0, 40))) for _ in range(300)]
@@ -78,7 +91,8 @@ def test_readability_equals_textstat(tmp_path):
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
-    texts = ["I love this, thank you!", "Awful panic buying, terrible.", "Store opens at 9am.", "Great help from nurses"]
+    texts = ["I love this, thank you!", "Awful panic buying, terrible.", "Store opens at 9am.",
+             "Great help from nurses"]
     return FeatureExtractor(tfidf_max_features=10, lexicon_dir=str(tmp_path_factory.mktemp("lex"))).fit(texts), texts
 
 
@@ -97,7 +111,8 @@ def test_extractor_is_a_sklearn_transformer(fitted):
 
 def test_groups_can_be_switched_off(fitted):
     fx = FeatureExtractor(groups=("counts",), lexicon_dir=fitted[0].lexicon_dir).fit(fitted[1])
-    assert list(fx.get_feature_names_out()) == ["char_count", "word_count", "avg_word_len", "unique_word_ratio", "sentence_count"]
+    assert list(fx.get_feature_names_out()) == ["char_count", "word_count", "avg_word_len",
+                                                "unique_word_ratio", "sentence_count"]
     with pytest.raises(ValueError, match="no feature groups"):
         FeatureExtractor(groups=(), lexicon_dir=fx.lexicon_dir).fit(["a"])
 
@@ -106,12 +121,16 @@ def test_same_values_as_the_original_per_row_method(tmp_path):
     import sys
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from bench_features import ORIGINAL_GROUPS, original_features
-    texts = ["Don't panic!! Shelves are EMPTY at @Tesco https://t.co/abc #COVID19", "Thank you NHS staff, wonderful work.",
-             "Prices up 20% today? Not good... I'm worried.", "", "ok", "Hand-sanitizer sold out; the supermarket's queue is 2 hours long.",
-             "Wow ...Hello ,!abc Dr. Smith’s e-mail: WHY?? ² ① 3rd #StayHome #covid19 httpstcoXYZ123 supercalifragilistic",
+    texts = ["Don't panic!! Shelves are EMPTY at @Tesco https://t.co/abc #COVID19",
+             "Thank you NHS staff, wonderful work.",
+             "Prices up 20% today? Not good... I'm worried.", "", "ok",
+             "Hand-sanitizer sold out; the supermarket's queue is 2 hours long.",
+             "Wow ...Hello ,!abc Dr. Smith’s e-mail: WHY?? ² ① 3rd #StayHome #covid19 httpstcoXYZ123 "
+             "supercalifragilistic",
              "'' ' don't 'tis . Hi. Yes!!! ok NOT SO GOOD: very, very bad — café naïve"]
     orig = original_features(texts, tmp_path, tfidf_max_features=20)
-    ours = FeatureExtractor(groups=ORIGINAL_GROUPS, tfidf_max_features=20, lexicon_dir=str(tmp_path)).fit(texts).transform_unscaled(texts)
+    ours = FeatureExtractor(groups=ORIGINAL_GROUPS, tfidf_max_features=20,
+                            lexicon_dir=str(tmp_path)).fit(texts).transform_unscaled(texts)
     correct = [c for c in orig.columns if c not in ("mpqa_strongsubj", "mpqa_weaksubj")]   # always 0 in the original
     assert list(ours.columns) == list(orig.columns)
     np.testing.assert_array_equal(ours[correct].to_numpy(float), orig[correct].to_numpy(float))
@@ -120,16 +139,20 @@ def test_same_values_as_the_original_per_row_method(tmp_path):
 
 # NgramHasher against sklearn's two HashingVectorizers, on words that share n-grams, casing, whitespace of every kind
 # and arbitrary unicode; a small cache so that it starts again within a call
-_pieces = st.sampled_from(["love", "LOVE", "Love", "a", "I", "ok", "#covid19", "@who", "don't", "café", "ÉCOLE", "ß", "İ",
-                           "🙂", "😡😡", "http://t.co/x", "x_y", "2020", " ", "  ", "\t", "\n", "\u00a0", "\u2028", "\x1c", ".", ",!?"])
-_texts = st.lists(st.one_of(st.lists(_pieces, max_size=30).map("".join), st.text(max_size=60)), min_size=1, max_size=12)   # sklearn refuses an empty list
+_pieces = st.sampled_from(["love", "LOVE", "Love", "a", "I", "ok", "#covid19", "@who", "don't",
+                           "café", "ÉCOLE", "ß", "İ",
+                           "🙂", "😡😡", "http://t.co/x", "x_y", "2020", " ", "  ", "\t", "\n", "\u00a0",
+                           "\u2028", "\x1c", ".", ",!?"])
+# sklearn refuses an empty list
+_texts = st.lists(st.one_of(st.lists(_pieces, max_size=30).map("".join), st.text(max_size=60)), min_size=1, max_size=12)
 
 
 @settings(max_examples=400, deadline=None)
 @given(texts=_texts, n_features=st.sampled_from([2**4, 2**10, 2**18]), max_cached=st.sampled_from([1, 5, 200_000]))
 def test_ngram_hasher_equals_sklearn(texts, n_features, max_cached):
     sk = [HashingVectorizer(ngram_range=(1, 2), n_features=n_features, alternate_sign=False, norm=None),
-          HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=n_features, alternate_sign=False, norm=None)]
+          HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=n_features,
+                            alternate_sign=False, norm=None)]
     expected = scipy.sparse.hstack([h.transform(texts) for h in sk]).tocsr()
     hasher = NgramHasher(n_features, max_cached=max_cached)
     for _ in range(2):                                     # cold caches, then warm (or restarted) ones

@@ -34,7 +34,8 @@ def three_class_files(tmp_path):
 
 
 def semeval_like(smoke_params, files, **extra):
-    for key, value in {"train_path": str(files["train"]), "val_path": str(files["val"]), "test_path": str(files["test"]),
+    for key, value in {"train_path": str(files["train"]), "val_path": str(files["val"]),
+                       "test_path": str(files["test"]),
                        "text_col": "text", "label_col": "label", "labels": LABELS, **extra}.items():
         setattr(smoke_params, key, value)
     return smoke_params
@@ -55,7 +56,8 @@ def test_model_keeps_tuned_class_offsets_and_decides_with_them(smoke_params, thr
     folder = train_and_save(p)
     info = json.loads((folder / "model_info.json").read_text())
     assert info["rows"]["val"] == 100 and info["select_metric"] == "macro_recall"
-    assert {"macro_recall", "macro_f1", "accuracy"} <= set(info["metrics"]["val"]) and "macro_recall" in info["metrics"]["test"]
+    assert {"macro_recall", "macro_f1", "accuracy"} <= set(info["metrics"]["val"])
+    assert "macro_recall" in info["metrics"]["test"]
     assert "val_macro_recall" in info["history"][0]
     bias = np.array(info["class_bias"])
     assert bias.shape == (3,) and abs(bias.sum()) < 1e-3
@@ -96,7 +98,8 @@ def test_tweeteval_command_converts_a_local_copy(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "train.csv: 3 rows" in r.stdout and "test.csv: 2 rows" in r.stdout
     train = pd.read_csv(tmp_path / "semeval" / "train.csv")
-    assert train.values.tolist() == [["so happy", "positive"], ["it rained", "neutral"], ['he said "no", twice', "negative"]]
+    assert train.values.tolist() == [["so happy", "positive"], ["it rained", "neutral"],
+                                     ['he said "no", twice', "negative"]]
 
 
 def test_tweeteval_mismatched_files_are_refused(tmp_path):
@@ -112,7 +115,8 @@ def test_a_saved_ngram_model_predicts_as_it_did_in_memory(smoke_params, three_cl
     "The n-gram part survives its model folder (its logistic regression's weights are Fortran-ordered in memory)."
     from tweetsent.trainer import train_model
     from tweetsent.variants import save_model
-    p = semeval_like(smoke_params, three_class_files, ngram_weight=0.5, ngram_features=2**12, epochs=1, class_bias="tuned")
+    p = semeval_like(smoke_params, three_class_files, ngram_weight=0.5, ngram_features=2**12,
+                     epochs=1, class_bias="tuned")
     data = load_dataset(p)
     clf = train_model(p, data.train, data.val)
     clf.ngram.model_.coef_ = np.asfortranarray(clf.ngram.model_.coef_)   # as lbfgs may leave it: the writer must cope

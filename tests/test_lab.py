@@ -24,13 +24,17 @@ def free_port() -> int:
 def lab(tmp_path_factory):
     port, token = free_port(), secrets.token_hex(16)
     home = tmp_path_factory.mktemp("lab")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
-                             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}", "--ServerApp.port_retries=0", "--ServerApp.allow_root=True",
+    proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}",
+                             "--ServerApp.ip=127.0.0.1",
+                             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+                             "--ServerApp.port_retries=0", "--ServerApp.allow_root=True",
                              "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "JUPYTER_RUNTIME_DIR": str(home)})
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "JUPYTER_RUNTIME_DIR": str(home)})
     base = f"http://127.0.0.1:{port}"
     def get(path, method="GET", body=None):
-        req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+        req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode()
+                                     if body is not None else None,
                                      headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=30) as r: return json.loads(r.read() or b"null")
     for _ in range(120):                                          # up to a minute for the server to come up
@@ -59,7 +63,9 @@ def test_lab_lists_the_notebooks_and_offers_the_project_kernel(lab):
 def test_a_stage_notebook_runs_on_the_project_kernel(tmp_path):
     import papermill as pm
     out = tmp_path / "03.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "03_baselines.ipynb"), str(out), kernel_name="tweetsent", cwd=str(ROOT),
-                        parameters={"params_file": "params/smoke.yaml", "overrides": {"out_dir": str(tmp_path)}}, progress_bar=False)
+    pm.execute_notebook(str(ROOT / "notebooks" / "03_baselines.ipynb"), str(out),
+                        kernel_name="tweetsent", cwd=str(ROOT),
+                        parameters={"params_file": "params/smoke.yaml", "overrides": {"out_dir": str(tmp_path)}},
+                        progress_bar=False)
     cells = json.loads(out.read_text())["cells"]
     assert not [o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

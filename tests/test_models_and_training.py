@@ -32,7 +32,8 @@ def test_both_trainers_write_loadable_folders(smoke_params, trainer):
     folder = train_and_save(smoke_params)
     info = json.loads((folder / "model_info.json").read_text())
     assert info["trainer"] == trainer and info["labels"] == smoke_params.labels and info["history"]
-    assert {"model.safetensors", "features.json", "tokenizer.json", "backbone_config"} <= {p.name for p in folder.iterdir()}
+    assert {
+        "model.safetensors", "features.json", "tokenizer.json", "backbone_config"} <= {p.name for p in folder.iterdir()}
     clf = load_model(folder)
     texts = ["Thank you nurses, wonderful!", "Awful empty shelves"]
     p1 = clf.predict_proba(texts)
@@ -70,7 +71,8 @@ def tiny_tokenizer(tmp_path_factory):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ids=st.lists(st.lists(st.integers(0, 999), max_size=40), min_size=1, max_size=20), side=st.sampled_from(["right", "left"]))
+@given(ids=st.lists(st.lists(st.integers(0, 999), max_size=40), min_size=1, max_size=20),
+       side=st.sampled_from(["right", "left"]))
 def test_collator_pads_as_the_tokenizer_does(tiny_tokenizer, ids, side):
     from tweetsent.models import Collator
     tiny_tokenizer.padding_side = side
@@ -78,5 +80,6 @@ def test_collator_pads_as_the_tokenizer_does(tiny_tokenizer, ids, side):
         expected = tiny_tokenizer.pad([{"input_ids": x} for x in ids], return_tensors="np")
         got = Collator(tiny_tokenizer)([{"input_ids": x, "meta": np.zeros(2, np.float32)} for x in ids])
     finally: tiny_tokenizer.padding_side = "right"
-    assert (got["input_ids"].numpy() == expected["input_ids"]).all() and (got["attention_mask"].numpy() == expected["attention_mask"]).all()
+    assert (got["input_ids"].numpy() == expected["input_ids"]).all()
+    assert (got["attention_mask"].numpy() == expected["attention_mask"]).all()
     assert got["input_ids"].dtype == got["attention_mask"].dtype == torch.int64 and got["meta"].shape == (len(ids), 2)

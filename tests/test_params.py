@@ -35,7 +35,8 @@ def test_bad_values_are_named(item, match):
 
 
 def test_overrides_are_parsed_as_yaml():
-    assert parse_overrides(["lr=1.0e-4", "labels=[a, b]", "max_rows=null"]) == {"lr": 1e-4, "labels": ["a", "b"], "max_rows": None}
+    assert parse_overrides(
+        ["lr=1.0e-4", "labels=[a, b]", "max_rows=null"]) == {"lr": 1e-4, "labels": ["a", "b"], "max_rows": None}
     p = load_params(ROOT / "params/smoke.yaml", ["lr=3e-4", "epochs=1"])
     assert (p.lr, p.epochs) == (3e-4, 1)
     with pytest.raises(ParamsError, match="KEY=VALUE"):
@@ -47,9 +48,11 @@ def test_missing_params_file():
         load_params("params/nope.yaml")
 
 
-@pytest.mark.parametrize("item,match", [("lr=.nan", "'lr' in --set/overrides \\(lr=nan\\): nan; it must be a finite number"),
+@pytest.mark.parametrize("item,match",
+                         [("lr=.nan", "'lr' in --set/overrides \\(lr=nan\\): nan; it must be a finite number"),
                                         ("head_lr=.inf", "finite"),
-                                        ("val_size=0", r"'val_size' in --set/overrides \(val_size=0\): 0.0; it must be in \(0, 1\)"),
+                                        ("val_size=0", r"'val_size' in --set/overrides \(val_size=0\): 0.0; it "
+                                                       r"must be in \(0, 1\)"),
                                         ("split_size=1", r"\(0, 1\)"), ("prune_amount=0", r"\(0, 1\)"),
                                         ("layer_lr_decay=0", r"\(0, 1\]"), ("distill_alpha=1.5", r"\[0, 1\]"),
                                         ("select_metric=auc", "choose one of"), ("class_bias=auto", "choose one of"),

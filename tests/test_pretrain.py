@@ -23,10 +23,13 @@ def write_data(d):
 
 
 def args(d, out, *extra):
-    sets = {"unlabelled_path": d / "unlabelled.csv", "train_path": d / "train.csv", "val_path": d / "val.csv", "test_path": d / "test.csv",
+    sets = {"unlabelled_path": d / "unlabelled.csv", "train_path": d / "train.csv", "val_path": d / "val.csv",
+            "test_path": d / "test.csv",
             "text_col": "text", "label_col": "label", "labels": "[a, b]", "backbone": "tiny-random", "max_length": 16,
-            "pretrain_passes": 2, "pretrain_batch_size": 8, "pretrain_save_steps": 3, "pretrain_snapshot_every": 1, "out_dir": d / "outputs"}
-    return ["pretrain", "--params", ROOT / "params" / "smoke.yaml", "--out", out, *[x for k, v in sets.items() for x in ("--set", f"{k}={v}")], *extra]
+            "pretrain_passes": 2, "pretrain_batch_size": 8, "pretrain_save_steps": 3, "pretrain_snapshot_every": 1,
+            "out_dir": d / "outputs"}
+    return ["pretrain", "--params", ROOT / "params" / "smoke.yaml", "--out", out,
+            *[x for k, v in sets.items() for x in ("--set", f"{k}={v}")], *extra]
 
 
 def weights(folder):
@@ -41,15 +44,19 @@ def test_killed_pretrain_resumes_and_ends_as_an_uninterrupted_run(tmp_path):
     # the same run, killed (SIGKILL) once its second checkpoint is on disk, then started again with the same command
     work = tmp_path / ".resumed.pretrain"
     env = {**os.environ, "TWEETSENT_OUT_DIR": str(tmp_path / "outputs")}
-    proc = subprocess.Popen([sys.executable, "-m", "tweetsent", *map(str, args(tmp_path, tmp_path / "resumed"))], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "tweetsent", *map(str, args(tmp_path, tmp_path / "resumed"))],
+                            cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
-    while not (work / "checkpoint-6" / "trainer_state.json").exists() and proc.poll() is None and time.time() < deadline: time.sleep(0.05)
+    checkpoint = work / "checkpoint-6" / "trainer_state.json"
+    while not checkpoint.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
     proc.send_signal(signal.SIGKILL); proc.wait()
     if not (tmp_path / "resumed").exists():   # killed before the end (the usual case): it resumes
         again = run_cli(*args(tmp_path, tmp_path / "resumed"))
         assert again.returncode == 0, again.stderr[-2000:]
-        assert json.loads((tmp_path / "resumed" / "pretrain.json").read_text())["steps"] == json.loads((tmp_path / "whole" / "pretrain.json").read_text())["steps"]
+        assert (json.loads((tmp_path / "resumed" / "pretrain.json").read_text())["steps"]
+                == json.loads((tmp_path / "whole" / "pretrain.json").read_text())["steps"])
     a, b = weights(tmp_path / "whole"), weights(tmp_path / "resumed")
     assert a.keys() == b.keys()
     for k in a: assert (a[k] == b[k]).all(), k

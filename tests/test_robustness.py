@@ -14,7 +14,8 @@ from tweetsent.datasets import read_tweets
 from tweetsent.inputs import LoadReport, decode_csv_bytes, parse_csv
 
 LABELS = ["LABEL_NEG", "LABEL_POS"]
-# a bare "\r" inside an unquoted field makes any CSV ambiguous (csv.writer does not quote it when the terminator is "\n"),
+# a bare "\r" inside an unquoted field makes any CSV ambiguous (csv.writer does not quote it when the terminator is
+# "\n"),
 # so generated tweets carry "\r" only as part of "\r\n"
 tweet = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60).map(
     lambda t: t.replace("\r\n", "\n").replace("\r", "\r\n"))
@@ -80,7 +81,8 @@ BAD_INPUTS = [  # (name, file bytes or None, extra args, expected in the one-lin
     ("xlsx", b"PK\x03\x04" + b"\x00" * 40, [], "Excel workbook or zip archive"),
     ("gzip", b"\x1f\x8b\x08\x00" + b"\x00" * 20, [], "gzip-compressed"),
     ("tsv", b"OriginalTweet\tSentiment\nhi\tPositive\n", [], "looks tab-separated"),
-    ("too many fields", b"OriginalTweet,Sentiment\nhi,Positive\nhello, world,Negative\n", [], "row 2 (line 3) has 3 fields"),
+    ("too many fields", b"OriginalTweet,Sentiment\nhi,Positive\nhello, world,Negative\n", [],
+     "row 2 (line 3) has 3 fields"),
     ("unclosed quote", b'OriginalTweet,Sentiment\n"never closed,Positive\nhi,Negative\n', [], "cannot be parsed"),
     ("swallowed rows", b'id,OriginalTweet,Sentiment\n1,"oops,Positive\n2,next tweet,Negative\n3,x",Positive\n', [],
      "field 'OriginalTweet' holds what looks like whole CSV rows"),
@@ -102,16 +104,21 @@ def test_bad_predict_input_is_one_line(model, tmp_path, capsys, name, data, extr
 @pytest.mark.parametrize("argv,expected", [
     (["predict", "--model", "{model}", "--input", "{tmp}"], "is a folder, not a CSV file"),
     (["predict", "--model", "{model}", "--input", "{good}", "--output", "{tmp}"], "is a folder; name a file"),
-    (["predict", "--model", "{model}", "--input", "{good}", "--output", "{tmp}/no/such/dir/out.csv"], "cannot be written"),
+    (["predict", "--model", "{model}", "--input", "{good}", "--output", "{tmp}/no/such/dir/out.csv"],
+     "cannot be written"),
     (["train", "--params", "{tmp}", "--out", "{tmp}/m"], "is a folder; --params needs a YAML file"),
     (["train", "--params", "{yaml}", "--out", "{tmp}/m"], "is not valid YAML at line 3, column 1: expected"),
-    (["train", "--params", "params/smoke.yaml", "--set", "lr=.nan", "--out", "{tmp}/m"], "'lr' in --set/overrides (lr=nan): nan; it must be a finite number"),
+    (["train", "--params", "params/smoke.yaml", "--set", "lr=.nan", "--out", "{tmp}/m"],
+     "'lr' in --set/overrides (lr=nan): nan; it must be a finite number"),
     (["train", "--params", "params/smoke.yaml", "--set", "val_size=0", "--out", "{tmp}/m"], "it must be in (0, 1)"),
-    (["train", "--params", "params/smoke.yaml", "--set", "max_length=1000", "--set", "out_dir={tmp}/o", "--out", "{tmp}/m"],
+    (["train", "--params", "params/smoke.yaml", "--set", "max_length=1000", "--set",
+      "out_dir={tmp}/o", "--out", "{tmp}/m"],
      "backbone 'tiny-random' reads at most 256 tokens"),
-    (["train", "--params", "params/smoke.yaml", "--set", "train_path={emoji}", "--set", "test_path={emoji}", "--set", "out_dir={tmp}/o",
+    (["train", "--params", "params/smoke.yaml", "--set", "train_path={emoji}", "--set", "test_path={emoji}",
+      "--set", "out_dir={tmp}/o",
       "--out", "{tmp}/m"], "TF-IDF found no words in the training texts"),
-    (["compress", "--model", "{model}", "--method", "distill", "--set", "distill_hidden=128", "--out", "{tmp}/d"], "wider than the teacher (32)"),
+    (["compress", "--model", "{model}", "--method", "distill", "--set", "distill_hidden=128", "--out", "{tmp}/d"],
+     "wider than the teacher (32)"),
     (["evaluate", "--model", "{tmp}/nope", "--input", "{good}"], "Model folder not found"),
 ])
 def test_bad_commands_are_one_line(model, tmp_path, capsys, monkeypatch, argv, expected):
@@ -119,9 +126,11 @@ def test_bad_commands_are_one_line(model, tmp_path, capsys, monkeypatch, argv, e
     (tmp_path / "good.csv").write_text(GOOD)
     (tmp_path / "p.yaml").write_text("lr: 1e-4\nepochs: [1, 2\n")
     emoji = "OriginalTweet,Sentiment\n" + "".join(f"{'😀' * (i % 3 + 1)}{'🎉' * (i % 2)},{lab}\n" for i, lab in
-                                                   enumerate(["Positive", "Negative", "Neutral", "Extremely Positive", "Extremely Negative"] * 8))
+                                                   enumerate(["Positive", "Negative", "Neutral", "Extremely Positive",
+                                                              "Extremely Negative"] * 8))
     (tmp_path / "emoji.csv").write_text(emoji)
-    fill = {"model": model, "tmp": tmp_path, "good": tmp_path / "good.csv", "yaml": tmp_path / "p.yaml", "emoji": tmp_path / "emoji.csv"}
+    fill = {"model": model, "tmp": tmp_path, "good": tmp_path / "good.csv", "yaml": tmp_path / "p.yaml",
+            "emoji": tmp_path / "emoji.csv"}
     code, out, err = run([a.format(**fill) for a in argv], capsys)
     assert code == 2 and err.strip().count("\n") == 0 and expected in err, err
 
@@ -134,14 +143,17 @@ def test_batch_size_must_be_positive(model, capsys):
 
 @pytest.mark.parametrize("source", ["file", "stdin"])
 def test_a_stray_byte_is_repaired_in_its_line_only(model, tmp_path, capsys, monkeypatch, source):
-    data = "OriginalTweet,Sentiment\nStay safe 😀,Positive\n".encode() + b"Caf\xe9 closed,Negative\n" + "Thank you 🙏,Positive\n".encode()
+    data = ("OriginalTweet,Sentiment\nStay safe 😀,Positive\n".encode() + b"Caf\xe9 closed,Negative\n"
+            + "Thank you 🙏,Positive\n".encode())
     f = tmp_path / "in.csv"; f.write_bytes(data)
     argv = ["predict", "--model", model, "--input", "-" if source == "stdin" else f]
     code, out, err = run(argv, capsys, stdin=data if source == "stdin" else None, monkeypatch=monkeypatch)
     assert code == 0, err
     got = pd.read_csv(io.StringIO(out))
-    assert got["OriginalTweet"].tolist() == ["Stay safe 😀", "Café closed", "Thank you 🙏"]   # emoji intact, one line repaired
-    assert "1 lines with bytes that are not UTF-8 (read as cp1252)" in err and "first stray byte at offset 51, line 3" in err
+    # emoji intact, one line repaired
+    assert got["OriginalTweet"].tolist() == ["Stay safe 😀", "Café closed", "Thank you 🙏"]
+    assert "1 lines with bytes that are not UTF-8 (read as cp1252)" in err
+    assert "first stray byte at offset 51, line 3" in err
 
 
 def test_utf16_and_cp1252_files_are_read(model, tmp_path, capsys):
@@ -155,8 +167,10 @@ def test_empty_stdin_and_output_written_atomically(model, tmp_path, capsys, monk
     code, _, err = run(["predict", "--model", model, "--input", "-"], capsys, stdin=b"", monkeypatch=monkeypatch)
     assert code == 2 and err.strip() == "error: stdin is empty"
     (tmp_path / "good.csv").write_text(GOOD)
-    code, _, err = run(["predict", "--model", model, "--input", tmp_path / "good.csv", "--output", tmp_path / "out.csv"], capsys)
-    assert code == 0 and len(pd.read_csv(tmp_path / "out.csv")) == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["good.csv", "out.csv"]
+    code, _, err = run(["predict", "--model", model, "--input", tmp_path / "good.csv", "--output",
+                        tmp_path / "out.csv"], capsys)
+    assert code == 0 and len(pd.read_csv(tmp_path / "out.csv")) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv", "out.csv"]
 
 
 def test_pathological_length_costs_what_the_cap_allows(model):

@@ -91,14 +91,17 @@ def two_models(smoke_variants, tmp_path):
 
 
 def copier(source):
-    return lambda tmp: [shutil.copy2(p, tmp / p.name) if p.is_file() else shutil.copytree(p, tmp / p.name) for p in source.iterdir()]
+    return lambda tmp: [shutil.copy2(p, tmp / p.name) if p.is_file() else shutil.copytree(p, tmp / p.name)
+                        for p in source.iterdir()]
 
 
 KILL_POINTS = [(step, exchange) for exchange in (True, False) for step in PUBLISH_STEPS
-               if not (exchange and step == "renamed-old")]          # the atomic exchange has no step between two renames
+               # the atomic exchange has no step between two renames
+               if not (exchange and step == "renamed-old")]
 
 
-@pytest.mark.parametrize("step,exchange", KILL_POINTS, ids=[f"{s}-{'renameat2' if e else 'two-renames'}" for s, e in KILL_POINTS])
+@pytest.mark.parametrize("step,exchange", KILL_POINTS,
+                         ids=[f"{s}-{'renameat2' if e else 'two-renames'}" for s, e in KILL_POINTS])
 def test_killed_writer_leaves_a_loadable_model(two_models, step, exchange):
     import tweetsent.storage as storage
     target, new = two_models
@@ -112,8 +115,11 @@ def test_killed_writer_leaves_a_loadable_model(two_models, step, exchange):
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 7
     before_swap = PUBLISH_STEPS.index(step) < PUBLISH_STEPS.index("swapped")
-    if step == "renamed-old":   # between the two renames there is no folder: the copy left aside is named, never loaded in secret
-        with pytest.raises(ModelError, match=r"Model folder not found: .*\.model\.old-\d+ is a copy an interrupted write left"): load_model(target)
+    # between the two renames there is no folder: the copy left aside is named, never loaded in secret
+    if step == "renamed-old":
+        with pytest.raises(ModelError,
+                           match=r"Model folder not found: .*\.model\.old-\d+ is a copy an interrupted write left"):
+            load_model(target)
     else: assert load_model(target).info.run_name == ("c" if before_swap else "new")
     save_model(load_model(new), target)                  # the next writer cleans up and publishes
     assert load_model(target).info.run_name == "new" and not stale_siblings(target)
@@ -123,8 +129,10 @@ def test_second_writer_is_refused_and_stale_folders_are_cleaned(two_models):
     import subprocess
     import sys
     target, new = two_models
-    hold = f"import time\nfrom tweetsent.storage import folder_lock\nwith folder_lock({str(target)!r}):\n    print('held', flush=True); time.sleep(120)"
-    holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)   # another process is writing
+    hold = (f"import time\nfrom tweetsent.storage import folder_lock\nwith folder_lock({str(target)!r}):\n    "
+            f"print('held', flush=True); time.sleep(120)")
+    # another process is writing
+    holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(StorageError, match=rf"model is being written by another process \(pid {holder.pid}\)"):

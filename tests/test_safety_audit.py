@@ -32,7 +32,8 @@ def run_main(capsys, monkeypatch, *argv, stdin: str = ""):
     import types
 
     from tweetsent.cli import main
-    monkeypatch.setattr("sys.stdin", types.SimpleNamespace(buffer=io.BytesIO(stdin.encode()), read=io.StringIO(stdin).read,
+    monkeypatch.setattr("sys.stdin",
+                        types.SimpleNamespace(buffer=io.BytesIO(stdin.encode()), read=io.StringIO(stdin).read,
                                                            readline=io.StringIO(stdin).readline, isatty=lambda: False))
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
@@ -53,7 +54,8 @@ def custom_code_folder(teacher, tmp_path, where: str, listed: bool):
     (folder / "evil.py").write_text(EVIL.format(marker=str(marker)))
     config = folder / ("tokenizer_config.json" if where == "tokenizer" else "backbone_config/config.json")
     values = json.loads(config.read_text())
-    values["auto_map"] = {"AutoTokenizer": ["evil.EvilTokenizer", None]} if where == "tokenizer" else {"AutoConfig": "evil.EvilConfig"}
+    values["auto_map"] = {"AutoTokenizer": ["evil.EvilTokenizer",
+                                            None]} if where == "tokenizer" else {"AutoConfig": "evil.EvilConfig"}
     if where == "tokenizer": values["tokenizer_class"] = "EvilTokenizer"
     config.write_text(json.dumps(values))
     if listed: rehash(folder)
@@ -66,10 +68,13 @@ def test_a_custom_code_folder_runs_nothing_and_says_why(smoke_variants, tmp_path
     _, teacher, _, _ = smoke_variants
     folder, marker = custom_code_folder(teacher, tmp_path, where, listed)
     (tmp_path / "in.csv").write_text(GOOD_CSV)
-    r = run_cli("predict", "--model", folder, "--input", "-", input="OriginalTweet\ny\ny\n")   # a real process, 'y' on its stdin
+    # a real process, 'y' on its stdin
+    r = run_cli("predict", "--model", folder, "--input", "-", input="OriginalTweet\ny\ny\n")
     assert one_line(r) and ("evil.py" in r.stderr or "auto_map" in r.stderr), r.stderr[-500:]
-    for argv in (["evaluate", "--model", folder, "--input", tmp_path / "in.csv"], ["compress", "--model", folder, "--method", "int8", "--out", tmp_path / "c"]):
-        r = run_main(capsys, monkeypatch, *argv, stdin="y\ny\n")   # a 'y' waiting for any "run custom code? [y/N]" prompt
+    for argv in (["evaluate", "--model", folder, "--input", tmp_path / "in.csv"],
+                 ["compress", "--model", folder, "--method", "int8", "--out", tmp_path / "c"]):
+        # a 'y' waiting for any "run custom code? [y/N]" prompt
+        r = run_main(capsys, monkeypatch, *argv, stdin="y\ny\n")
         assert one_line(r) and ("evil.py" in r.stderr or "auto_map" in r.stderr), r.stderr[-500:]
     assert not marker.exists()
     assert not (tmp_path / "c").exists()
@@ -95,19 +100,24 @@ def theirs(tmp_path):
 
 
 def untouched(folder, afile):
-    return ((folder / "thesis.txt").read_text() == "years of work" and (folder / "chapters" / "1.txt").read_text() == "one"
+    return ((folder / "thesis.txt").read_text() == "years of work"
+            and (folder / "chapters" / "1.txt").read_text() == "one"
             and afile.read_text() == "mine" and not list(afile.parent.glob(".afile.txt*")))
 
 
 def test_out_never_replaces_what_tweetsent_did_not_write(smoke_variants, theirs, tmp_path, capsys, monkeypatch):
     _, teacher, _, _ = smoke_variants
     folder, afile = theirs
-    r = run_cli("train", "--params", "params/smoke.yaml", "--set", "epochs=1", "--out", folder)   # a real process, as a user runs it
-    assert one_line(r) and "never replaced" in r.stderr and "epoch" not in r.stdout, r.stderr       # refused before training
+    # a real process, as a user runs it
+    r = run_cli("train", "--params", "params/smoke.yaml", "--set", "epochs=1", "--out", folder)
+    # refused before training
+    assert one_line(r) and "never replaced" in r.stderr and "epoch" not in r.stdout, r.stderr
     monkeypatch.chdir(ROOT)
     for out in (folder, afile):
-        for argv in (["train", "--params", "params/smoke.yaml", "--set", "epochs=1"], ["compress", "--model", teacher, "--method", "int8"],
-                     ["pretrain", "--params", "params/smoke.yaml"], ["ensemble", "--params", "params/smoke.yaml", "--models", teacher]):
+        for argv in (["train", "--params", "params/smoke.yaml", "--set", "epochs=1"],
+                     ["compress", "--model", teacher, "--method", "int8"],
+                     ["pretrain", "--params", "params/smoke.yaml"],
+                     ["ensemble", "--params", "params/smoke.yaml", "--models", teacher]):
             r = run_main(capsys, monkeypatch, *argv, "--out", out)
             assert one_line(r) and "never replaced" in r.stderr and "epoch" not in r.stdout, (argv, r.stderr)
     assert untouched(folder, afile)
@@ -122,14 +132,16 @@ def test_a_hidden_copy_is_never_loaded_in_secret(smoke_variants, tmp_path, capsy
     _, teacher, _, _ = smoke_variants
     shutil.copytree(teacher, tmp_path / ".m.old-12345")
     r = run_main(capsys, monkeypatch, "predict", "--model", tmp_path / "m", "--input", "-", stdin=GOOD_CSV)
-    assert one_line(r) and "Model folder not found" in r.stderr and ".m.old-12345 is a copy an interrupted write left" in r.stderr
+    assert one_line(r) and "Model folder not found" in r.stderr
+    assert ".m.old-12345 is a copy an interrupted write left" in r.stderr
 
 
 def test_a_second_train_is_turned_away_before_it_trains(tmp_path):
     with folder_lock(tmp_path / "model"):
         start = time.perf_counter()
         r = run_cli("train", "--params", "params/smoke.yaml", "--set", "epochs=1", "--out", tmp_path / "model")
-    assert one_line(r) and f"being written by another process (pid {os.getpid()})" in r.stderr and "epoch" not in r.stdout
+    assert one_line(r) and f"being written by another process (pid {os.getpid()})" in r.stderr
+    assert "epoch" not in r.stdout
     assert time.perf_counter() - start < 60 and not (tmp_path / "model").exists()
 
 
@@ -151,7 +163,8 @@ def test_the_api_reads_one_str_as_one_text_and_refuses_other_types(smoke_variant
     assert tweetsent.predict("", teacher) is None and clf.predict([""]) == [None]
     assert tweetsent.pipeline(teacher)([""])[0]["label"] is None and np.isnan(clf.predict_proba([""])).all()
     for bad in (b"a tweet", {"text": "a tweet"}, 42, [b"bytes"], [{"a": 1}]):
-        for call in (clf.predict, clf.predict_proba, lambda x: tweetsent.predict(x, teacher), tweetsent.pipeline(teacher)):
+        for call in (clf.predict, clf.predict_proba, lambda x: tweetsent.predict(x, teacher),
+                     tweetsent.pipeline(teacher)):
             with pytest.raises(TypeError, match="bytes|dict|int"): call(bad)
 
 
@@ -170,11 +183,13 @@ def test_the_api_follows_the_folder_when_it_is_replaced_or_removed(smoke_variant
 # --- model_info.json: every value validated, the deciding ones checksummed -----------------------------------------
 
 EDITS = [("max_length", 0, "'max_length' is 0"), ("max_text_chars", -1, "'max_text_chars' is -1"),
-         ("class_bias", [5, 0, 0, 0, 0], "saved with other settings"), ("class_bias", [5, 0, 0], "3 offsets for 5 labels"),
+         ("class_bias", [5, 0, 0, 0, 0], "saved with other settings"),
+         ("class_bias", [5, 0, 0], "3 offsets for 5 labels"),
          ("ngram_weight", 50, "'ngram_weight' is 50"), ("ngram_weight", 0.9, "saved with other settings"),
          ("max_length", 16, "saved with other settings"), ("uses_meta", False, "arch 'hybrid' needs meta features"),
          ("class_bias", "abc", "'class_bias' is \"abc\""), ("format_version", "2", "'format_version' is \"2\""),
-         ("labels", ["a", "b", "c", "d", "e"], "was trained for labels"), ("arch", "text", "'uses_meta' is true but arch 'text' reads no meta features")]
+         ("labels", ["a", "b", "c", "d", "e"], "was trained for labels"),
+         ("arch", "text", "'uses_meta' is true but arch 'text' reads no meta features")]
 
 
 @pytest.mark.parametrize("key,value,says", EDITS, ids=[f"{k}={v}" for k, v, _ in EDITS])
@@ -197,7 +212,8 @@ def test_every_model_info_edit_is_refused_in_one_line(smoke_variants, tmp_path, 
 def test_bad_settings_are_one_line(tmp_path, capsys, monkeypatch, sets, says):
     monkeypatch.chdir(ROOT)
     for command in (["train", "--out", tmp_path / "m"], ["tune"]):
-        r = run_main(capsys, monkeypatch, command[0], "--params", "params/smoke.yaml", *[x for s in sets for x in ("--set", s)], *command[1:])
+        r = run_main(capsys, monkeypatch, command[0], "--params", "params/smoke.yaml",
+                     *[x for s in sets for x in ("--set", s)], *command[1:])
         assert one_line(r) and says in r.stderr, r.stderr[-800:]
     assert not (tmp_path / "m").exists()
 
@@ -209,7 +225,9 @@ def test_a_full_disk_is_one_line_and_the_old_model_survives(smoke_variants, tmp_
     from tweetsent.cli import main
     _, teacher, _, _ = smoke_variants
     out = shutil.copytree(teacher, tmp_path / "out")
-    def full(*a, **k): raise SafetensorError("Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: \"No space left on device\" })")
+    def full(*a, **k):
+        raise SafetensorError("Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: \"No space "
+                              "left on device\" })")
     monkeypatch.setattr(safetensors.torch, "save_file", full)
     monkeypatch.setattr("tweetsent.variants.save_file", full)
     assert main(["compress", "--model", str(teacher), "--method", "int8", "--out", str(out)]) == 2
@@ -220,19 +238,23 @@ def test_a_full_disk_is_one_line_and_the_old_model_survives(smoke_variants, tmp_
     def no_space(*a, **k): raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(pd.DataFrame, "to_csv", no_space)
     (tmp_path / "in.csv").write_text(GOOD_CSV)
-    assert main(["predict", "--model", str(teacher), "--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / "old.csv")]) == 2
+    assert main(["predict", "--model", str(teacher), "--input", str(tmp_path / "in.csv"), "--output",
+                 str(tmp_path / "old.csv")]) == 2
     err = capsys.readouterr().err
-    assert err.strip().splitlines()[-1].startswith("error: No space left on the device") and (tmp_path / "old.csv").read_text() == "previous output"
+    assert err.strip().splitlines()[-1].startswith("error: No space left on the device")
+    assert (tmp_path / "old.csv").read_text() == "previous output"
 
 
 def test_one_very_long_quoted_tweet_is_read_not_refused(smoke_variants, tmp_path, capsys, monkeypatch):
     _, teacher, _, _ = smoke_variants
     long = "so long " * 25_000   # 200,000 characters in one quoted field
     (tmp_path / "in.csv").write_text(f'OriginalTweet,Sentiment\n"{long}",Positive\nshort one,Negative\n')
-    r = run_main(capsys, monkeypatch, "predict", "--model", teacher, "--input", tmp_path / "in.csv", "--output", tmp_path / "out.csv")
+    r = run_main(capsys, monkeypatch, "predict", "--model", teacher, "--input", tmp_path / "in.csv",
+                 "--output", tmp_path / "out.csv")
     assert r.returncode == 0, r.stderr[-500:]
     out = pd.read_csv(tmp_path / "out.csv")
-    assert len(out) == 2 and out["predicted"].notna().all() and out["OriginalTweet"][0] == long   # the row comes back as it was
+    # the row comes back as it was
+    assert len(out) == 2 and out["predicted"].notna().all() and out["OriginalTweet"][0] == long
 
 
 def test_a_gzip_bomb_is_refused_without_unpacking_it(smoke_variants, tmp_path):
@@ -244,7 +266,8 @@ def test_a_gzip_bomb_is_refused_without_unpacking_it(smoke_variants, tmp_path):
         for _ in range(400): f.write(zeros)   # 400 MB unpacked, under 0.5 MB packed
     rehash(folder)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with pytest.raises(ModelError, match="unpacks to more bytes than the .* recorded|no plausible unpacked size"): load_model(folder)
+    with pytest.raises(ModelError, match="unpacks to more bytes than the .* recorded|no plausible unpacked size"):
+        load_model(folder)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000   # KiB: far below the 400 MB
     info = json.loads((folder / INFO_FILE).read_text()); info["unpacked_bytes"] = 400 << 20
     (folder / INFO_FILE).write_text(json.dumps(info))
@@ -256,8 +279,10 @@ def test_loading_onnx_writes_nothing_in_the_home_folder(smoke_variants, tmp_path
     env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
     import subprocess
     import sys
-    r = subprocess.run([sys.executable, "-m", "tweetsent", "predict", "--model", str(folders["onnx-int8"]), "--input", "-"],
-                       input=GOOD_CSV, capture_output=True, text=True, cwd=ROOT, env={**env, "HOME": str(tmp_path)}, timeout=300)
+    r = subprocess.run([sys.executable, "-m", "tweetsent", "predict", "--model",
+                        str(folders["onnx-int8"]), "--input", "-"],
+                       input=GOOD_CSV, capture_output=True, text=True, cwd=ROOT,
+                       env={**env, "HOME": str(tmp_path)}, timeout=300)
     assert r.returncode == 0, r.stderr[-500:]
     assert not (tmp_path / ".cache" / "Microsoft").exists()   # ONNX Runtime's device id and telemetry store
 

@@ -11,10 +11,12 @@ from conftest import ROOT
 
 
 def test_torchrun_two_cpu_processes(tmp_path):
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533", "-m", "tweetsent",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
+           "--master_port=29533", "-m", "tweetsent",
            "train", "--params", "params/smoke.yaml", "--set", "trainer=hf", "--set", "epochs=1",
            "--set", f"out_dir={tmp_path}", "--set", "run_name=ddp", "--out", str(tmp_path / "model")]
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                       env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
     info = json.loads((tmp_path / "model" / "model_info.json").read_text())
     assert info["trainer"] == "hf" and info["history"]
@@ -32,8 +34,10 @@ def test_two_tuning_workers_share_one_study(tmp_path):
     url = postgres_url()
     run_name = f"pg-{os.getpid()}"
     args = [sys.executable, "-m", "tweetsent", "tune", "--params", "params/smoke.yaml", "--set", f"tune_storage={url}",
-            "--set", f"run_name={run_name}", "--set", f"out_dir={tmp_path}", "--set", "tune_trials=6", "--set", "tune_max_rows=120"]
-    workers = [subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+            "--set", f"run_name={run_name}", "--set", f"out_dir={tmp_path}", "--set", "tune_trials=6",
+            "--set", "tune_max_rows=120"]
+    workers = [subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
     for w in workers:
         out, err = w.communicate(timeout=600)
         assert w.returncode == 0, err[-3000:]
@@ -68,9 +72,11 @@ def test_predict_streams_in_chunks_and_workers_change_nothing(predict_model, tmp
     workers = run_cli(*base, tmp_path / "workers.csv", "--chunk-rows", "10", "--workers", "2")
     assert whole.returncode == chunked.returncode == workers.returncode == 0, workers.stderr[-2000:]
     out = pd.read_csv(tmp_path / "whole.csv", keep_default_na=False)
-    assert out["id"].tolist() == list(range(103)) and out["note"].tolist() == [f"n{i}" for i in range(103)]   # every row, in order
+    # every row, in order
+    assert out["id"].tolist() == list(range(103)) and out["note"].tolist() == [f"n{i}" for i in range(103)]
     assert (out["predicted"] == "").sum() == 21 and "21 rows have no text" in whole.stderr
-    assert (tmp_path / "chunked.csv").read_bytes() == (tmp_path / "workers.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert ((tmp_path / "chunked.csv").read_bytes() == (tmp_path / "workers.csv").read_bytes()
+            == (tmp_path / "whole.csv").read_bytes())
     assert "predicted 103 rows in" in workers.stderr and "103 rows read (utf-8), 103 kept" in workers.stderr
 
 
@@ -78,9 +84,11 @@ def test_a_bad_row_late_in_the_file_leaves_the_old_output(predict_model, tmp_pat
     from conftest import run_cli
     (tmp_path / "in.csv").write_text(tweets_csv(50) + "one,too,many,fields\n")
     (tmp_path / "out.csv").write_text("previous output\n")
-    r = run_cli("predict", "--model", predict_model, "--input", tmp_path / "in.csv", "--output", tmp_path / "out.csv", "--chunk-rows", "7")
+    r = run_cli("predict", "--model", predict_model, "--input", tmp_path / "in.csv", "--output",
+                tmp_path / "out.csv", "--chunk-rows", "7")
     assert r.returncode == 2 and "row 51 (line 62) has 4 fields but the header has 3" in r.stderr, r.stderr
-    assert (tmp_path / "out.csv").read_text() == "previous output\n" and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+    assert (tmp_path / "out.csv").read_text() == "previous output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
 
 
 def test_predict_reads_stdin_in_chunks(predict_model):

@@ -8,7 +8,8 @@ import subprocess
 from conftest import ROOT
 
 STAGES = sorted((ROOT / "notebooks").glob("0*.ipynb"))
-# Floors of the house, bottom first, read from CONTRIBUTING.md's table (the one list): a module imports only modules on its
+# Floors of the house, bottom first, read from CONTRIBUTING.md's table (the one list): a module imports only modules on
+# its
 # own floor or below, never in a cycle.
 def contributing_floors() -> list[list[str]]:
     rows = [line for line in (ROOT / "CONTRIBUTING.md").read_text().splitlines() if re.match(r"\| \d+ \|", line)]
@@ -30,7 +31,8 @@ def test_every_stage_notebook_has_one_parameters_cell():
 
 
 def test_papermill_reads_every_parameter_without_a_warning(caplog):
-    "papermill parses the parameters cell line by line; a second '=' on a line (even in a comment) hides that parameter."
+    """papermill parses the parameters cell line by line; a second '=' on a line (even in a comment) hides that
+    parameter."""
     import papermill
     for path in STAGES:
         with caplog.at_level("WARNING", logger="papermill"):
@@ -71,12 +73,15 @@ def test_imports_flow_one_way():
 def copy_of_tree(tmp_path):
     "The parts of the checkout that `make check` reads, in a scratch folder (the venv is shared, not copied)."
     dst = tmp_path / "tree"
-    shutil.copytree(ROOT, dst, ignore=shutil.ignore_patterns(".venv", ".git", "outputs", "lexicons", "data", "__pycache__", "*.egg-info"))
+    shutil.copytree(ROOT, dst,
+                    ignore=shutil.ignore_patterns(".venv", ".git", "outputs", "lexicons", "data",
+                                                  "__pycache__", "*.egg-info"))
     return dst
 
 
 def make_check(tree):
-    return subprocess.run(["make", "-s", "check", f"VENV={ROOT / '.venv'}"], cwd=tree, capture_output=True, text=True, timeout=300)
+    return subprocess.run(["make", "-s", "check", f"VENV={ROOT / '.venv'}"], cwd=tree,
+                          capture_output=True, text=True, timeout=300)
 
 
 def test_make_check_passes_here_and_fails_on_drift(tmp_path):
@@ -105,14 +110,16 @@ TEACHING = sorted(p for p in (ROOT / "notebooks" / "lib").glob("*.ipynb") if p.s
 
 
 def test_stage_notebooks_are_analyses():
-    "A stage notebook defines nothing and checks nothing: the parameters cell, then the analysis; its first figure comes early."
+    """A stage notebook defines nothing and checks nothing: the parameters cell, then the analysis; its first figure
+    comes early."""
     for path in STAGES:
         cells = json.loads(path.read_text())["cells"]
         for c in cells:
             src = "".join(c["source"])
             assert not src.startswith("#| export"), f"{path.name}: an export cell (definitions live in notebooks/lib)"
             if c["cell_type"] == "code":
-                assert not re.search(r"^\s*(assert |test_eq|with pytest)|^(def|class) ", src, re.M), f"{path.name}: a definition or self-check: {src[:80]!r}"
+                assert not re.search(r"^\s*(assert |test_eq|with pytest)|^(def|class) ", src,
+                                     re.M), f"{path.name}: a definition or self-check: {src[:80]!r}"
     eda = json.loads((ROOT / "notebooks" / "01_eda.ipynb").read_text())["cells"]
     assert any("save_figure(" in "".join(c["source"]) for c in eda[:12]), "01_eda shows no figure in its first 12 cells"
 
@@ -126,7 +133,8 @@ def test_stage_notebooks_document_like_fastcore():
             src = "".join(c["source"])
             if c["cell_type"] == "markdown":
                 lines = [x for x in src.splitlines() if x.strip()]
-                assert not (lines and lines[0].startswith("#") and len(lines) == 1), f"{path.name}: bare heading {lines[0]!r}"
+                assert not (lines and lines[0].startswith("#") and len(lines)
+                            == 1), f"{path.name}: bare heading {lines[0]!r}"
             if c["cell_type"] != "code" or not src.startswith("#| export"): continue
             body = ast.parse(src).body
             if not any(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in body): continue   # imports and constants
@@ -138,19 +146,23 @@ def test_stage_notebooks_document_like_fastcore():
 def test_every_run_and_model_folder_name_is_defined_once():
     "The file and folder names of lib/layout appear as literals nowhere else in the package."
     import tweetsent.layout as layout
-    names = {v for k, v in vars(layout).items() if k.isupper() and isinstance(v, str) and k.endswith(("_FILE", "_DIR", "_DB", "_INDEX"))
-             and ("." in v or "_" in v)}   # file names, and folder names no ordinary word shares ("model", "runs" are words too)
+    names = {v for k, v in vars(layout).items() if k.isupper() and isinstance(v, str)
+             and k.endswith(("_FILE", "_DIR", "_DB", "_INDEX"))
+             # file names, and folder names no ordinary word shares ("model", "runs" are words too)
+             and ("." in v or "_" in v)}
     assert {"model_info.json", "metrics.json", "tuned.yaml", "backbone_config", "model.onnx"} <= names
     for path in sorted((ROOT / "tweetsent").glob("*.py")):
         if path.stem in ("layout", "_modidx"): continue
         text = path.read_text()
         for name in names:
-            assert f'"{name}"' not in text and f"'{name}'" not in text, f"{path.name} spells {name!r}; import it from tweetsent.layout"
+            says = f"{path.name} spells {name!r}; import it from tweetsent.layout"
+            assert f'"{name}"' not in text and f"'{name}'" not in text, says
 
 
 def test_readme_shows_the_notebooks_own_parameters_cell():
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"```python\n(params_file = .*?)```", readme, re.S).group(1).strip()
     for path in STAGES:
-        cell = next(c for c in json.loads(path.read_text())["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+        cell = next(c for c in json.loads(path.read_text())["cells"]
+                    if "parameters" in c.get("metadata", {}).get("tags", []))
         assert "".join(cell["source"]).startswith(block), f"{path.name}'s parameters cell differs from README's"

@@ -12,7 +12,8 @@ from conftest import ROOT
 
 def smoke(tmp_path, **extra):
     from tweetsent.params import load_params
-    return load_params(ROOT / "params" / "smoke.yaml", {"out_dir": str(tmp_path), "run_name": "t", "epochs": 2, "patience": 5,
+    return load_params(ROOT / "params" / "smoke.yaml",
+                       {"out_dir": str(tmp_path), "run_name": "t", "epochs": 2, "patience": 5,
                                                          "tune_max_rows": 120, "tune_epochs": 2, **extra})
 
 
@@ -22,8 +23,10 @@ def read_mlflow(tmp_path) -> list[dict]:
     out = []
     for exp in client.search_experiments():
         for run in client.search_runs([exp.experiment_id]):
-            out.append({"name": run.info.run_name, "group": exp.name, "params": run.data.params, "state": run.info.status,
-                        "history": {k: [m.value for m in client.get_metric_history(run.info.run_id, k)] for k in run.data.metrics}})
+            out.append({"name": run.info.run_name, "group": exp.name, "params": run.data.params,
+                        "state": run.info.status,
+                        "history": {k: [m.value for m in client.get_metric_history(run.info.run_id, k)]
+                                    for k in run.data.metrics}})
     return out
 
 
@@ -32,15 +35,19 @@ def read_tensorboard(tmp_path) -> list[dict]:
     out = []
     for logdir in sorted((tmp_path / "tensorboard").glob("*/*")):
         ea = EventAccumulator(str(logdir), size_guidance={"tensors": 0, "scalars": 0}); ea.Reload()
-        text = lambda tag, ea=ea: ea.Tensors(tag)[0].tensor_proto.string_val[0].decode() if tag in ea.Tags()["tensors"] else ""
-        params = {k.strip(): v.strip() for k, v in (line.split(": ", 1) for line in text("params/text_summary").splitlines() if ": " in line)}
-        out.append({"name": logdir.name, "group": logdir.parent.name, "params": params, "state": text("state/text_summary"),
+        text = lambda tag, ea=ea: (ea.Tensors(tag)[0].tensor_proto.string_val[0].decode()
+                                   if tag in ea.Tags()["tensors"] else "")
+        params = {k.strip(): v.strip() for k,
+                  v in (line.split(": ", 1) for line in text("params/text_summary").splitlines() if ": " in line)}
+        out.append({"name": logdir.name, "group": logdir.parent.name, "params": params,
+                    "state": text("state/text_summary"),
                     "history": {t: [e.value for e in ea.Scalars(t)] for t in ea.Tags()["scalars"]}})
     return out
 
 
 def wandb_records(path):
-    "The protobuf records of an offline wandb run file: a ':W&B' header, then 32 KiB blocks of (crc, length, type) framed chunks."
+    """The protobuf records of an offline wandb run file: a ':W&B' header, then 32 KiB blocks of (crc, length, type)
+    framed chunks."""
     from wandb.proto import wandb_internal_pb2 as pb
     data, pos, chunks = path.read_bytes(), 7, b""
     assert data[:4] == b":W&B"
@@ -60,8 +67,11 @@ def read_wandb(tmp_path) -> list[dict]:
             kind = rec.WhichOneof("record_type")
             if kind == "run":
                 run.update(name=rec.run.display_name, group=rec.run.run_group)
-                run["params"].update({i.key: json.loads(i.value_json) for i in rec.run.config.update if not i.key.startswith("_")})
-            if kind == "config": run["params"].update({i.key: json.loads(i.value_json) for i in rec.config.update if not i.key.startswith("_")})
+                run["params"].update({i.key: json.loads(i.value_json) for i in rec.run.config.update
+                                      if not i.key.startswith("_")})
+            if kind == "config":
+                run["params"].update({i.key: json.loads(i.value_json) for i in rec.config.update
+                                      if not i.key.startswith("_")})
             if kind == "history":
                 for i in rec.history.item:
                     key = i.key or "/".join(i.nested_key)
@@ -76,7 +86,8 @@ def read_wandb(tmp_path) -> list[dict]:
 READ = {"mlflow": read_mlflow, "tensorboard": read_tensorboard, "wandb": read_wandb}
 
 
-@pytest.mark.parametrize("name,trainer", [("mlflow", "manual"), ("tensorboard", "manual"), ("wandb", "manual"), ("mlflow", "hf")])
+@pytest.mark.parametrize("name,trainer",
+                         [("mlflow", "manual"), ("tensorboard", "manual"), ("wandb", "manual"), ("mlflow", "hf")])
 def test_training_and_tuning_leave_params_and_epochs_in_the_store(tmp_path, name, trainer):
     import optuna
 
@@ -89,8 +100,10 @@ def test_training_and_tuning_leave_params_and_epochs_in_the_store(tmp_path, name
     tune(p, load_dataset(p).train, n_trials=2)
     runs = READ[name](tmp_path)
     train = [r for r in runs if r["name"].replace("_", " ") == "train t"]
-    assert len(train) == 1 and str(train[0]["params"]["lr"]) == str(p.lr) and str(train[0]["params"]["select_metric"]) == "macro_f1"
-    assert len(train[0]["history"]["val/macro_f1"]) == 2 and "test/accuracy" in train[0]["history"] and "epoch" not in train[0]["history"]
+    assert len(train) == 1 and str(train[0]["params"]["lr"]) == str(p.lr)
+    assert str(train[0]["params"]["select_metric"]) == "macro_f1"
+    assert len(train[0]["history"]["val/macro_f1"]) == 2 and "test/accuracy" in train[0]["history"]
+    assert "epoch" not in train[0]["history"]
     trials = [r for r in runs if r["name"].replace("_", " ").startswith("trial ")]
     assert len(trials) == 2 and {r["group"] for r in trials} == {study_name(p)}
     assert all("lr" in r["params"] and r["history"].get("val/macro_f1") for r in trials)
@@ -115,18 +128,21 @@ print(sorted({{m.split('.')[0] for m in sys.modules}} & {{"mlflow", "wandb", "te
 def test_a_tracked_train_out_keeps_its_record_where_run_keeps_it(tmp_path):
     import os
     env = {**os.environ, "TWEETSENT_OUT_DIR": str(tmp_path / "outputs")}
-    r = subprocess.run([sys.executable, "-m", "tweetsent", "train", "--params", "params/smoke.yaml", "--set", "epochs=1",
+    r = subprocess.run([sys.executable, "-m", "tweetsent", "train", "--params",
+                        "params/smoke.yaml", "--set", "epochs=1",
                         "--set", "tracker=[mlflow,tensorboard]", "--out", str(tmp_path / "model")], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     assert not list(tmp_path.glob(".model.work"))                            # the work folder went, the record did not
     from mlflow.tracking import MlflowClient
     client = MlflowClient(f"sqlite:///{tmp_path / 'outputs' / 'mlflow.db'}")
-    run = next(x for e in client.search_experiments() for x in client.search_runs([e.experiment_id]) if x.info.run_name == "train smoke")
+    run = next(x for e in client.search_experiments() for x in client.search_runs([e.experiment_id])
+               if x.info.run_name == "train smoke")
     assert {"val/macro_f1", "train/loss", "test/accuracy"} <= set(run.data.metrics) and "epoch" not in run.data.metrics
     assert {a.path for a in client.list_artifacts(run.info.run_id)} >= {"model_info.json", "README.md"}
     assert {i.dataset.name for i in run.inputs.dataset_inputs} >= {"smoke-train", "smoke-test"}
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     logdir = next((tmp_path / "outputs" / "tensorboard").glob("*/*"))
     ea = EventAccumulator(str(logdir)); ea.Reload()
-    assert "hparams" in ea.PluginTagToContent("hparams") or ea.PluginTagToContent("hparams")     # TensorBoard's HParams view has the run
+    # TensorBoard's HParams view has the run
+    assert "hparams" in ea.PluginTagToContent("hparams") or ea.PluginTagToContent("hparams")

@@ -19,14 +19,16 @@ RULE_WORDS = ["good", "GOOD", "bad", "BAD", "love", "hate", "kind", "of", "sort"
               "barely", "slightly", "not", "isn't", "never", "so", "this", "without", "doubt", "least", "at", "but",
               "BUT", "the", "shit", "bomb", "yeah", "right", "kiss", "death", "bad", "ass", "just", "enough", "no",
               "nope", "cannot", "uh-uh", "😀", "😡", "🔛", "🆙", "❤️", ":)", ":(", ":-D", "<3", "lol", "LOL", "wow",
-              "a", "I", "x", "covid", "lockdown", "#StaySafe", "@bob", "https://t.co/x", "great", "sucks", "happy", "sad"]
+              "a", "I", "x", "covid", "lockdown", "#StaySafe", "@bob", "https://t.co/x",
+              "great", "sucks", "happy", "sad"]
 MARKS = ["", "", "", "!", "?", ",", ".", "!!", "!!!", "???", "?!?", "'", "\"", "-", ":", "...", "!!!!", "?!?!"]
 
 
 @st.composite
 def tricky_text(draw):
     words = draw(st.lists(st.sampled_from(RULE_WORDS), max_size=30))
-    marks = draw(st.lists(st.tuples(st.sampled_from(MARKS), st.sampled_from(MARKS)), min_size=len(words), max_size=len(words)))
+    marks = draw(st.lists(st.tuples(st.sampled_from(MARKS), st.sampled_from(MARKS)),
+                          min_size=len(words), max_size=len(words)))
     spaces = draw(st.lists(st.sampled_from([" ", " ", "  ", "\n", "\t"]), min_size=len(words), max_size=len(words)))
     return "".join(f"{before}{w}{after}{sp}" for w, (before, after), sp in zip(words, marks, spaces))
 
@@ -46,14 +48,16 @@ def test_equal_to_vadersentiment_on_any_unicode(text):
 def test_equal_on_each_text_variant_and_on_repeated_words():
     "Repeated words are scored where they first occur (vaderSentiment's `list.index`), also across the three variants."
     rng = random.Random(0)
-    texts = [" ".join(rng.choice(RULE_WORDS) + rng.choice(MARKS) for _ in range(rng.randint(1, 60))) for _ in range(300)]
+    texts = [" ".join(rng.choice(RULE_WORDS) + rng.choice(MARKS) for _ in range(rng.randint(1, 60)))
+             for _ in range(300)]
     texts += ["good bad good but good bad", "GOOD good Good but GOOD", "not good, not GOOD, never so good but good"]
     for variant, prep in VADER_VARIANTS.items():
         got = vader_scores(texts, variant).to_dict("records")
         assert got == [REFERENCE.polarity_scores(prep(t)) for t in texts], variant
 
 
-@pytest.mark.parametrize("scores, bi", [([2, 1, 0, 0, 3], 3), ([1.5, 0, 3, 0, 1.5, 0.75, 0], 3), ([-1, 0, -2, -1, 0, -0.5, 4, 2], 4),
+@pytest.mark.parametrize("scores, bi",
+                         [([2, 1, 0, 0, 3], 3), ([1.5, 0, 3, 0, 1.5, 0.75, 0], 3), ([-1, 0, -2, -1, 0, -0.5, 4, 2], 4),
                                         ([0.5, 1, 0, 1, 2, 0.5, 0.75], 2), ([0, 0, 0], 1)])
 def test_but_check_keeps_the_list_index_quirk(scores, bi):
     words = ["w"] * bi + ["but"] + ["w"] * (len(scores) - bi - 1)

@@ -25,7 +25,8 @@ def _identity(folder: Path) -> tuple:
     return st.st_dev, st.st_ino, info.st_ino, info.st_mtime_ns, info.st_size
 
 def _cached(model) -> Classifier:
-    "The model folder `model`, loaded once and again whenever the folder is replaced; gone or damaged: the one-line error."
+    """The model folder `model`, loaded once and again whenever the folder is replaced; gone or damaged: the one-line
+    error."""
     folder = Path(model).resolve()
     try: now = _identity(folder)
     except OSError: _LOADED.pop(folder, None); return load_model(model)
@@ -46,7 +47,8 @@ def pipeline(model) -> Callable:
     """Like `transformers.pipeline("text-classification")`: `pipeline(folder)(texts, top_k=1)` gives one
     `{"label", "score"}` per text (a list of them per text with `top_k=None` or k > 1); a missing or blank text gets
     `{"label": None, "score": nan}` (an empty list with top_k)."""
-    _cached(model)                                      # a folder that cannot be loaded fails here, not at the first call
+    # a folder that cannot be loaded fails here, not at the first call
+    _cached(model)
     def classify(texts, top_k: Optional[int] = 1):
         clf, out = _cached(model), []
         for row in clf.predict_proba(texts):

@@ -54,7 +54,8 @@ def baseline_models(p) -> dict:
               "tfidf_word_char_svm": make_pipeline(word_char_tfidf(),
                                                    CalibratedClassifierCV(LinearSVC(C=0.3, class_weight=weight), cv=3)),
               "meta_logreg": make_pipeline(meta(), LogisticRegression(max_iter=3000, class_weight=weight)),
-              "meta_gbm": make_pipeline(meta(), HistGradientBoostingClassifier(random_state=p.seed, class_weight=weight))}
+              "meta_gbm": make_pipeline(meta(),
+                                        HistGradientBoostingClassifier(random_state=p.seed, class_weight=weight))}
     if len(p.labels) in (3, 5):
         models["vader_rule"] = VaderRule("clean", len(p.labels))
         models["vader_rule_stripped"] = VaderRule("stripped", len(p.labels))

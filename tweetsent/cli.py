@@ -77,7 +77,8 @@ def cmd_tune(args):
     data = load_dataset(p)
     study = tune(p, data.train, val_df=data.val)
     best = study.best_trial
-    print(f"best of {len(study.trials)} trials: #{best.number}, val {p.select_metric} {best.value:.4f}, {best.params}", file=sys.stderr)
+    print(f"best of {len(study.trials)} trials: #{best.number}, val {p.select_metric} {best.value:.4f}, {best.params}",
+          file=sys.stderr)
     print(write_tuned(p, study))
 
 def cmd_evaluate(args):
@@ -86,7 +87,8 @@ def cmd_evaluate(args):
     from tweetsent.variants import load_model
     clf = load_model(args.model)
     p = clf.info.params
-    df, report = read_tweets(args.input, args.text_col or p.get("text_col", "OriginalTweet"), args.label_col or p.get("label_col", "Sentiment"), clf.labels)
+    df, report = read_tweets(args.input, args.text_col or p.get("text_col", "OriginalTweet"), args.label_col
+                             or p.get("label_col", "Sentiment"), clf.labels)
     print(report.summary(), file=sys.stderr)
     metrics, _ = evaluate_model(clf, df, args.model, batch_size=args.batch_size)
     print(json.dumps(metrics, indent=2, default=float))
@@ -109,12 +111,14 @@ def _start_worker(model: str, threads: int) -> None:
 def _worker_proba(texts: list, batch_size: int):
     return _WORKER["clf"].predict_proba(texts, batch_size=batch_size)
 
-def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch_size: int = 64, chunk_rows: int = 10_000,
+def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch_size: int = 64,
+                chunk_rows: int = 10_000,
                 workers: int = 1, stdin=None):
     """Label every row of a CSV (a path, or '-' for stdin) with the model folder `model`, and write the rows with
     `predicted` and `p_<label>` columns added (to a path, atomically, or '-' for stdout). Input and output stream in
     chunks of `chunk_rows` rows, so memory stays bounded whatever the input's size; `workers` > 1 predicts chunks in
-    that many processes, in order. Rows without text are kept with an empty prediction. Returns the input's LoadReport."""
+    that many processes, in order. Rows without text are kept with an empty prediction. Returns the input's
+    LoadReport."""
     import collections
     import contextlib
     import multiprocessing
@@ -137,7 +141,8 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     def chunks():
         for df, report in iter_csv_input(source, [col], stdin=stdin, chunk_rows=chunk_rows):
             clash = [c for c in added if c in df.columns]
-            if clash: raise DataError(f"{report.path} already has column(s) {clash}, which predict writes; rename them first")
+            if clash:
+                raise DataError(f"{report.path} already has column(s) {clash}, which predict writes; rename them first")
             texts = clean_tweets(df[col])
             has = texts.ne("")
             yield df, has, texts[has].tolist(), report, (report.rows_read, report.bytes_read)
@@ -158,16 +163,20 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
             while pending: d, h, f, r, s = pending.popleft(); yield d, h, f.result(), r, s
 
     start, rows, empty, report = time.perf_counter(), 0, 0, None
-    sink = contextlib.nullcontext(sys.stdout) if str(output) == "-" else open_atomically(output, "w", newline="", encoding="utf-8")
+    sink = contextlib.nullcontext(
+        sys.stdout) if str(output) == "-" else open_atomically(output, "w", newline="", encoding="utf-8")
     with sink as f, tqdm(unit=" tweets", desc="predict", file=sys.stderr, disable=None, smoothing=0.1) as bar:
         for i, (df, has, proba, report, (seen_rows, seen_bytes)) in enumerate(labelled()):
             df["predicted"] = ""
             df.loc[has, "predicted"] = [labels[k] for k in proba.argmax(1)]
             for k, name in enumerate(labels):
-                df[f"p_{name}"] = pd.Series(proba[:, k].round(5), index=df.index[has]).reindex(df.index)   # NaN where no text
+                # NaN where no text
+                df[f"p_{name}"] = pd.Series(proba[:, k].round(5), index=df.index[has]).reindex(df.index)
             df.to_csv(f, index=False, header=i == 0)
             rows, empty = rows + len(df), empty + int((~has).sum())
-            if report.bytes_total and seen_bytes: bar.total = max(rows, round(seen_rows * report.bytes_total / seen_bytes))   # for the ETA
+            # for the ETA
+            if report.bytes_total and seen_bytes:
+                bar.total = max(rows, round(seen_rows * report.bytes_total / seen_bytes))
             bar.update(len(df))
     seconds = time.perf_counter() - start
     report.rows_kept = rows
@@ -204,7 +213,8 @@ def cmd_compress(args):
     if not folder.is_dir(): raise ModelError(f"Model folder not found: {args.model}")
     info, sets = read_info(folder), parse_overrides(args.set)
     recorded = {**info.params, **info.settings}                      # the folder's own settings: no params file needed
-    if args.params:                                                  # what the file sets (unlike the defaults) wins over the folder
+    # what the file sets (unlike the defaults) wins over the folder
+    if args.params:
         in_file = {k for k, v in params_dict(load_params(args.params)).items() if v != params_dict(Params()).get(k)}
         p = load_params(args.params, {**{k: v for k, v in recorded.items() if k not in in_file}, **sets})
     else: p = make_params({**recorded, **sets}, "--set")
@@ -241,11 +251,15 @@ def positive_int(value: str) -> int:
 EXAMPLES = {   # the epilog of each command's --help: what a user types
     "run": "python -m tweetsent run --params params/minilm-manual.yaml --set epochs=1 --set out_dir=/tmp/tweetsent",
     "train": "python -m tweetsent train --params params/semeval-minilm.yaml --out models/semeval",
-    "pretrain": "python -m tweetsent pretrain --params params/semeval-pretrain.yaml --out outputs/backbones/minilm-tweets",
-    "ensemble": "python -m tweetsent ensemble --params params/semeval-minilm.yaml --models models/a models/b --out models/ensemble",
-    "tune": "python -m tweetsent tune --params params/minilm-manual.yaml --set tune_storage=postgresql+psycopg2://user@host/db",
+    "pretrain": "python -m tweetsent pretrain --params params/semeval-pretrain.yaml --out "
+                "outputs/backbones/minilm-tweets",
+    "ensemble": "python -m tweetsent ensemble --params params/semeval-minilm.yaml --models models/a models/b --out "
+                "models/ensemble",
+    "tune": "python -m tweetsent tune --params params/minilm-manual.yaml --set "
+            "tune_storage=postgresql+psycopg2://user@host/db",
     "evaluate": "python -m tweetsent evaluate --model models/semeval --input data/semeval/test.csv",
-    "predict": "python -m tweetsent predict --model models/semeval --input tweets.csv --output labelled.csv --text-col text",
+    "predict": "python -m tweetsent predict --model models/semeval --input tweets.csv --output labelled.csv "
+               "--text-col text",
     "compress": "python -m tweetsent compress --model models/semeval --method onnx-int8 --out models/semeval-int8",
     "report": "python -m tweetsent report --run outputs/runs/minilm-manual",
     "tweeteval": "python -m tweetsent tweeteval --out data/semeval",
@@ -253,51 +267,77 @@ EXAMPLES = {   # the epilog of each command's --help: what a user types
 
 def build_parser() -> argparse.ArgumentParser:
     "Every command and option, each with its help and an example."
-    ap = argparse.ArgumentParser(prog="python -m tweetsent", description="tweetsent: tweet sentiment from EDA to compressed models. "
-                                 "Outputs go to out_dir (default outputs/; --set out_dir=DIR or TWEETSENT_OUT_DIR to send them elsewhere).")
+    ap = argparse.ArgumentParser(prog="python -m tweetsent",
+                                 description="tweetsent: tweet sentiment from EDA to compressed models. "
+                                 "Outputs go to out_dir (default outputs/; --set out_dir=DIR or TWEETSENT_OUT_DIR to "
+                                 "send them elsewhere).")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     def command(name, help):
         return sub.add_parser(name, help=help, description=help, epilog=f"example: {EXAMPLES[name]}")
     def with_params(sp, required=True):
-        sp.add_argument("--params", required=required, metavar="FILE", help="params YAML file (params/*.yaml; `python -m tweetsent run --help` for outputs)")
-        sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one params key, value read as YAML (repeatable), e.g. --set epochs=1")
-    def model_in(sp): sp.add_argument("--model", required=True, metavar="DIR", help="a model folder tweetsent wrote (any variant, an ensemble too)")
-    sp = command("run", "run the eight stage notebooks with papermill on one params file and write the report"); with_params(sp); sp.set_defaults(fn=cmd_run)
+        sp.add_argument("--params", required=required, metavar="FILE",
+                        help="params YAML file (params/*.yaml; `python -m tweetsent run --help` for outputs)")
+        sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one params key, value read as YAML (repeatable), e.g. --set epochs=1")
+    def model_in(sp):
+        sp.add_argument("--model", required=True, metavar="DIR",
+                        help="a model folder tweetsent wrote (any variant, an ensemble too)")
+    sp = command("run", "run the eight stage notebooks with papermill on one params file and write the report")
+    with_params(sp); sp.set_defaults(fn=cmd_run)
     sp = command("train", "train a model and write its folder"); with_params(sp)
-    sp.add_argument("--out", required=True, metavar="DIR", help="model folder to write: new, or a model folder tweetsent wrote (it is replaced)")
+    sp.add_argument("--out", required=True, metavar="DIR",
+                    help="model folder to write: new, or a model folder tweetsent wrote (it is replaced)")
     sp.set_defaults(fn=cmd_train)
-    sp = command("pretrain", "masked-LM pre-training of a backbone on unlabelled tweets (resumes from its last checkpoint)")
-    with_params(sp); sp.add_argument("--out", required=True, metavar="DIR", help="backbone folder to write: new, or one pretrain wrote")
+    sp = command("pretrain",
+                 "masked-LM pre-training of a backbone on unlabelled tweets (resumes from its last checkpoint)")
+    with_params(sp)
+    sp.add_argument("--out", required=True, metavar="DIR", help="backbone folder to write: new, or one pretrain wrote")
     sp.set_defaults(fn=cmd_pretrain)
     sp = command("ensemble", "stack model folders into one ensemble folder, fitted on the validation rows")
-    with_params(sp); sp.add_argument("--models", nargs="+", default=[], metavar="DIR", help="model folders to stack (labels as the params')")
-    sp.add_argument("--out", required=True, metavar="DIR", help="ensemble folder to write: new, or a model folder tweetsent wrote")
+    with_params(sp)
+    sp.add_argument("--models", nargs="+", default=[], metavar="DIR",
+                    help="model folders to stack (labels as the params')")
+    sp.add_argument("--out", required=True, metavar="DIR",
+                    help="ensemble folder to write: new, or a model folder tweetsent wrote")
     sp.set_defaults(fn=cmd_ensemble)
-    sp = command("tune", "run one tuning worker (resumes the study in tune_storage; start several to share it)"); with_params(sp); sp.set_defaults(fn=cmd_tune)
+    sp = command("tune", "run one tuning worker (resumes the study in tune_storage; start several to share it)")
+    with_params(sp); sp.set_defaults(fn=cmd_tune)
     for name, fn, help in (("evaluate", cmd_evaluate, "score a model folder on a labelled CSV: metrics as JSON"),
                            ("predict", cmd_predict, "label every row of a CSV with a model folder")):
         sp = command(name, help); model_in(sp)
         sp.add_argument("--input", required=True, metavar="CSV", help="CSV path, or - for stdin")
         sp.add_argument("--text-col", metavar="NAME", help="column holding the tweets (default: the model's text_col)")
-        sp.add_argument("--batch-size", type=positive_int, default=64, metavar="N", help="tweets per batch through the network (default 64)")
-        if name == "evaluate": sp.add_argument("--label-col", metavar="NAME", help="column holding the labels (default: the model's label_col)")
+        sp.add_argument("--batch-size", type=positive_int, default=64, metavar="N",
+                        help="tweets per batch through the network (default 64)")
+        if name == "evaluate":
+            sp.add_argument("--label-col", metavar="NAME",
+                            help="column holding the labels (default: the model's label_col)")
         else:
-            sp.add_argument("--output", default="-", metavar="CSV", help="CSV path (written atomically), or - for stdout (default)")
-            sp.add_argument("--chunk-rows", type=positive_int, default=10_000, metavar="N", help="rows read, labelled and written at a time (default 10000)")
-            sp.add_argument("--workers", type=positive_int, default=1, metavar="N", help="processes labelling chunks (default 1; one per core pays from ~100,000 rows)")
+            sp.add_argument("--output", default="-", metavar="CSV",
+                            help="CSV path (written atomically), or - for stdout (default)")
+            sp.add_argument("--chunk-rows", type=positive_int, default=10_000, metavar="N",
+                            help="rows read, labelled and written at a time (default 10000)")
+            sp.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                            help="processes labelling chunks (default 1; one per core pays from ~100,000 rows)")
         sp.set_defaults(fn=fn)
-    sp = command("compress", "make a compressed variant of a model folder (an ensemble: distil it into one network)"); model_in(sp)
+    sp = command("compress", "make a compressed variant of a model folder (an ensemble: distil it into one network)")
+    model_in(sp)
     sp.add_argument("--method", required=True, choices=COMPRESS_METHODS, help="how: " + ", ".join(COMPRESS_METHODS))
-    sp.add_argument("--out", required=True, metavar="DIR", help="folder to write: new, or a model folder tweetsent wrote; not --model")
+    sp.add_argument("--out", required=True, metavar="DIR",
+                    help="folder to write: new, or a model folder tweetsent wrote; not --model")
     with_params(sp, required=False); sp.set_defaults(fn=cmd_compress)
     sp = command("report", "rebuild a run's index.html from what the run left on disk")
-    sp.add_argument("--run", required=True, metavar="DIR", help="a run folder: <out_dir>/runs/<run_name>"); sp.set_defaults(fn=cmd_report)
+    sp.add_argument("--run", required=True, metavar="DIR", help="a run folder: <out_dir>/runs/<run_name>")
+    sp.set_defaults(fn=cmd_report)
     sp = command("tweeteval", "write TweetEval sentiment (human-labelled SemEval-2017) as text,label CSVs")
-    sp.add_argument("--out", default="data/semeval", metavar="DIR", help="folder for train.csv, val.csv, test.csv (default data/semeval)")
-    sp.add_argument("--source", default=None, metavar="URL_OR_DIR", help="URL prefix or local folder (default: cardiffnlp/tweeteval on GitHub)")
+    sp.add_argument("--out", default="data/semeval", metavar="DIR",
+                    help="folder for train.csv, val.csv, test.csv (default data/semeval)")
+    sp.add_argument("--source", default=None, metavar="URL_OR_DIR",
+                    help="URL prefix or local folder (default: cardiffnlp/tweeteval on GitHub)")
     sp.set_defaults(fn=cmd_tweeteval)
     sp = command("lexicons", "write the AFINN and NRC lexicon files and the readability tables")
-    sp.add_argument("--dir", default="lexicons", metavar="DIR", help="folder to write them in (default lexicons)"); sp.set_defaults(fn=cmd_lexicons)
+    sp.add_argument("--dir", default="lexicons", metavar="DIR", help="folder to write them in (default lexicons)")
+    sp.set_defaults(fn=cmd_lexicons)
     return ap
 
 def main(argv=None) -> int:

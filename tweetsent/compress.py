@@ -58,7 +58,8 @@ def prune_structured(clf: TweetClassifier, amount: float) -> TweetClassifier:
 
 # %% ../notebooks/lib/compress.ipynb #52f0bdc0
 def encoded_splits(clf: TweetClassifier, data: Dataset, p) -> list[list[dict]]:
-    "(train, validation) as `train_model` has them (the validation file, else a split of the training rows), encoded for `clf`."
+    """(train, validation) as `train_model` has them (the validation file, else a split of the training rows),
+    encoded for `clf`."""
     frames = (data.train, data.val) if data.val is not None else stratified_split(data.train, p.val_size, p.seed)
     return [clf.encode(df["text"], df["label"]) for df in frames]
 
@@ -101,9 +102,11 @@ def make_student(teacher: TweetClassifier, n_layers: int, hidden: int = 0, use_m
         backbone.get_input_embeddings().weight.data.copy_((emb - emb.mean(0)) @ components)
         model = network(arch, backbone, info.n_meta, info.labels, info.dropout)
         for name in ("meta_proj", "meta_logits"):
-            if getattr(model, name, None) is not None: getattr(model, name).load_state_dict(getattr(teacher.model, name).state_dict())
+            if getattr(model, name, None) is not None:
+                getattr(model, name).load_state_dict(getattr(teacher.model, name).state_dict())
     cfg = model.backbone.config
-    info = dataclasses.replace(info, n_layers=n_layers, hidden_size=cfg.hidden_size, n_parameters=sum(x.numel() for x in model.parameters()),
+    info = dataclasses.replace(info, n_layers=n_layers, hidden_size=cfg.hidden_size,
+                               n_parameters=sum(x.numel() for x in model.parameters()),
                                distilled_from=info.backbone, variant="fp32", arch=arch, uses_meta=arch != "text")
     return TweetClassifier(model, teacher.tokenizer, teacher.extractor, info, ngram=teacher.ngram)
 
@@ -117,7 +120,8 @@ def distill(teacher: Classifier, p, data: Dataset) -> TweetClassifier:
     no_meta = {} if student.info.uses_meta else {"meta": np.zeros(0, np.float32)}   # a text-only student sees none
     splits = []
     for items in encoded_splits(teacher, data, p):
-        teacher_logits = teacher.logits_from_items(items, network_only=True)   # the student keeps the n-gram model and offsets
+        # the student keeps the n-gram model and offsets
+        teacher_logits = teacher.logits_from_items(items, network_only=True)
         splits.append([{**it, "teacher_logits": t, **no_meta} for it, t in zip(items, teacher_logits)])
     history = manual_loop(student, splits[0], splits[1], dataclasses.replace(p, epochs=p.distill_epochs), None,
                           loss_fn=lambda model, b: kd(model(**b).logits, b["teacher_logits"], b["labels"]))
@@ -129,7 +133,8 @@ def distill(teacher: Classifier, p, data: Dataset) -> TweetClassifier:
 
 # %% ../notebooks/lib/compress.ipynb #349e2dc5
 def teacher_logits(teacher: Classifier, texts: list[str], folder: Path, chunk_rows: int = 5000) -> np.ndarray:
-    "The teacher's logits (with its class offsets) for `texts`, chunk by chunk, each chunk kept in `folder` as it is done."
+    """The teacher's logits (with its class offsets) for `texts`, chunk by chunk, each chunk kept in `folder` as it
+    is done."""
     folder.mkdir(parents=True, exist_ok=True)
     parts, start, done = [], time.perf_counter(), 0
     for at in range(0, len(texts), chunk_rows):
@@ -141,7 +146,8 @@ def teacher_logits(teacher: Classifier, texts: list[str], folder: Path, chunk_ro
         with open(tmp, "wb") as f: np.save(f, logits)
         os.replace(tmp, path); parts.append(logits); done += len(chunk)
         rate = done / (time.perf_counter() - start)
-        left = sum(len(texts[a:a + chunk_rows]) for a in range(at + chunk_rows, len(texts), chunk_rows) if not (folder / f"{a:010d}.npy").exists())
+        left = sum(len(texts[a:a + chunk_rows]) for a in range(at + chunk_rows, len(texts), chunk_rows)
+                   if not (folder / f"{a:010d}.npy").exists())
         print(f"teacher: {min(at + chunk_rows, len(texts)):,}/{len(texts):,} tweets labelled, {rate:.0f} tweets/s, "
               f"{time.strftime('%H:%M:%S', time.gmtime(left / max(rate, 1e-9)))} left", flush=True)
     return np.concatenate(parts) if parts else np.zeros((0, len(teacher.labels)), np.float32)
@@ -151,9 +157,11 @@ def distill_new(teacher: Classifier, p: Params, data: Dataset) -> TweetClassifie
     train = data.train["text"].tolist()
     extra = unlabelled_texts(p, exclude=set(train)) if p.distill_unlabelled and p.unlabelled_path else []
     extra = extra[:p.distill_max_unlabelled] if p.distill_max_unlabelled else extra
-    key = hashlib.sha256(json.dumps([teacher.info.files, train, extra]).encode()).hexdigest()[:16]   # the teacher's checksums and the texts
+    # the teacher's checksums and the texts
+    key = hashlib.sha256(json.dumps([teacher.info.files, train, extra]).encode()).hexdigest()[:16]
     logits = teacher_logits(teacher, train + extra, cache_dir(p) / f"teacher-{key}")
-    sp = dataclasses.replace(p, backbone=p.distill_backbone or p.backbone, epochs=p.distill_epochs, run_name=f"{p.run_name}-student")
+    sp = dataclasses.replace(p, backbone=p.distill_backbone or p.backbone, epochs=p.distill_epochs,
+                             run_name=f"{p.run_name}-student")
     labels = TeacherLabels(logits[:len(train)], extra, logits[len(train):], p.distill_temperature, p.distill_alpha)
     student = train_model(sp, data.train, data.val, teacher=labels)
     student.model.cpu()
@@ -163,10 +171,12 @@ def distill_new(teacher: Classifier, p: Params, data: Dataset) -> TweetClassifie
 # %% ../notebooks/lib/compress.ipynb #3c04dc26
 def compress(model_folder, method: str, p, out) -> Path:
     "Make the `method` variant of the model in `model_folder` and write it to `out`."
-    if method not in COMPRESS_METHODS: raise ValueError(f"Unknown compression method '{method}'; choose one of {COMPRESS_METHODS}")
+    if method not in COMPRESS_METHODS:
+        raise ValueError(f"Unknown compression method '{method}'; choose one of {COMPRESS_METHODS}")
     teacher = load_model(model_folder)
     if isinstance(teacher, Ensemble) and method != "distill":
-        raise ParamsError(f"An ensemble is made smaller by distilling it into one network (--method distill), not by '{method}'; "
+        raise ParamsError(f"An ensemble is made smaller by distilling it into one network (--method distill), not "
+                          f"by '{method}'; "
                           "compress the student afterwards")
     if method in ("int8", "onnx", "onnx-int8"): return save_model(with_variant(teacher, method), out)
     if method == "prune": return save_model(prune_magnitude(teacher, p.prune_amount), out)
@@ -185,11 +195,14 @@ def plot_tradeoff(table, metric: str):
     for i, (name, r) in enumerate(table.iterrows()):
         ax.scatter(r.tweets_per_s, r[metric], s=40 + 2 * r.size_mb, alpha=0.8)
         dx, dy = offsets[i % len(offsets)]
-        ax.annotate(f"{name} ({r.size_mb:.0f} MB)", (r.tweets_per_s, r[metric]), xytext=(dx, dy), textcoords="offset points",
+        ax.annotate(f"{name} ({r.size_mb:.0f} MB)", (r.tweets_per_s, r[metric]), xytext=(dx, dy),
+                    textcoords="offset points",
                     fontsize=9, ha="left" if dx > 0 else "right")
     ax.set_xscale("log"); ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.ticklabel_format(axis="y", useOffset=False)   # matplotlib's own tick labels: as many decimals as the spacing needs
-    ax.set_xlabel("tweets/s on this CPU (batch 64, features included, log scale)"); ax.set_ylabel(f"held-out {metric.replace('_', '-')}")
+    # matplotlib's own tick labels: as many decimals as the spacing needs
+    ax.ticklabel_format(axis="y", useOffset=False)
+    ax.set_xlabel("tweets/s on this CPU (batch 64, features included, log scale)")
+    ax.set_ylabel(f"held-out {metric.replace('_', '-')}")
     ax.margins(x=0.25, y=0.15); ax.set_title("Score against throughput (marker size: MB on disk)")
     fig.tight_layout()
     return fig

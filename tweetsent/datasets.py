@@ -67,13 +67,15 @@ class Dataset:
     val: Optional[pd.DataFrame] = None
 
     def summary(self) -> dict:
-        return {"source": self.source, "notice": self.notice, "train_rows": len(self.train), "test_rows": len(self.test),
+        return {"source": self.source, "notice": self.notice, "train_rows": len(self.train),
+                "test_rows": len(self.test),
                 "val_rows": None if self.val is None else len(self.val), "files": [asdict(r) for r in self.reports]}
 
 # %% ../notebooks/lib/datasets.ipynb #9056abbc
 def stratified_split(df: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Stratified split into (rest, held-out); plain split when a class is too small to stratify."
-    classes = df["label_name"] if "label_name" in df else df["label"]  # names: the same split as stratifying the CSV's column
+    # names: the same split as stratifying the CSV's column
+    classes = df["label_name"] if "label_name" in df else df["label"]
     counts = classes.value_counts()
     strat = classes if counts.min() >= 2 and len(df) * size >= len(counts) else None
     a, b = train_test_split(df, test_size=size, random_state=seed, stratify=strat)
@@ -81,7 +83,8 @@ def stratified_split(df: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataF
 
 # %% ../notebooks/lib/datasets.ipynb #4ab7863c
 def _demo(p: Params) -> Dataset:
-    df = with_labels(make_demo_tweets(p.demo_rows, seed=p.seed, labels=p.labels), "OriginalTweet", "Sentiment", p.labels)
+    df = with_labels(make_demo_tweets(p.demo_rows, seed=p.seed, labels=p.labels),
+                     "OriginalTweet", "Sentiment", p.labels)
     train, test = stratified_split(df, 0.2, p.seed)
     notice = (f"No data files at {p.train_path} / {p.test_path}: using the embedded demo set "
               f"({len(df)} synthetic tweets). Put the Kaggle CSVs in data/ or set train_path/test_path.")
@@ -99,7 +102,9 @@ def load_dataset(p: Params) -> Dataset:
         test, rep_test = read_tweets(test_file, p.text_col, p.label_col, p.labels)
         if train_file is None:
             train, test = stratified_split(test, p.split_size, p.seed)
-            data = Dataset(train, test, f"{test_file.name} split {1 - p.split_size:.0%}/{p.split_size:.0%} (seed {p.seed})", [rep_test])
+            data = Dataset(train, test,
+                           f"{test_file.name} split {1 - p.split_size:.0%}/{p.split_size:.0%} (seed {p.seed})",
+                           [rep_test])
         else:
             train, rep_train = read_tweets(train_file, p.text_col, p.label_col, p.labels)
             data = Dataset(train, test, f"{train_file.name} + {test_file.name}", [rep_train, rep_test])

@@ -16,9 +16,12 @@ __all__ = ['make_demo_tweets']
 
 # %% ../notebooks/lib/demo.ipynb #639f362f
 _SUBJECTS = ["Supermarket shelves", "The queue at my local store", "Online grocery delivery", "Hand sanitizer prices",
-             "Toilet paper stock", "The food bank", "Our nurses and doctors", "The stock market", "My shift at the pharmacy",
-             "The government response", "Panic buying", "Working from home", "Delivery drivers", "Prices at the petrol station",
-             "The new store hours", "My neighbours", "Restaurant takeaway", "Consumer spending", "Farmers markets", "Home schooling"]
+             "Toilet paper stock", "The food bank", "Our nurses and doctors", "The stock market",
+             "My shift at the pharmacy",
+             "The government response", "Panic buying", "Working from home", "Delivery drivers",
+             "Prices at the petrol station",
+             "The new store hours", "My neighbours", "Restaurant takeaway", "Consumer spending",
+             "Farmers markets", "Home schooling"]
 _PHRASES = {
     -3: ["is a total disaster, horrible and terrifying", "makes me furious, this panic is awful and disgusting",
          "is the worst crisis, people are dying and scared", "is a nightmare of greed, shameful and cruel",
@@ -27,9 +30,11 @@ _PHRASES = {
          "left shelves empty again", "means people lost jobs"],
     0: ["opens at 9am on weekdays", "posted an update on the new rules", "will be in the report tomorrow",
         "changed hours for the week", "is listed on the website", "starts the new schedule on Monday"],
-    2: ["is helping people", "got better this week", "has kind staff", "is working well", "gave us hope", "is safe and calm"],
+    2: ["is helping people", "got better this week", "has kind staff", "is working well",
+        "gave us hope", "is safe and calm"],
     3: ["is amazing, thank you so much heroes, we love you", "is wonderful, great support and brilliant care",
-        "deserves the best praise, awesome and generous, thanks", "is excellent, happy and grateful for the fantastic help",
+        "deserves the best praise, awesome and generous, thanks",
+        "is excellent, happy and grateful for the fantastic help",
         "brought joy, love and wonderful kindness to everyone"],
 }
 _TAGS = ["#coronavirus", "#COVID19", "#covid_19", "#StayHome", "#panicbuying", "#grocery", "#toiletpaper", "#lockdown"]

@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
-from .lexicons import AFINN_FILE, ensure_lexicons, lexicon_tokens, read_afinn, read_lexicon, vader_rule, vader_scores
+from tweetsent.lexicons import (
+    AFINN_FILE,
+    ensure_lexicons,
+    lexicon_tokens,
+    read_afinn,
+    read_lexicon,
+    vader_rule,
+    vader_scores,
+)
 
 # %% auto #0
 __all__ = ['class_table', 'plot_class_distribution', 'tweet_lengths', 'plot_length_by_class', 'location_missing_by_class',
@@ -122,17 +130,20 @@ def plot_tweets_per_day(df: pd.DataFrame, col: str = "TweetAt"):
 
 # %% ../notebooks/lib/eda.ipynb #fd978f3c
 def lexicon_scores(texts, lexicon_dir) -> pd.DataFrame:
-    "AFINN sum and mean and VADER's compound score on the raw, clean and stripped variants of each text (see lib/lexicons)."
+    """AFINN sum and mean and VADER's compound score on the raw, clean and stripped variants of each text (see
+    lib/lexicons)."""
     ensure_lexicons(lexicon_dir)
     afinn = read_lexicon(read_afinn, Path(lexicon_dir) / AFINN_FILE)
     scores = [[afinn.get(w, 0.0) for w in lexicon_tokens(str(t))] for t in texts]
-    out = pd.DataFrame({"afinn_sum": [float(sum(s)) for s in scores], "afinn_mean": [sum(s) / max(len(s), 1) for s in scores]})
+    out = pd.DataFrame({"afinn_sum": [float(sum(s)) for s in scores],
+                        "afinn_mean": [sum(s) / max(len(s), 1) for s in scores]})
     for variant in ("raw", "clean", "stripped"):
         out[f"vader_{variant}_compound"] = vader_scores(list(texts), variant)["compound"].to_numpy()
     return out
 
 # %% ../notebooks/lib/eda.ipynb #2c22d39a
-def label_provenance(train: pd.DataFrame, test: pd.DataFrame, labels: list[str], lexicon_dir) -> tuple[pd.DataFrame, dict]:
+def label_provenance(train: pd.DataFrame, test: pd.DataFrame, labels: list[str],
+                     lexicon_dir) -> tuple[pd.DataFrame, dict]:
     "Accuracy of threshold rules on single lexicon scores (held-out rows), and each rule's held-out predictions."
     from sklearn.tree import DecisionTreeClassifier
     s_train, s_test = lexicon_scores(train["text"], lexicon_dir), lexicon_scores(test["text"], lexicon_dir)

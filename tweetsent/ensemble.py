@@ -30,16 +30,20 @@ def _scoring(metric: str):
     if metric == "macro_recall": return make_scorer(recall_score, average="macro")
     return {"macro_f1": "f1_macro", "accuracy": "accuracy"}[metric]
 
-def fit_stacker(x: np.ndarray, y: np.ndarray, labels: list, metric: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict]:
+def fit_stacker(x: np.ndarray, y: np.ndarray, labels: list, metric: str,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict]:
     "(weights, bias, out-of-fold validation metrics) of the stacker on member log-probabilities `x` and labels `y`."
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
     weight = None if metric == "accuracy" else "balanced"
-    search = LogisticRegressionCV(Cs=STACKER_CS, cv=folds, scoring=_scoring(metric), class_weight=weight, max_iter=5000).fit(x, y)
+    search = LogisticRegressionCV(Cs=STACKER_CS, cv=folds, scoring=_scoring(metric),
+                                  class_weight=weight, max_iter=5000).fit(x, y)
     best = LogisticRegression(C=float(np.atleast_1d(search.C_)[0]), class_weight=weight, max_iter=5000)
     oof = cross_val_predict(best, x, y, cv=folds, method="predict_proba")
     full = np.zeros((len(y), len(labels))); full[:, search.classes_] = oof
-    scores = {k: v for k, v in classification_metrics(y, full, labels).items() if k in ("accuracy", "macro_f1", "macro_recall")}
-    weights = np.zeros((len(labels), x.shape[1]), np.float32); bias = np.full(len(labels), -30.0, np.float32)   # a class never seen: never chosen
+    scores = {k: v for k, v in classification_metrics(y, full, labels).items()
+              if k in ("accuracy", "macro_f1", "macro_recall")}
+    # a class never seen: never chosen
+    weights = np.zeros((len(labels), x.shape[1]), np.float32); bias = np.full(len(labels), -30.0, np.float32)
     weights[search.classes_], bias[search.classes_] = search.coef_, search.intercept_
     return weights, bias, {**scores, "C": float(best.C), "folds": 5}
 
@@ -52,38 +56,52 @@ def member_name(folder: Path, taken: set) -> str:
     return name
 
 def ensemble_members(p: Params, folders: list, data: Dataset) -> list[tuple[str, str, object]]:
-    "(name, kind, member) for every model folder, then the n-gram and lexicon models the params ask for, fitted on the training rows."
-    if not folders and not (p.ensemble_ngram or p.ensemble_lexicon): raise ParamsError("An ensemble needs members: name model folders with --models")
+    """(name, kind, member) for every model folder, then the n-gram and lexicon models the params ask for, fitted on
+    the training rows."""
+    if not folders and not (p.ensemble_ngram or p.ensemble_lexicon):
+        raise ParamsError("An ensemble needs members: name model folders with --models")
     members, taken = [], set()
     for folder in folders:
         clf = load_model(folder)
         if clf.labels != list(p.labels):
-            raise ParamsError(f"{folder} answers labels {clf.labels}, but the params' labels are {list(p.labels)}; an ensemble's members share their labels")
+            raise ParamsError(f"{folder} answers labels {clf.labels}, but the params' labels are {list(p.labels)}; an "
+                              f"ensemble's members share their labels")
         name = member_name(folder, taken); taken.add(name)
         members.append((name, "model", clf))
     texts, y = data.train["text"].tolist(), data.train["label"].to_numpy()
-    if p.ensemble_ngram: members.append(("ngram", "ngram", NgramModel(n_features=p.ngram_features, max_chars=p.max_text_chars).fit(texts, y)))
+    if p.ensemble_ngram:
+        members.append(("ngram", "ngram",
+                        NgramModel(n_features=p.ngram_features, max_chars=p.max_text_chars).fit(texts, y)))
     if p.ensemble_lexicon:
-        members.append(("lexicon", "lexicon", LexiconModel(str(resolve_path(p, p.lexicon_dir)), len(p.labels), p.max_text_chars).fit(texts, y)))
+        members.append(("lexicon", "lexicon",
+                        LexiconModel(str(resolve_path(p, p.lexicon_dir)), len(p.labels),
+                                     p.max_text_chars).fit(texts, y)))
     return members
 
 # %% ../notebooks/lib/ensemble.ipynb #ef0cf8d2
 def build_ensemble(p: Params, folders: list, out) -> Path:
-    "Stack the model `folders` (and the n-gram and lexicon models `p` asks for) on `p`'s validation rows; write the ensemble folder `out`."
+    """Stack the model `folders` (and the n-gram and lexicon models `p` asks for) on `p`'s validation rows; write the
+    ensemble folder `out`."""
     data = load_dataset(p)
-    if data.val is None: raise DataError("An ensemble is fitted on the validation file, never on training rows: set val_path")
+    if data.val is None:
+        raise DataError("An ensemble is fitted on the validation file, never on training rows: set val_path")
     members = ensemble_members(p, folders, data)
     k, labels = len(p.labels), list(p.labels)
-    info = ModelInfo(labels=labels, n_meta=0, arch="text", uses_meta=False, variant="ensemble", max_text_chars=p.max_text_chars,
-                     backbone=f"ensemble of {len(members)}", members=[{"name": n, "kind": kind} for n, kind, _ in members],
+    info = ModelInfo(labels=labels, n_meta=0, arch="text", uses_meta=False, variant="ensemble",
+                     max_text_chars=p.max_text_chars,
+                     backbone=f"ensemble of {len(members)}",
+                     members=[{"name": n, "kind": kind} for n, kind, _ in members],
                      run_name=p.run_name, select_metric=p.select_metric, data_source=data.source,
                      rows={"train": len(data.train), "val": len(data.val), "test": len(data.test)})
-    ens = Ensemble([(n, m) for n, _, m in members], np.zeros((k, k * len(members)), np.float32), np.zeros(k, np.float32), info)
+    ens = Ensemble([(n, m) for n, _, m in members], np.zeros((k, k * len(members)), np.float32),
+                   np.zeros(k, np.float32), info)
     x = {name: ens.member_log_proba(df["text"].tolist()) for name, df in (("val", data.val), ("test", data.test))}
     y = {name: df["label"].to_numpy() for name, df in (("val", data.val), ("test", data.test))}
     ens.weights, ens.bias, info.metrics["val"] = fit_stacker(x["val"], y["val"], labels, p.select_metric, p.seed)
     test = classification_metrics(y["test"], ens.proba_from_logits(x["test"] @ ens.weights.T + ens.bias), labels)
     info.metrics["test"] = {m: test[m] for m in ("accuracy", "macro_f1", "macro_recall", "weighted_f1")}
-    info.metrics["members"] = {n: {split: classification_metrics(y[split], np.exp(x[split][:, i * k:(i + 1) * k]), labels)[p.select_metric]
+    info.metrics[
+        "members"] = {n: {split: classification_metrics(y[split],
+                                                        np.exp(x[split][:, i * k:(i + 1) * k]), labels)[p.select_metric]
                                    for split in ("val", "test")} for i, (n, _, _) in enumerate(members)}
     return save_model(ens, out)

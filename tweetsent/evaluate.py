@@ -57,7 +57,8 @@ def plot_confusion(y_true, y_pred, labels: Sequence[str]):
     fig, axes = plt.subplots(1, 2, figsize=(13, 5))
     for ax, norm, title in zip(axes, (None, "true"), ("counts", "share of true class")):
         ConfusionMatrixDisplay.from_predictions(y_true, y_pred, labels=range(len(labels)), display_labels=labels,
-                                                normalize=norm, ax=ax, colorbar=False, values_format=".2f" if norm else "d",
+                                                normalize=norm, ax=ax, colorbar=False,
+                                                values_format=".2f" if norm else "d",
                                                 xticks_rotation=30)
         ax.set_title(f"Confusion matrix ({title})")
     fig.tight_layout()
@@ -79,7 +80,8 @@ def plot_roc(y_true, proba: np.ndarray, labels: Sequence[str]):
 def plot_reliability(y_true, proba: np.ndarray, n_bins: int = 10):
     "Reliability plot of the top-class probability, over `n_bins` bins holding equally many tweets."
     correct, conf = (proba.argmax(1) == y_true).astype(int), proba.max(1)
-    frac, mean_conf = calibration_curve(correct, conf, n_bins=n_bins, strategy="quantile")   # equal-count bins: no empty ones
+    # equal-count bins: no empty ones
+    frac, mean_conf = calibration_curve(correct, conf, n_bins=n_bins, strategy="quantile")
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfect")
     ax.plot(mean_conf, frac, "o-", label=f"model (ECE {expected_calibration_error(y_true, proba):.3f})")
@@ -105,9 +107,11 @@ def accuracy_by_length(df: pd.DataFrame, proba: np.ndarray, bins=(0, 10, 20, 30,
             .agg(tweets="size", accuracy="mean").reset_index())
 
 # %% ../notebooks/lib/evaluate.ipynb #d6e0a003
-_NEGATION = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, NEGATORS), key=len, reverse=True)) + r")\b|n't\b", re.I)
+_NEGATION = re.compile(r"\b(?:"
+                       + "|".join(sorted(map(re.escape, NEGATORS), key=len, reverse=True)) + r")\b|n't\b", re.I)
 _SARCASM = re.compile(r"#sarcas\w*|#not\b|#irony|\byeah,? right\b|\boh,? (?:great|wonderful|joy|fantastic|perfect)\b|"
-                      r"\bthanks a lot\b|\bjust what (?:i|we) needed\b|\b(?:love|loving) (?:it )?(?:how|when)\b|(?:^|\s)/s\b|"
+                      r"\bthanks a lot\b|\bjust what (?:i|we) needed\b|\b(?:love|loving) (?:it "
+                      r")?(?:how|when)\b|(?:^|\s)/s\b|"
                       r"\bsure(?:ly)?\.\.\.|\bso much fun\b", re.I)
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\U0001F1E6-\U0001F1FF]|[:;=]-?[)(DPp/]")
 _TOKEN = re.compile(r"https?://\S+|\S+")
@@ -118,14 +122,16 @@ def slice_masks(texts) -> pd.DataFrame:
     def hashtag_share(t: str) -> float:
         words = [w for w in _TOKEN.findall(t) if not w.startswith(("http", "@"))]
         return sum(w.startswith("#") for w in words) / max(len(words), 1)
-    return pd.DataFrame({"all": True, "negation": texts.str.contains(_NEGATION), "sarcasm_cue": texts.str.contains(_SARCASM),
+    return pd.DataFrame({"all": True, "negation": texts.str.contains(_NEGATION),
+                         "sarcasm_cue": texts.str.contains(_SARCASM),
                          "mostly_hashtags": texts.map(hashtag_share) >= 0.5,
                          "emoji_heavy": texts.map(lambda t: len(_EMOJI.findall(t)) >= 2)})
 
 # %% ../notebooks/lib/evaluate.ipynb #d6e0a005
 def error_slices(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str]) -> pd.DataFrame:
-    """Per slice of `slice_masks`: tweets, share, the tweets of each class in it (support), accuracy, macro-recall over
-    the classes the slice holds (a class absent from a small slice is not a recall of 0), and the most common confusion."""
+    """Per slice of `slice_masks`: tweets, share, the tweets of each class in it (support), accuracy, macro-recall
+    over the classes the slice holds (a class absent from a small slice is not a recall of 0), and the most common
+    confusion."""
     y, pred = df["label"].to_numpy(), proba.argmax(1)
     rows = []
     for name, mask in slice_masks(df["text"]).items():
@@ -136,7 +142,8 @@ def error_slices(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str]) -> 
         rows.append({"slice": name, "tweets": int(mask.sum()), "share": round(float(mask.mean()), 3),
                      "support": ", ".join(f"{labels[k]} {int((y[mask] == k).sum())}" for k in present),
                      "accuracy": round(float((y[mask] == pred[mask]).mean()), 3),
-                     "macro_recall": round(float(recall_score(y[mask], pred[mask], labels=present, average="macro", zero_division=0)), 3),
+                     "macro_recall": round(float(recall_score(y[mask], pred[mask], labels=present,
+                                                              average="macro", zero_division=0)), 3),
                      "most common mistake": wrong.value_counts().index[0] if len(wrong) else ""})
     return pd.DataFrame(rows)
 
@@ -150,12 +157,14 @@ LEADERBOARD_COLUMNS = ["run", "model", "backbone", "trainer", "arch", "variant",
                        "size_mb", "tweets_per_s"]
 
 def leaderboard(runs_dir, metric: str = "macro_f1", data: Optional[str] = None) -> pd.DataFrame:
-    "One row per model variant of every run under `runs_dir`, best `metric` first; with `data`, only those scored on the rows of that fingerprint."
+    """One row per model variant of every run under `runs_dir`, best `metric` first; with `data`, only those scored
+    on the rows of that fingerprint."""
     rows = []
     for f in sorted(Path(runs_dir).glob(f"*/{METRICS_FILE}")):
         for name, m in json.loads(f.read_text()).items():
             if data is not None and (m.get("data") or {}).get("fingerprint") != data: continue
-            rows.append({"run": f.parent.name, "model": name, "backbone": m.get("backbone", ""), "trainer": m.get("trainer", ""),
+            rows.append({"run": f.parent.name, "model": name, "backbone": m.get("backbone", ""),
+                         "trainer": m.get("trainer", ""),
                          "arch": m.get("arch", ""), "variant": m.get("variant", ""), "accuracy": m.get("accuracy"),
                          "macro_f1": m.get("macro_f1"), "macro_recall": m.get("macro_recall"),
                          "size_mb": (m.get("size_bytes") or 0) / 1e6 or None, "tweets_per_s": m.get("tweets_per_s")})
@@ -166,9 +175,12 @@ def plot_leaderboard(board: pd.DataFrame, metric: str = "macro_f1"):
     "The runs' `metric` (the one they select on) against throughput, one point per run and variant."
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for _, r in board.dropna(subset=["tweets_per_s", metric]).iterrows():
-        ax.scatter(r.tweets_per_s, r[metric]); ax.annotate(f"{r.run}/{r.model}", (r.tweets_per_s, r[metric]), fontsize=7)
-    ax.set_xscale("log"); ax.set_xlabel("tweets/s (CPU, batch 64, log scale)"); ax.set_ylabel(f"held-out {metric.replace('_', '-')}")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}")); ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}"))
+        ax.scatter(r.tweets_per_s, r[metric])
+        ax.annotate(f"{r.run}/{r.model}", (r.tweets_per_s, r[metric]), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlabel("tweets/s (CPU, batch 64, log scale)"); ax.set_ylabel(f"held-out {metric.replace('_', '-')}")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}"))
     ax.margins(0.15); ax.set_title("Every run on the same held-out rows")
     fig.tight_layout()
     return fig
@@ -182,34 +194,43 @@ def record_metrics(run_folder, name: str, metrics: dict) -> Path:
     return write_file_atomically(path, json.dumps(allm, indent=2, default=float))
 
 # %% ../notebooks/lib/evaluate.ipynb #d6e0b002
-PUBLISHED_SEMEVAL = {"SVM (TweetEval)": 0.629, "FastText (TweetEval)": 0.629, "BLSTM (TweetEval)": 0.583, "RoBERTa-base (TweetEval)": 0.713,
-                     "RoBERTa-twitter (TweetEval)": 0.691, "RoBERTa-retrained (TweetEval)": 0.728, "BERTweet (TweetEval)": 0.734,
+PUBLISHED_SEMEVAL = {"SVM (TweetEval)": 0.629, "FastText (TweetEval)": 0.629, "BLSTM (TweetEval)": 0.583,
+                     "RoBERTa-base (TweetEval)": 0.713,
+                     "RoBERTa-twitter (TweetEval)": 0.691, "RoBERTa-retrained (TweetEval)": 0.728,
+                     "BERTweet (TweetEval)": 0.734,
                      "TimeLMs-2021": 0.737, "SemEval-2017 winners": 0.681}
 
 def published_beside(metrics: dict, labels, n_test: int) -> pd.DataFrame:
-    "This run's macro-recall among the published SemEval-2017 4A results, when its held-out rows look like that test set."
-    if list(labels) != ["negative", "neutral", "positive"] or n_test != 12284: return pd.DataFrame(columns=["system", "macro_recall", "source"])
+    """This run's macro-recall among the published SemEval-2017 4A results, when its held-out rows look like that
+    test set."""
+    if list(labels) != ["negative", "neutral", "positive"] or n_test != 12284:
+        return pd.DataFrame(columns=["system", "macro_recall", "source"])
     rows = [{"system": k, "macro_recall": v, "source": "published"} for k, v in PUBLISHED_SEMEVAL.items()]
     rows.append({"system": "this run", "macro_recall": round(metrics["macro_recall"], 3), "source": "measured"})
     return pd.DataFrame(rows).sort_values("macro_recall", ascending=False, ignore_index=True)
 
 # %% ../notebooks/lib/evaluate.ipynb #d6e0c002
-_ARCH_RUN, _WITHOUT_RUN = re.compile(r"^(text|concat|hybrid)-seed(\d+)$"), re.compile(r"^hybrid-without-(\w+)-seed(\d+)$")
+_ARCH_RUN, _WITHOUT_RUN = (re.compile(r"^(text|concat|hybrid)-seed(\d+)$"),
+                           re.compile(r"^hybrid-without-(\w+)-seed(\d+)$"))
 
 def ablation_table(results: dict[str, dict], metric: str = "macro_recall", split: str = "test") -> pd.DataFrame:
-    """Runs named `<arch>-seed<k>` and `hybrid-without-<family>-seed<k>` (each a dict with scores per split) as one row per
-    architecture (runs, mean, std, min, max of `metric` on `split`) and one per family left out (its score, and the change in
-    points against the hybrid run with the same seed)."""
+    """Runs named `<arch>-seed<k>` and `hybrid-without-<family>-seed<k>` (each a dict with scores per split) as one
+    row per architecture (runs, mean, std, min, max of `metric` on `split`) and one per family left out (its score,
+    and the change in points against the hybrid run with the same seed)."""
     rows, by_arch = [], {}
     for name, r in results.items():
         if m := _ARCH_RUN.match(name): by_arch.setdefault(m.group(1), {})[int(m.group(2))] = r[split][metric]
     for arch in ("text", "concat", "hybrid"):
         got = list(by_arch.get(arch, {}).values())
-        if got: rows.append({"model": f"arch {arch}", "runs": len(got), "mean": np.mean(got), "std": np.std(got) if len(got) > 1 else np.nan,
+        if got:
+            rows.append({"model": f"arch {arch}", "runs": len(got), "mean": np.mean(got), "std": np.std(got)
+                         if len(got) > 1 else np.nan,
                              "min": min(got), "max": max(got), "vs hybrid (points)": np.nan})
     for name, r in sorted(results.items()):
         if m := _WITHOUT_RUN.match(name):
             score, same_seed = r[split][metric], by_arch.get("hybrid", {}).get(int(m.group(2)))
-            rows.append({"model": f"hybrid without {m.group(1)} (seed {m.group(2)})", "runs": 1, "mean": score, "std": np.nan,
-                         "min": score, "max": score, "vs hybrid (points)": 100 * (score - same_seed) if same_seed is not None else np.nan})
+            rows.append({"model": f"hybrid without {m.group(1)} (seed {m.group(2)})", "runs": 1,
+                         "mean": score, "std": np.nan,
+                         "min": score, "max": score, "vs hybrid (points)": 100 * (score - same_seed)
+                         if same_seed is not None else np.nan})
     return pd.DataFrame(rows, columns=["model", "runs", "mean", "std", "min", "max", "vs hybrid (points)"])

@@ -15,7 +15,8 @@ from .models import TweetClassifier
 __all__ = ['explain_tokens', 'top_tokens_by_class', 'explain_meta_groups', 'plot_meta_groups']
 
 # %% ../notebooks/lib/explain.ipynb #acd11348
-def explain_tokens(clf: TweetClassifier, texts: Sequence[str], max_evals: int = 200, batch_size: int = 64) -> shap.Explanation:
+def explain_tokens(clf: TweetClassifier, texts: Sequence[str], max_evals: int = 200,
+                   batch_size: int = 64) -> shap.Explanation:
     "SHAP token attributions (partition explainer, text masker on the model's own tokenizer) for each class."
     masker = shap.maskers.Text(clf.tokenizer, mask_token=clf.tokenizer.mask_token or "")
     explainer = shap.Explainer(lambda xs: clf.predict_proba(list(xs), batch_size=batch_size), masker,
@@ -32,11 +33,13 @@ def top_tokens_by_class(explanation: shap.Explanation, labels: Sequence[str], k:
             if tok: rows.append({"token": tok, **{lab: v[i] for i, lab in enumerate(labels)}})
     if not rows: return pd.DataFrame(columns=list(labels))
     mean = pd.DataFrame(rows).groupby("token").mean()
-    return pd.DataFrame({lab: [f"{t} ({mean.loc[t, lab]:+.3f})" for t in mean[lab].nlargest(k).index] for lab in labels})
+    return pd.DataFrame({lab: [f"{t} ({mean.loc[t, lab]:+.3f})" for t in mean[lab].nlargest(k).index]
+                         for lab in labels})
 
 # %% ../notebooks/lib/explain.ipynb #4ef61b58
 def _group_masked(clf: TweetClassifier, text: str, row: np.ndarray, cols: list) -> Callable[[np.ndarray], np.ndarray]:
-    "For SHAP: masks over feature groups -> probability of the class the full tweet gets, with masked groups at their mean (0 after scaling)."
+    """For SHAP: masks over feature groups -> probability of the class the full tweet gets, with masked groups at
+    their mean (0 after scaling)."""
     pred = clf.proba_from_items(clf.encode([text], meta=row[None]))[0].argmax()
     def f(mask: np.ndarray) -> np.ndarray:
         variants = np.repeat(row[None], len(mask), 0)
@@ -53,8 +56,11 @@ def explain_meta_groups(clf: TweetClassifier, texts: Sequence[str], max_evals: i
     totals = np.zeros(len(names))
     for text, row in zip(texts, meta):
         explainer = shap.explainers.Permutation(_group_masked(clf, text, row, cols), np.zeros((1, len(names))))
-        totals += np.abs(explainer(np.ones((1, len(names))), max_evals=max(max_evals, 2 * len(names) + 1), silent=True).values[0])
-    return pd.DataFrame({"group": names, "mean_abs_shap": totals / max(len(texts), 1)}).sort_values("mean_abs_shap", ascending=False, ignore_index=True)
+        totals += np.abs(explainer(np.ones((1, len(names))),
+                                   max_evals=max(max_evals, 2 * len(names) + 1), silent=True).values[0])
+    return pd.DataFrame(
+        {"group": names, "mean_abs_shap": totals / max(len(texts), 1)}).sort_values("mean_abs_shap",
+                                                                                    ascending=False, ignore_index=True)
 
 # %% ../notebooks/lib/explain.ipynb #0e0ba55f
 def plot_meta_groups(groups: pd.DataFrame):

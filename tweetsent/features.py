@@ -81,7 +81,8 @@ class TokenBag:
             for c in lexicon[w]:
                 if c in column: weights[self.index[w], column[c]] += 1
         counted = np.flatnonzero(weights.any(axis=1)[self.codes])      # the tokens that have a category
-        cells = (self.text_of[counted, None] * len(categories) + np.arange(len(categories))).ravel()   # (text, category)
+        # (text, category)
+        cells = (self.text_of[counted, None] * len(categories) + np.arange(len(categories))).ravel()
         return np.bincount(cells, weights=weights[self.codes[counted]].ravel(),
                            minlength=len(self.n_tokens) * len(categories)).reshape(len(self.n_tokens), len(categories))
 
@@ -92,7 +93,8 @@ class TokenBag:
 # %% ../notebooks/lib/features.ipynb #5eec2d96
 COUNT_COLUMNS = ["char_count", "word_count", "avg_word_len", "unique_word_ratio", "sentence_count"]
 
-STYLE_COLUMNS = ["exclaim_count", "question_count", "digit_ratio", "caps_word_ratio", "negator_count", "intensifier_count"]
+STYLE_COLUMNS = ["exclaim_count", "question_count", "digit_ratio", "caps_word_ratio",
+                 "negator_count", "intensifier_count"]
 
 _TEXT_PIECE = re.compile(r"[^.!?\S]*[^.!?\s][^.!?]*")   # a stretch between . ! ? that is not blank: one sentence
 
@@ -104,21 +106,26 @@ def surface_features(texts: Sequence[str]) -> pd.DataFrame:
         words = t.split()
         # str.isdigit also counts ² and ①; on ASCII text deleting 0-9 counts the same, 3x faster
         digits = len(t) - len(t.encode().translate(None, b"0123456789")) if t.isascii() else sum(map(str.isdigit, t))
-        rows.append((len(t), len(words), len("".join(words)), len(set(map(str.lower, words))), len(_TEXT_PIECE.findall(t)),
+        rows.append((len(t), len(words), len("".join(words)), len(set(map(str.lower, words))),
+                     len(_TEXT_PIECE.findall(t)),
                      t.count("!"), t.count("?"), digits, sum(len(w) > 1 for w in filter(str.isupper, words))))
-    chars, n_words, word_chars, distinct, sentences, exclaim, question, digits, caps = np.array(rows, dtype=float).reshape(-1, 9).T
+    chars, n_words, word_chars, distinct, sentences, exclaim, question, digits, caps = np.array(
+        rows, dtype=float).reshape(-1, 9).T
     per_word = np.maximum(n_words, 1)
     return pd.DataFrame({"char_count": chars, "word_count": n_words, "avg_word_len": word_chars / per_word,
                          "unique_word_ratio": distinct / per_word, "sentence_count": np.maximum(sentences, 1),
-                         "exclaim_count": exclaim, "question_count": question, "digit_ratio": digits / np.maximum(chars, 1),
+                         "exclaim_count": exclaim, "question_count": question,
+                         "digit_ratio": digits / np.maximum(chars, 1),
                          "caps_word_ratio": caps / per_word})
 
 # %% ../notebooks/lib/features.ipynb #f0a00005
-_STYLE_WORDS = {w: [c for c, words in (("negator", NEGATORS), ("intensifier", INTENSIFIERS)) if w in words] for w in NEGATORS | INTENSIFIERS}
+_STYLE_WORDS = {w: [c for c, words in (("negator", NEGATORS), ("intensifier", INTENSIFIERS)) if w in words]
+                for w in NEGATORS | INTENSIFIERS}
 
 def negation_features(bag: TokenBag) -> pd.DataFrame:
     "Negators and intensifiers among the lexicon tokens (the rest of the style group)."
-    return pd.DataFrame(bag.category_counts(_STYLE_WORDS, ["negator", "intensifier"]), columns=["negator_count", "intensifier_count"])
+    return pd.DataFrame(bag.category_counts(_STYLE_WORDS, ["negator", "intensifier"]),
+                        columns=["negator_count", "intensifier_count"])
 
 # %% ../notebooks/lib/features.ipynb #6c77fe7b
 def afinn_features(bag: TokenBag, afinn: Mapping[str, float]) -> pd.DataFrame:
@@ -136,13 +143,16 @@ MPQA_COLUMNS = ["strongsubj", "weaksubj", "positive", "negative", "neutral", "bo
 
 def mpqa_features(bag: TokenBag, mpqa: Mapping) -> pd.DataFrame:
     "Shares of tokens by subjectivity type (strong/weak) and by prior polarity, read from separate fields."
-    return pd.DataFrame(bag.shares(bag.category_counts(mpqa, MPQA_COLUMNS)), columns=[f"mpqa_{c}" for c in MPQA_COLUMNS])
+    return pd.DataFrame(bag.shares(bag.category_counts(mpqa, MPQA_COLUMNS)),
+                        columns=[f"mpqa_{c}" for c in MPQA_COLUMNS])
 
 # %% ../notebooks/lib/features.ipynb #30a8458e
 def vader_features(texts: Sequence[str]) -> pd.DataFrame:
-    "VADER scores on three variants of each tweet: raw, clean (non-word characters replaced by spaces), stripped (URLs, mentions and hashtags removed, then cleaned)."
+    """VADER scores on three variants of each tweet: raw, clean (non-word characters replaced by spaces), stripped
+    (URLs, mentions and hashtags removed, then cleaned)."""
     n = len(texts)
-    scores = pd.DataFrame(_polarity([prep(t) for prep in VADER_VARIANTS.values() for t in texts]), columns=VADER_COLUMNS)
+    scores = pd.DataFrame(_polarity([prep(t) for prep in VADER_VARIANTS.values() for t in texts]),
+                          columns=VADER_COLUMNS)
     return pd.concat([scores.iloc[i * n:(i + 1) * n].reset_index(drop=True).add_prefix(f"vader_{v}_")
                       for i, v in enumerate(VADER_VARIANTS)], axis=1)
 
@@ -152,7 +162,8 @@ def vader_bin_features(vader: pd.DataFrame, n_labels: int) -> pd.DataFrame:
     cols = {}
     for variant in VADER_VARIANTS:
         rule = vader_rule(vader[f"vader_{variant}_compound"].to_numpy(), n_labels)
-        for k in range(n_labels if n_labels in (3, 5) else 0): cols[f"vader_{variant}_rule_{k}"] = (rule == k).astype(float)
+        for k in range(n_labels if n_labels in (3, 5) else 0):
+            cols[f"vader_{variant}_rule_{k}"] = (rule == k).astype(float)
     return pd.DataFrame(cols, index=vader.index)
 
 # %% ../notebooks/lib/features.ipynb #604d107f
@@ -162,8 +173,10 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     def __init__(self, groups: Sequence[str] = tuple(FEATURE_GROUPS),
                  tfidf_max_features: int = 100, lexicon_dir: str = "lexicons", n_labels: int = 5, max_chars: int = 1000,
                  n_jobs: Optional[int] = None):
-        self.groups, self.tfidf_max_features, self.lexicon_dir, self.n_labels = groups, tfidf_max_features, lexicon_dir, n_labels
-        self.max_chars, self.n_jobs = max_chars, n_jobs     # n_jobs: processes for `transform` (joblib's meaning; None: one)
+        self.groups, self.tfidf_max_features, self.lexicon_dir, self.n_labels = (
+            groups, tfidf_max_features, lexicon_dir, n_labels)
+        # n_jobs: processes for `transform` (joblib's meaning; None: one)
+        self.max_chars, self.n_jobs = max_chars, n_jobs
 
     def _load_lexicons(self):
         found = ensure_lexicons(self.lexicon_dir)
@@ -172,7 +185,8 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         self.nrc_ = read_lexicon(read_nrc, d / NRC_FILE) if "nrc" in self.groups else {}
         self.mpqa_source_ = ""
         if "mpqa" in self.groups:
-            self.mpqa_source_ = MPQA_FILE if found[MPQA_FILE] else "textblob en-sentiment.xml (MPQA file not in lexicons/)"
+            self.mpqa_source_ = (MPQA_FILE if found[MPQA_FILE]
+                                 else "textblob en-sentiment.xml (MPQA file not in lexicons/)")
             self.mpqa_ = read_lexicon(read_mpqa, d / MPQA_FILE) if found[MPQA_FILE] else textblob_subjectivity_lexicon()
 
     def _raw(self, texts: Sequence[str], fitting: bool = False) -> pd.DataFrame:
@@ -180,12 +194,15 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         texts = [str(t)[: self.max_chars] for t in texts]
         blocks, g = [], set(self.groups)
         needs_tokens = bool(g & {"style", "afinn", "nrc", "mpqa"})
-        stripped = [strip_urls(t) for t in texts] if needs_tokens or "tfidf" in g else []   # lexicon tokens and TF-IDF share it
+        # lexicon tokens and TF-IDF share it
+        stripped = [strip_urls(t) for t in texts] if needs_tokens or "tfidf" in g else []
         bag = TokenBag(lexicon_tokens(s, stripped=True) for s in stripped) if needs_tokens else None
         if g & {"counts", "style"}:
             surface = surface_features(texts)
             if "counts" in g: blocks.append(("counts", surface[COUNT_COLUMNS]))
-            if "style" in g: blocks.append(("style", pd.concat([surface.drop(columns=COUNT_COLUMNS), negation_features(bag)], axis=1)))
+            if "style" in g:
+                blocks.append(("style",
+                               pd.concat([surface.drop(columns=COUNT_COLUMNS), negation_features(bag)], axis=1)))
         if "afinn" in g: blocks.append(("afinn", afinn_features(bag, self.afinn_)))
         if "nrc" in g: blocks.append(("nrc", nrc_features(bag, self.nrc_)))
         if "mpqa" in g: blocks.append(("mpqa", mpqa_features(bag, self.mpqa_)))
@@ -200,7 +217,8 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
                 if "empty vocabulary" not in str(e): raise
                 raise ParamsError("TF-IDF found no words in the training texts (emoji- or symbol-only data?); "
                                   "remove 'tfidf' from feature_groups") from None
-            blocks.append(("tfidf", pd.DataFrame(tf, columns=[f"tfidf_{w}" for w in self.tfidf_.get_feature_names_out()])))
+            blocks.append(("tfidf",
+                           pd.DataFrame(tf, columns=[f"tfidf_{w}" for w in self.tfidf_.get_feature_names_out()])))
         if not blocks: raise ParamsError("FeatureExtractor has no feature groups switched on; set feature_groups")
         raw = pd.concat([b.reset_index(drop=True) for _, b in blocks], axis=1)
         raw.attrs["groups"] = [name for name, b in blocks for _ in b.columns]
@@ -230,17 +248,20 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         return values
 
     def transform_unscaled(self, X) -> pd.DataFrame:
-        """The features before scaling, as a named frame, in the columns seen at fit (a model keeps its columns when code
-        adds new ones). With `n_jobs`, consecutive slices of `X` are featurised in that many processes (for large inputs:
-        each process starts in about a second)."""
+        """The features before scaling, as a named frame, in the columns seen at fit (a model keeps its columns when
+        code adds new ones). With `n_jobs`, consecutive slices of `X` are featurised in that many processes (for
+        large inputs: each process starts in about a second)."""
         X = list(X)                                     # _raw makes each a string
         jobs = min(effective_n_jobs(self.n_jobs), len(X))
         if jobs > 1:
-            parts = Parallel(n_jobs=jobs)(delayed(self._raw)(X[k * len(X) // jobs:(k + 1) * len(X) // jobs]) for k in range(jobs))
+            parts = Parallel(n_jobs=jobs)(delayed(self._raw)(X[k * len(X) // jobs:(k + 1) * len(X) // jobs])
+                                          for k in range(jobs))
             raw = pd.concat(parts, ignore_index=True)
         else: raw = self._raw(X)
         missing = [c for c in self.feature_names_out_ if c not in raw.columns]
-        if missing: raise ValueError(f"This fitted FeatureExtractor expects columns the code no longer makes: {missing[:5]}; re-train the model")
+        if missing:
+            raise ValueError(f"This fitted FeatureExtractor expects columns the code no longer makes: {missing[:5]}; "
+                             f"re-train the model")
         return raw[list(self.feature_names_out_)]
 
     def transform(self, X) -> np.ndarray:
@@ -256,17 +277,22 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         return out
 
     def to_state(self) -> dict:
-        "The fitted extractor as JSON-safe values: settings, column names, scaler, TF-IDF and the lexicon entries it uses."
-        settings = {k: v for k, v in self.get_params().items() if k != "n_jobs"}    # how this machine runs it, not what it computes
+        """The fitted extractor as JSON-safe values: settings, column names, scaler, TF-IDF and the lexicon entries
+        it uses."""
+        # how this machine runs it, not what it computes
+        settings = {k: v for k, v in self.get_params().items() if k != "n_jobs"}
         state = {"format": 1, "settings": {**settings, "groups": list(self.groups)},
-                 "feature_names_out": [str(c) for c in self.feature_names_out_], "column_groups": list(self.column_groups_),
-                 "scaler": {"mean": self.scaler_.mean_.tolist(), "scale": self.scaler_.scale_.tolist(), "var": self.scaler_.var_.tolist(),
+                 "feature_names_out": [str(c) for c in self.feature_names_out_],
+                 "column_groups": list(self.column_groups_),
+                 "scaler": {"mean": self.scaler_.mean_.tolist(), "scale": self.scaler_.scale_.tolist(),
+                            "var": self.scaler_.var_.tolist(),
                             "n_samples_seen": int(np.max(self.scaler_.n_samples_seen_))},
                  "mpqa_source": self.mpqa_source_,
                  "lexicons": {"afinn": dict(self.afinn_), "nrc": {w: sorted(e) for w, e in self.nrc_.items()},
                               "mpqa": {w: list(v) for w, v in getattr(self, "mpqa_", {}).items()}}}
         if "tfidf" in self.groups:
-            state["tfidf"] = {"vocabulary": {w: int(i) for w, i in self.tfidf_.vocabulary_.items()}, "idf": self.tfidf_.idf_.tolist()}
+            state["tfidf"] = {"vocabulary": {w: int(i) for w, i in self.tfidf_.vocabulary_.items()},
+                              "idf": self.tfidf_.idf_.tolist()}
         return state
 
     @classmethod
@@ -280,7 +306,8 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             fx.scaler_ = StandardScaler()
             for attr, key in (("mean_", "mean"), ("scale_", "scale"), ("var_", "var")):
                 setattr(fx.scaler_, attr, np.asarray(state["scaler"][key], dtype=np.float64))
-            fx.scaler_.n_features_in_, fx.scaler_.n_samples_seen_ = len(fx.feature_names_out_), int(state["scaler"]["n_samples_seen"])
+            fx.scaler_.n_features_in_, fx.scaler_.n_samples_seen_ = (
+                len(fx.feature_names_out_), int(state["scaler"]["n_samples_seen"]))
             lex = state["lexicons"]
             fx.afinn_ = {str(w): float(v) for w, v in lex["afinn"].items()}
             fx.nrc_ = {str(w): frozenset(map(str, e)) for w, e in lex["nrc"].items()}
@@ -293,12 +320,14 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         except (KeyError, TypeError, ValueError, IndexError) as e:
             raise ValueError(f"not a fitted FeatureExtractor state ({type(e).__name__}: {e})") from None
         if len(fx.scaler_.mean_) != len(fx.feature_names_out_):
-            raise ValueError(f"not a fitted FeatureExtractor state: {len(fx.feature_names_out_)} columns but {len(fx.scaler_.mean_)} scaler means")
+            raise ValueError(f"not a fitted FeatureExtractor state: {len(fx.feature_names_out_)} columns but "
+                             f"{len(fx.scaler_.mean_)} scaler means")
         return fx
 
 # %% ../notebooks/lib/features.ipynb #b318662c
 def cached_transform(extractor: FeatureExtractor, texts: Sequence[str], cache_dir) -> np.ndarray:
-    "`extractor.transform(texts)`, memoised on disk under `cache_dir` as `.npy` files keyed by extractor state and texts."
+    """`extractor.transform(texts)`, memoised on disk under `cache_dir` as `.npy` files keyed by extractor state and
+    texts."""
     texts = list(map(str, texts))
     h = hashlib.sha256(json.dumps(extractor.to_state(), sort_keys=True).encode())
     for t in texts: h.update(t.encode("utf-8", "surrogatepass") + b"\0")
@@ -313,11 +342,13 @@ def cached_transform(extractor: FeatureExtractor, texts: Sequence[str], cache_di
 def extractor_from_params(p: Params) -> FeatureExtractor:
     "The extractor that params `p` describe (groups, TF-IDF size, lexicon folder, number of labels, text cap)."
     return FeatureExtractor(groups=tuple(p.feature_groups), tfidf_max_features=p.tfidf_max_features,
-                            lexicon_dir=str(resolve_path(p, p.lexicon_dir)), n_labels=len(p.labels), max_chars=p.max_text_chars)
+                            lexicon_dir=str(resolve_path(p, p.lexicon_dir)), n_labels=len(p.labels),
+                            max_chars=p.max_text_chars)
 
 # %% ../notebooks/lib/features.ipynb #1f4b2998
 def plot_class_means(X: np.ndarray, y: np.ndarray, names, labels, k: int = 15):
-    "Heat map of the `k` features with the widest spread of standardised class means (rows: features, columns: classes)."
+    """Heat map of the `k` features with the widest spread of standardised class means (rows: features, columns:
+    classes)."""
     import matplotlib.pyplot as plt
     z = (X - X.mean(0)) / np.where(X.std(0) > 0, X.std(0), 1)
     present = [c for c in range(len(labels)) if (y == c).any()]
@@ -325,7 +356,8 @@ def plot_class_means(X: np.ndarray, y: np.ndarray, names, labels, k: int = 15):
     top = np.argsort(-(means.max(1) - means.min(1)))[:k]
     fig, ax = plt.subplots(figsize=(1.2 * len(present) + 4, 0.32 * len(top) + 1.2))
     im = ax.imshow(means[top], cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
-    ax.set_yticks(range(len(top)), [names[j] for j in top], fontsize=8); ax.set_xticks(range(len(present)), [labels[c] for c in present], rotation=20)
+    ax.set_yticks(range(len(top)), [names[j] for j in top], fontsize=8)
+    ax.set_xticks(range(len(present)), [labels[c] for c in present], rotation=20)
     fig.colorbar(im, ax=ax, label="class mean (std of all rows)"); ax.set_title("Features that separate the classes")
     fig.tight_layout()
     return fig
@@ -338,7 +370,8 @@ def hashed_column(s: str, n_features: int) -> int:
 
 # %% ../notebooks/lib/features.ipynb #f0a00032
 def char_wb_grams(word: str, ngram_range: tuple[int, int] = (2, 5)) -> list[str]:
-    "sklearn's `char_wb` n-grams of one word: the word padded with a space each side; one shorter than n is counted once."
+    """sklearn's `char_wb` n-grams of one word: the word padded with a space each side; one shorter than n is counted
+    once."""
     w, grams = f" {word} ", []
     for n in range(ngram_range[0], ngram_range[1] + 1):
         last = len(w) - n
@@ -366,7 +399,8 @@ class NgramHasher:
     def _char_columns(self, word: str) -> np.ndarray:
         if (cols := self._chars.get(word)) is None:
             if len(self._chars) >= self.max_cached: self._chars.clear()
-            cols = self._chars[word] = np.array([self.n_features + hashed_column(g, self.n_features) for g in char_wb_grams(word)], np.int32)
+            cols = self._chars[word] = np.array([self.n_features + hashed_column(g, self.n_features)
+                                                 for g in char_wb_grams(word)], np.int32)
         return cols
 
     def transform(self, texts: Iterable[str]) -> scipy.sparse.csr_matrix:
@@ -381,7 +415,8 @@ class NgramHasher:
             parts += chars
             indptr.append(indptr[-1] + len(grams) + sum(map(len, chars)))
         indices = np.concatenate(parts) if parts else np.zeros(0, np.int32)
-        X = scipy.sparse.csr_matrix((np.ones(len(indices)), indices, np.array(indptr, np.int64)), shape=(len(indptr) - 1, 2 * self.n_features))
+        X = scipy.sparse.csr_matrix((np.ones(len(indices)), indices, np.array(indptr, np.int64)),
+                                    shape=(len(indptr) - 1, 2 * self.n_features))
         X.sum_duplicates()                                       # as sklearn: duplicates summed, columns sorted
         return X
 
@@ -399,7 +434,8 @@ class NgramModel(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts := self._counts(X))
-        self.model_ = LogisticRegression(max_iter=3000, C=self.C, class_weight="balanced").fit(self.tfidf_.transform(counts), y)
+        self.model_ = LogisticRegression(max_iter=3000, C=self.C,
+                                         class_weight="balanced").fit(self.tfidf_.transform(counts), y)
         self.classes_ = self.model_.classes_
         return self
 
@@ -420,7 +456,8 @@ class NgramModel(ClassifierMixin, BaseEstimator):
         m.tfidf_ = TfidfTransformer(sublinear_tf=True)
         m.tfidf_.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
         m.model_ = LogisticRegression()
-        m.model_.coef_, m.model_.intercept_ = np.asarray(arrays["coef"], np.float64), np.asarray(arrays["intercept"], np.float64)
+        m.model_.coef_, m.model_.intercept_ = (np.asarray(arrays["coef"], np.float64),
+                                               np.asarray(arrays["intercept"], np.float64))
         m.classes_ = m.model_.classes_ = np.asarray(arrays["classes"])
         return m
 
@@ -433,18 +470,22 @@ class LexiconModel(ClassifierMixin, BaseEstimator):
         self.lexicon_dir, self.n_labels, self.max_chars, self.C = lexicon_dir, n_labels, max_chars, C
 
     def fit(self, X, y):
-        self.extractor_ = FeatureExtractor(groups=LEXICON_GROUPS, lexicon_dir=self.lexicon_dir, n_labels=self.n_labels, max_chars=self.max_chars)
-        self.model_ = LogisticRegression(max_iter=3000, C=self.C, class_weight="balanced").fit(self.extractor_.fit_transform(list(X)), y)
+        self.extractor_ = FeatureExtractor(groups=LEXICON_GROUPS, lexicon_dir=self.lexicon_dir, n_labels=self.n_labels,
+                                           max_chars=self.max_chars)
+        self.model_ = LogisticRegression(max_iter=3000, C=self.C,
+                                         class_weight="balanced").fit(self.extractor_.fit_transform(list(X)), y)
         self.classes_ = self.model_.classes_
         return self
 
-    def predict_log_proba(self, X) -> np.ndarray: return self.model_.predict_log_proba(self.extractor_.transform(list(X)))
+    def predict_log_proba(self, X) -> np.ndarray:
+        return self.model_.predict_log_proba(self.extractor_.transform(list(X)))
 
     def predict(self, X) -> np.ndarray: return self.classes_[self.predict_log_proba(X).argmax(1)]
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         "The fitted state: the extractor's (JSON) and the regression's arrays (for safetensors)."
-        return self.extractor_.to_state(), {"coef": self.model_.coef_.astype(np.float32), "intercept": self.model_.intercept_.astype(np.float32),
+        return self.extractor_.to_state(), {"coef": self.model_.coef_.astype(np.float32),
+                                            "intercept": self.model_.intercept_.astype(np.float32),
                                             "classes": self.classes_.astype(np.int64)}
 
     @classmethod
@@ -454,6 +495,7 @@ class LexiconModel(ClassifierMixin, BaseEstimator):
         m.extractor_ = FeatureExtractor.from_state(state)
         m.max_chars, m.lexicon_dir = m.extractor_.max_chars, m.extractor_.lexicon_dir
         m.model_ = LogisticRegression()
-        m.model_.coef_, m.model_.intercept_ = np.asarray(arrays["coef"], np.float64), np.asarray(arrays["intercept"], np.float64)
+        m.model_.coef_, m.model_.intercept_ = (np.asarray(arrays["coef"], np.float64),
+                                               np.asarray(arrays["intercept"], np.float64))
         m.classes_ = m.model_.classes_ = np.asarray(arrays["classes"])
         return m

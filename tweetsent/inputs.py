@@ -40,19 +40,22 @@ class LoadReport:
         drop = ", ".join(f"{v} {k}" for k, v in self.dropped.items() if v) or "none"
         fix = ", ".join(f"{v} {k}" for k, v in self.repaired.items() if v) or "none"
         notes = "".join(f" ({n})" for n in self.notes)
-        return f"{self.path}: {self.rows_read} rows read ({self.encoding}), {self.rows_kept} kept; dropped: {drop}; repaired: {fix}{notes}"
+        return (f"{self.path}: {self.rows_read} rows read ({self.encoding}), {self.rows_kept} kept; dropped: {drop}; "
+                f"repaired: {fix}{notes}")
 
 # %% ../notebooks/lib/inputs.ipynb #e1da0001
 _BOMS = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]
-_NOT_CSV = [(b"PK\x03\x04", "an Excel workbook or zip archive; export it as CSV"), (b"\x1f\x8b", "gzip-compressed; decompress it first"),
+_NOT_CSV = [(b"PK\x03\x04", "an Excel workbook or zip archive; export it as CSV"),
+            (b"\x1f\x8b", "gzip-compressed; decompress it first"),
             (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook; export it as CSV"), (b"%PDF", "a PDF document")]
 SAMPLE_BYTES = 8 << 20   # the encoding is decided on a file's first 8 MiB (all of it when smaller)
 _STRAY = "lines with bytes that are not UTF-8 (read as cp1252)"
 
 def _decode_cp1252(data: bytes) -> str:
     "cp1252, with latin-1 for the five bytes cp1252 leaves undefined."
-    return data.decode("cp1252", errors="strict") if all(b not in data for b in b"\x81\x8d\x8f\x90\x9d") else data.decode("latin-1")
+    return data.decode("cp1252", errors="strict") if all(b not in data
+                                                         for b in b"\x81\x8d\x8f\x90\x9d") else data.decode("latin-1")
 
 def _is_utf8(line: bytes) -> bool:
     try: line.decode("utf-8"); return True
@@ -70,7 +73,8 @@ class _Prefixed(io.RawIOBase):
         return n
 
 def decoded_lines(stream, source: str, report: LoadReport) -> Iterator[str]:
-    "The lines of a binary stream holding a CSV, decoded by the rules above as they are read; the encoding and repairs go into `report`."
+    """The lines of a binary stream holding a CSV, decoded by the rules above as they are read; the encoding and
+    repairs go into `report`."""
     head = stream.read(SAMPLE_BYTES)
     for magic, what in _NOT_CSV:
         if head.startswith(magic): raise DataError(f"{source} is {what}, not a CSV file")
@@ -85,9 +89,11 @@ def decoded_lines(stream, source: str, report: LoadReport) -> Iterator[str]:
                     yield line.lstrip("\ufeff") if first else line
                     first = False
             except UnicodeDecodeError:
-                raise DataError(f"{source} starts with a {enc} byte-order mark but is not valid {enc} (near byte {whole.consumed})") from None
+                raise DataError(f"{source} starts with a {enc} byte-order mark but is not valid {enc} (near byte "
+                                f"{whole.consumed})") from None
             return
-    if b"\x00" in head[:65536]: raise DataError(f"{source} looks like a binary file (it holds NUL bytes), not a CSV file")
+    if b"\x00" in head[:65536]:
+        raise DataError(f"{source} looks like a binary file (it holds NUL bytes), not a CSV file")
     sample = head.split(b"\n")[: -1 if len(head) == SAMPLE_BYTES else None]
     # most lines with non-ASCII bytes are not UTF-8: a cp1252 file, not a damaged UTF-8 one
     cp1252 = sum(not _is_utf8(line) for line in sample) * 2 > sum(not line.isascii() for line in sample)
@@ -97,7 +103,8 @@ def decoded_lines(stream, source: str, report: LoadReport) -> Iterator[str]:
         else:
             try: line = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                if _STRAY not in report.repaired: report.notes.append(f"first stray byte at offset {offset + e.start}, line {number}")
+                if _STRAY not in report.repaired:
+                    report.notes.append(f"first stray byte at offset {offset + e.start}, line {number}")
                 report.repaired[_STRAY] = report.repaired.get(_STRAY, 0) + 1
                 line = _decode_cp1252(raw)
         offset += len(raw); report.bytes_read = offset
@@ -110,16 +117,20 @@ def decode_csv_bytes(raw: bytes, source: str, report: LoadReport) -> str:
 # %% ../notebooks/lib/inputs.ipynb #e1da0003
 def _check_header(header: list[str], source: str) -> None:
     if len(header) == 1 and "\t" in header[0]:
-        raise DataError(f"{source} looks tab-separated (its header holds tabs but no commas); save it as a comma-separated CSV")
+        raise DataError(f"{source} looks tab-separated (its header holds tabs but no commas); save it as a "
+                        f"comma-separated CSV")
     if len(set(header)) < len(header):
-        raise DataError(f"{source}: the header repeats column names: {sorted({c for c in header if header.count(c) > 1})}")
+        raise DataError(f"{source}: the header repeats column names: "
+                        f"{sorted({c for c in header if header.count(c) > 1})}")
 
-MAX_FIELD_CHARS = 1 << 24   # a field may be this long (Python's csv stops at 131,072): texts are cut at max_text_chars later
+# a field may be this long (Python's csv stops at 131,072): texts are cut at max_text_chars later
+MAX_FIELD_CHARS = 1 << 24
 
 def csv_frames(lines: Iterable[str], source: str, label_col: Optional[str] = None, labels: Optional[list] = None,
                chunk_rows: Optional[int] = None) -> Iterator[pd.DataFrame]:
-    """The records of a CSV's lines as frames of strings, every record checked against the header (rules above): frames of
-    `chunk_rows` rows as they are read (one frame when None), numbered on across frames; at least one, maybe empty."""
+    """The records of a CSV's lines as frames of strings, every record checked against the header (rules above):
+    frames of `chunk_rows` rows as they are read (one frame when None), numbered on across frames; at least one,
+    maybe empty."""
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
     reader = csv.reader(lines, strict=True)
     rows, starts, line, done, frames = [], [], 0, 0, 0
@@ -138,13 +149,15 @@ def csv_frames(lines: Iterable[str], source: str, label_col: Optional[str] = Non
             start, line = line + 1, reader.line_num
             if not record: continue
             if len(record) != len(header):
-                raise DataError(f"{source}: row {done + len(rows) + 1} (line {start}) has {len(record)} fields but the header has "
+                raise DataError(f"{source}: row {done + len(rows) + 1} (line {start}) has {len(record)} fields but "
+                                f"the header has "
                                 f"{len(header)}. Quote fields that contain commas")
             rows.append(record); starts.append((start, line))
             if chunk_rows and len(rows) >= chunk_rows: yield frame()
     except csv.Error as e:
         why = f"a field longer than {MAX_FIELD_CHARS:,} characters" if "field limit" in str(e) else str(e)
-        raise DataError(f"{source}: the record that starts on line {line + 1} cannot be parsed ({why}); an unbalanced quote?") from None
+        raise DataError(f"{source}: the record that starts on line {line + 1} cannot be parsed ({why}); an "
+                        f"unbalanced quote?") from None
     if rows or not frames: yield frame()
 
 def parse_csv(text: str, source: str, label_col: Optional[str] = None, labels: Optional[list] = None) -> pd.DataFrame:
@@ -153,23 +166,28 @@ def parse_csv(text: str, source: str, label_col: Optional[str] = None, labels: O
     return next(csv_frames(io.StringIO(text, newline=""), source, label_col, labels))
 
 def _refuse_swallowed_rows(rows, starts, header, source, label_col, labels, first: int = 1):
-    "A quoted field that holds, after a line break, text that parses as a whole record of this file: an unbalanced quote."
+    """A quoted field that holds, after a line break, text that parses as a whole record of this file: an unbalanced
+    quote."""
     label_at = header.index(label_col) if label_col in header and labels else None
     for i, (record, (start, end)) in enumerate(zip(rows, starts), first):
         if end == start: continue
         for col, value in zip(header, record):
             for piece in value.splitlines()[1:]:
                 fields = next(csv.reader([piece]), [])
-                looks_whole = len(fields) == len(header) and (fields[label_at].strip() in labels if label_at is not None else len(header) >= 3)
+                looks_whole = len(
+                    fields) == len(header) and (fields[label_at].strip() in labels
+                                                if label_at is not None else len(header) >= 3)
                 if looks_whole:
-                    raise DataError(f"{source}: row {i} (lines {start}-{end}): field '{col}' holds what looks like whole CSV rows; "
+                    raise DataError(f"{source}: row {i} (lines {start}-{end}): field '{col}' holds what looks like "
+                                    f"whole CSV rows; "
                                     "an unbalanced quote? Fix the quoting of that row")
 
 # %% ../notebooks/lib/inputs.ipynb #95553359
 def iter_csv_input(source, required: list[str], label_col: Optional[str] = None, labels: Optional[list] = None,
                    stdin=None, chunk_rows: Optional[int] = 10_000) -> Iterator[tuple[pd.DataFrame, LoadReport]]:
     """A CSV from a path, or from `stdin` (a binary stream) when `source` is '-', read as a stream: (frame of up to
-    `chunk_rows` rows, the report so far) pairs; memory stays bounded whatever the file's size. Columns `required` must exist."""
+    `chunk_rows` rows, the report so far) pairs; memory stays bounded whatever the file's size. Columns `required`
+    must exist."""
     if str(source) == "-": name, stream, mine = "stdin", (stdin if stdin is not None else sys.stdin.buffer), False
     else:
         path = Path(source)
@@ -180,7 +198,9 @@ def iter_csv_input(source, required: list[str], label_col: Optional[str] = None,
     try:
         for df in csv_frames(decoded_lines(stream, name, report), name, label_col, labels, chunk_rows):
             missing = [c for c in required if c not in df.columns]
-            if missing: raise DataError(f"Column(s) {missing} not found in {name}; columns are: {', '.join(df.columns)}. Name the column with --text-col/--label-col (text_col/label_col in params).")
+            if missing:
+                raise DataError(f"Column(s) {missing} not found in {name}; columns are: {', '.join(df.columns)}. Name "
+                                f"the column with --text-col/--label-col (text_col/label_col in params).")
             report.rows_read += len(df)
             yield df, report
     finally:

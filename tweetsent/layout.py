@@ -43,7 +43,8 @@ def cache_dir(p) -> Path:
 
 # %% ../notebooks/lib/layout.ipynb #ef1ec775
 PARAMS_FILE, RUN_FILE, REPORT_FILE, METRICS_FILE = "params.yaml", "run.json", "index.html", "metrics.json"
-DATA_SUMMARY_FILE, SLICES_FILE, MISTAKES_FILE, EXPLANATIONS_FILE = "data_summary.json", "error_slices.json", "mistakes.json", "explanations.json"
+DATA_SUMMARY_FILE, SLICES_FILE, MISTAKES_FILE, EXPLANATIONS_FILE = (
+    "data_summary.json", "error_slices.json", "mistakes.json", "explanations.json")
 FEATURES_SUMMARY_FILE = "features_summary.json"
 TUNED_FILE, FIGURES_DIR, MODEL_DIR = "tuned.yaml", "figures", "model"
 STAGES = ["01_eda", "02_features", "03_baselines", "04_tune", "05_train", "06_evaluate", "07_explain", "08_compression"]
@@ -67,7 +68,9 @@ def figure_path(run_folder, name: str) -> Path:
     return Path(run_folder) / FIGURES_DIR / f"{name}.png"
 
 # %% ../notebooks/lib/layout.ipynb #c35897c2
-INFO_FILE, CARD_FILE, FEATURES_FILE, BACKBONE_DIR, NGRAM_FILE = "model_info.json", "README.md", "features.json", "backbone_config", "ngram.safetensors"
-FP32_FILE, INT8_FILE, PRUNED_FILE, ONNX_FILE = "model.safetensors", "model_int8.safetensors", "model.safetensors.gz", "model.onnx"
+INFO_FILE, CARD_FILE, FEATURES_FILE, BACKBONE_DIR, NGRAM_FILE = (
+    "model_info.json", "README.md", "features.json", "backbone_config", "ngram.safetensors")
+FP32_FILE, INT8_FILE, PRUNED_FILE, ONNX_FILE = ("model.safetensors", "model_int8.safetensors",
+                                                "model.safetensors.gz", "model.onnx")
 STACKER_FILE, MEMBERS_DIR = "stacker.safetensors", "members"
 PRETRAIN_FILE = "pretrain.json"

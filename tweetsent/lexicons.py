@@ -22,12 +22,15 @@ __all__ = ['AFINN_FILE', 'NRC_FILE', 'MPQA_FILE', 'NRC_EMOTIONS', 'NEGATORS', 'I
            'strip_urls', 'lexicon_tokens', 'clean_for_vader', 'strip_for_vader', 'vader_rule', 'vader_scores']
 
 # %% ../notebooks/lib/lexicons.ipynb #67ee3cc9
-AFINN_FILE, NRC_FILE, MPQA_FILE = "AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt", "subjclueslen1-HLTEMNLP05.tff"
+AFINN_FILE, NRC_FILE, MPQA_FILE = ("AFINN-111.txt", "NRC-Emotion-Lexicon-Wordlevel-v0.92.txt",
+                                   "subjclueslen1-HLTEMNLP05.tff")
 
-NRC_EMOTIONS = ["anger", "anticipation", "disgust", "fear", "joy", "negative", "positive", "sadness", "surprise", "trust"]
+NRC_EMOTIONS = ["anger", "anticipation", "disgust", "fear", "joy", "negative", "positive",
+                "sadness", "surprise", "trust"]
 
 def ensure_lexicons(lexicon_dir) -> dict:
-    "Write AFINN-111, NRC and the readability tables into `lexicon_dir` from the installed packages where missing; return which lexicons are there."
+    """Write AFINN-111, NRC and the readability tables into `lexicon_dir` from the installed packages where missing;
+    return which lexicons are there."""
     import afinn
     import nrclex
     d = Path(lexicon_dir); d.mkdir(parents=True, exist_ok=True)
@@ -60,7 +63,8 @@ def read_nrc(path) -> dict[str, frozenset]:
 _MPQA_LINE = re.compile(r"type=(\S*) len=\S* word1=(\S+) pos1=\S* stemmed1=\S* priorpolarity=(\S*)")
 
 def read_mpqa(path) -> dict[str, tuple[str, str]]:
-    "MPQA `.tff` as word -> (type, priorpolarity); type is strongsubj/weaksubj, polarity positive/negative/neutral/both."
+    """MPQA `.tff` as word -> (type, priorpolarity); type is strongsubj/weaksubj, polarity
+    positive/negative/neutral/both."""
     out = {}
     for line in Path(path).read_text(encoding="latin-1").splitlines():
         regular = _MPQA_LINE.fullmatch(line)   # 99.8% of the lines; the others have extra or repeated fields
@@ -105,9 +109,12 @@ _URL = re.compile(r"https?://\S+|www\.\S+|@\w+")
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
-NEGATORS = frozenset(["not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "nowhere", "cannot", "can't", "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "won't", "wouldn't", "shouldn't", "couldn't", "hasn't", "haven't", "hadn't", "ain't"])
+NEGATORS = frozenset(["not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "nowhere", "cannot", "can't",
+                      "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "won't", "wouldn't",
+                      "shouldn't", "couldn't", "hasn't", "haven't", "hadn't", "ain't"])
 
-INTENSIFIERS = frozenset(["very", "really", "extremely", "so", "too", "totally", "absolutely", "completely", "utterly", "highly", "incredibly", "super", "most", "truly", "quite", "seriously"])
+INTENSIFIERS = frozenset(["very", "really", "extremely", "so", "too", "totally", "absolutely", "completely", "utterly",
+                          "highly", "incredibly", "super", "most", "truly", "quite", "seriously"])
 
 def strip_urls(text: str) -> str:
     "Lower-cased text without URLs and @mentions."

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
-from sklearn.metrics import accuracy_score, classification_report, f1_score, precision_recall_fscore_support, recall_score, roc_auc_score
+from sklearn.metrics import (
+    accuracy_score,
+    classification_report,
+    f1_score,
+    precision_recall_fscore_support,
+    recall_score,
+    roc_auc_score,
+)
 
 # %% auto #0
 __all__ = ['SCORERS', 'expected_calibration_error', 'classification_metrics', 'selection_score', 'fit_class_bias', 'folder_bytes']
@@ -30,7 +37,8 @@ def classification_metrics(y_true, proba: np.ndarray, labels: Sequence[str]) -> 
     for avg in ("macro", "weighted"):
         pr, rc, f1, _ = precision_recall_fscore_support(y_true, y_pred, labels=ks, average=avg, zero_division=0)
         out.update({f"{avg}_precision": float(pr), f"{avg}_recall": float(rc), f"{avg}_f1": float(f1)})
-    out["per_class"] = classification_report(y_true, y_pred, labels=ks, target_names=list(labels), output_dict=True, zero_division=0)
+    out["per_class"] = classification_report(y_true, y_pred, labels=ks, target_names=list(labels),
+                                             output_dict=True, zero_division=0)
     present = [k for k in ks if 0 < (y_true == k).sum() < len(y_true)]
     out["roc_auc"] = {labels[k]: float(roc_auc_score(y_true == k, proba[:, k])) for k in present}
     out["macro_roc_auc"] = float(np.mean(list(out["roc_auc"].values()))) if present else float("nan")
@@ -50,12 +58,14 @@ def selection_score(y_true, pred, metric: str) -> float:
 # %% ../notebooks/lib/metrics.ipynb #a1c0e013
 def fit_class_bias(logits: np.ndarray, y_true, mode: str, prior: Optional[np.ndarray] = None, metric: str = "macro_f1",
                    grid: Optional[np.ndarray] = None, rounds: int = 3) -> np.ndarray:
-    "Offsets added to the logits: `none` (zeros), `prior` (-log class share) or `tuned` (fitted on (logits, y_true) for `metric`; steps of `grid`, default ±1.5 by 0.05)."
+    """Offsets added to the logits: `none` (zeros), `prior` (-log class share) or `tuned` (fitted on (logits, y_true)
+    for `metric`; steps of `grid`, default ±1.5 by 0.05)."""
     grid = np.linspace(-1.5, 1.5, 61) if grid is None else grid
     logits = np.asarray(logits, dtype=float)
     bias = np.zeros(logits.shape[1])
     if mode == "none": return bias
-    if prior is None or len(prior) != logits.shape[1]: raise ValueError("class_bias 'prior' and 'tuned' need the training class shares")
+    if prior is None or len(prior) != logits.shape[1]:
+        raise ValueError("class_bias 'prior' and 'tuned' need the training class shares")
     bias = -np.log(np.clip(np.asarray(prior, dtype=float), 1e-6, None))
     bias -= bias.mean()
     if mode == "prior": return bias

@@ -87,11 +87,14 @@ def load_backbone(name: str, cache_dir: Path):
     "(tokenizer, AutoModel) for `name`, or a one-line error naming what was tried."
     target = resolve_backbone(name, cache_dir)
     try:
-        return AutoTokenizer.from_pretrained(target, trust_remote_code=False), AutoModel.from_pretrained(target, trust_remote_code=False)
+        return AutoTokenizer.from_pretrained(target,
+                                             trust_remote_code=False), AutoModel.from_pretrained(target,
+                                                                                                 trust_remote_code=False)
     except (OSError, ValueError) as e:
         tried = f"'{target}' as a local folder (not found) and as a model hub name"
         raise ModelError(f"Backbone '{name}' could not be loaded: tried {tried}; offline, use 'minilm', "
-                         f"'{TINY_RANDOM}' or a local model folder ({type(e).__name__}: {str(e).splitlines()[0][:160]})") from None
+                         f"'{TINY_RANDOM}' or a local model folder ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0][:160]})") from None
 
 # %% ../notebooks/lib/models.ipynb #15a6cc75
 def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -115,7 +118,8 @@ class TransformerWithMeta(nn.Module):
         self.classifier = nn.Sequential(nn.Linear(text_dim + (meta_dim if uses_meta else 0), hidden_dim), nn.ReLU(),
                                         nn.Dropout(dropout), nn.Linear(hidden_dim, n_labels))
         self.meta_logits = nn.Linear(n_meta, n_labels) if arch == "hybrid" else None
-        self.register_buffer("class_weight", None, persistent=False)   # cross-entropy weights while training (class_weight)
+        # cross-entropy weights while training (class_weight)
+        self.register_buffer("class_weight", None, persistent=False)
 
     def head_parameters(self):
         "Everything but the backbone (trained at `head_lr`)."
@@ -137,7 +141,8 @@ class TransformerWithMeta(nn.Module):
 def classifier_config(backbone_config, labels: Sequence[str], dropout: float):
     "The backbone's config made a sequence classifier's: its labels by name, and our dropout before the head."
     cfg = copy.deepcopy(backbone_config)
-    cfg.num_labels, cfg.id2label, cfg.label2id = len(labels), dict(enumerate(labels)), {name: i for i, name in enumerate(labels)}
+    cfg.num_labels, cfg.id2label, cfg.label2id = (len(labels), dict(enumerate(labels)),
+                                                  {name: i for i, name in enumerate(labels)})
     cfg.classifier_dropout, cfg.architectures = dropout, None
     return cfg
 
@@ -159,10 +164,12 @@ class TextOnly(nn.Module):
 
 # %% ../notebooks/lib/models.ipynb #3d0c0007
 def network(arch: str, backbone: nn.Module, n_meta: int, labels: Sequence[str], dropout: float = 0.1) -> nn.Module:
-    "The model of `arch` around a (pretrained) `backbone`: `TransformerWithMeta`, or for 'text' a `TextOnly` holding the backbone's weights."
+    """The model of `arch` around a (pretrained) `backbone`: `TransformerWithMeta`, or for 'text' a `TextOnly`
+    holding the backbone's weights."""
     if arch != "text": return TransformerWithMeta(backbone, n_meta, len(labels), arch, dropout)
     hf = AutoModelForSequenceClassification.from_config(classifier_config(backbone.config, labels, dropout))
-    missing, _ = hf.base_model.load_state_dict(backbone.state_dict(), strict=False)   # a pooler the head does not use may be extra
+    # a pooler the head does not use may be extra
+    missing, _ = hf.base_model.load_state_dict(backbone.state_dict(), strict=False)
     if missing: raise ModelError(f"the backbone lacks weights its classifier needs: {missing[:3]}")
     return TextOnly(hf)
 
@@ -172,7 +179,8 @@ def encode(tokenizer, extractor, texts: Sequence[str], max_length: int, labels=N
     "One dict per tweet: token ids (of its first `max_chars` characters), meta features, and the label when given."
     texts = [str(t)[:max_chars] for t in texts]
     ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
-    if meta is None: meta = extractor.transform(texts) if extractor is not None else np.zeros((len(texts), 0), np.float32)
+    if meta is None:
+        meta = extractor.transform(texts) if extractor is not None else np.zeros((len(texts), 0), np.float32)
     items = [{"input_ids": i, "meta": m, "text": t} for i, m, t in zip(ids, meta, texts)]   # text: for the n-gram model
     if labels is not None:
         for item, y in zip(items, labels): item["labels"] = int(y)
@@ -188,7 +196,8 @@ class Collator:
     def pad(self, ids: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         "Token ids padded to the longest, and the attention mask."
         pad, left = self.tokenizer.pad_token_id, self.tokenizer.padding_side == "left"
-        if pad is None: raise ValueError(f"{type(self.tokenizer).__name__} has no padding token; set tokenizer.pad_token")
+        if pad is None:
+            raise ValueError(f"{type(self.tokenizer).__name__} has no padding token; set tokenizer.pad_token")
         lengths = np.fromiter(map(len, ids), np.int64, len(ids))
         width = int(lengths.max(initial=0))
         input_ids = np.full((len(ids), width), pad, np.int64)
@@ -204,13 +213,15 @@ class Collator:
         out = {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(mask),
                "meta": torch.tensor(np.stack([it["meta"] for it in items]), dtype=torch.float32)}
         if "labels" in items[0]: out["labels"] = torch.tensor([it["labels"] for it in items])
-        if "teacher_logits" in items[0]: out["teacher_logits"] = torch.tensor(np.stack([it["teacher_logits"] for it in items]))
+        if "teacher_logits" in items[0]:
+            out["teacher_logits"] = torch.tensor(np.stack([it["teacher_logits"] for it in items]))
         return out
 
 # %% ../notebooks/lib/models.ipynb #3d0b0015
 def pick_device() -> torch.device:
     if torch.cuda.is_available(): return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
     return torch.device("cpu")
 
 # %% ../notebooks/lib/models.ipynb #c9642318
@@ -218,42 +229,60 @@ def _whole(low: int):
     return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low
 
 def _number(low: float, high: float, high_in: bool = True):
-    return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and low <= v and (v <= high if high_in else v < high)
+    return lambda v: isinstance(
+        v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and low <= v and (v <= high
+                                                                                            if high_in else v < high)
 
-_is = lambda *types: lambda v: isinstance(v, types) and not isinstance(v, bool) or (bool in types and isinstance(v, bool))
+_is = lambda *types: lambda v: isinstance(
+    v, types) and not isinstance(v, bool) or (bool in types and isinstance(v, bool))
 _or_none = lambda check: lambda v: v is None or check(v)
 _finite_list = lambda v: isinstance(v, list) and all(_number(-math.inf, math.inf)(x) for x in v)
 
-MEMBER_KINDS = ("model", "ngram", "lexicon")   # what an ensemble stacks: a model folder, an n-gram model, a lexicon model
+# what an ensemble stacks: a model folder, an n-gram model, a lexicon model
+MEMBER_KINDS = ("model", "ngram", "lexicon")
 
 INFO_RULES = {   # key of model_info.json -> (check, what it must be)
-    "labels": (lambda v: isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) and x.strip() for x in v) and len(set(v)) == len(v),
+    "labels": (lambda v: isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) and x.strip() for x in v)
+               and len(set(v)) == len(v),
                "a list of at least two distinct, non-empty label names"),
-    "n_meta": (_whole(0), "a whole number >= 0"), "arch": (lambda v: v in ARCHS or ("arch", v) in RENAMED, f"one of {ARCHS}"),
-    "max_length": (_whole(2), "a whole number >= 2"), "variant": (_is(str), "a variant name"), "uses_meta": (_is(bool), "true or false"),
-    "max_text_chars": (_whole(1), "a whole number >= 1"), "dropout": (_number(0, 1, high_in=False), "a number in [0, 1)"),
-    "backbone": (_is(str), "text"), "hidden_size": (_whole(0), "a whole number >= 0"), "n_layers": (_whole(0), "a whole number >= 0"),
+    "n_meta": (_whole(0), "a whole number >= 0"),
+    "arch": (lambda v: v in ARCHS or ("arch", v) in RENAMED, f"one of {ARCHS}"),
+    "max_length": (_whole(2), "a whole number >= 2"), "variant": (_is(str), "a variant name"),
+    "uses_meta": (_is(bool), "true or false"),
+    "max_text_chars": (_whole(1), "a whole number >= 1"),
+    "dropout": (_number(0, 1, high_in=False), "a number in [0, 1)"),
+    "backbone": (_is(str), "text"), "hidden_size": (_whole(0), "a whole number >= 0"),
+    "n_layers": (_whole(0), "a whole number >= 0"),
     "n_parameters": (_whole(0), "a whole number >= 0"), "trainer": (_is(str), "text"),
     "feature_names": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of names"),
-    "params": (_is(dict), "an object"), "run_name": (_is(str), "text"), "select_metric": (lambda v: v in SELECT_METRICS, f"one of {SELECT_METRICS}"),
+    "params": (_is(dict), "an object"), "run_name": (_is(str), "text"),
+    "select_metric": (lambda v: v in SELECT_METRICS, f"one of {SELECT_METRICS}"),
     "class_bias": (_or_none(_finite_list), "null or a list of finite numbers, one per label"),
-    "ngram_weight": (_number(0, 1), "a number in [0, 1]"), "data_fingerprint": (_is(dict), "an object"), "rows": (_is(dict), "an object"),
-    "data_source": (_is(str), "text"), "history": (_is(list), "a list"), "train_seconds": (_number(0, math.inf), "a number >= 0"),
+    "ngram_weight": (_number(0, 1), "a number in [0, 1]"), "data_fingerprint": (_is(dict), "an object"),
+    "rows": (_is(dict), "an object"),
+    "data_source": (_is(str), "text"), "history": (_is(list), "a list"),
+    "train_seconds": (_number(0, math.inf), "a number >= 0"),
     "train_tweets_per_s": (_number(0, math.inf), "a number >= 0"), "metrics": (_is(dict), "an object"),
     "sparsity": (_or_none(_number(0, 1)), "null or a number in [0, 1]"),
-    "ffn_sizes": (_or_none(lambda v: isinstance(v, list) and all(_whole(1)(x) for x in v)), "null or a list of whole numbers >= 1"),
+    "ffn_sizes": (_or_none(lambda v: isinstance(v, list) and all(_whole(1)(x) for x in v)),
+                  "null or a list of whole numbers >= 1"),
     "fine_tune": (_or_none(_is(list)), "null or a list"), "distilled_from": (_or_none(_is(str)), "null or text"),
     "distill": (_or_none(_is(dict)), "null or an object"),
     "unpacked_bytes": (_or_none(_whole(1)), "null or a whole number >= 1"), "settings": (_is(dict), "an object"),
     "members": (_or_none(lambda v: isinstance(v, list) and len(v) >= 1 and all(
         isinstance(m, dict) and set(m) == {"name", "kind"} and m["kind"] in MEMBER_KINDS and isinstance(m["name"], str)
-        and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", m["name"]) for m in v) and len({m["name"] for m in v}) == len(v)),
-        f"null or a list of members, each {{'name': a plain file name, 'kind': one of {MEMBER_KINDS}}}, names distinct"), "format_version": (_whole(0), "a whole number"),
-    "files": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(d, str) and re.fullmatch(r"[0-9a-f]{64}", d) for k, d in v.items()),
+        and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", m["name"]) for m in v)
+        and len({m["name"] for m in v}) == len(v)),
+        f"null or a list of members, each {{'name': a plain file name, 'kind': one of "
+        f"{MEMBER_KINDS}}}, names distinct"), "format_version": (_whole(0), "a whole number"),
+    "files": (lambda v: isinstance(v, dict)
+              and all(isinstance(k, str) and isinstance(d, str)
+                      and re.fullmatch(r"[0-9a-f]{64}", d) for k, d in v.items()),
               "an object of file names to sha256 digests")}
 
 def check_info_values(values: dict) -> None:
-    "A ValueError naming the first key of `values` (model_info.json) whose type or range is wrong, or that contradicts another."
+    """A ValueError naming the first key of `values` (model_info.json) whose type or range is wrong, or that
+    contradicts another."""
     for key, value in values.items():
         check, must = INFO_RULES[key]
         if not check(value): raise ValueError(f"'{key}' is {json.dumps(value)[:80]}; it must be {must}")
@@ -267,7 +296,8 @@ def check_info_values(values: dict) -> None:
 # %% ../notebooks/lib/models.ipynb #3d0a0001
 @dataclass
 class ModelInfo:
-    "What a model folder records about its model (`model_info.json`); written and read only through `to_dict` / `from_dict`."
+    """What a model folder records about its model (`model_info.json`); written and read only through `to_dict` /
+    `from_dict`."""
     labels: list                                 # label names, in the order of the logits
     n_meta: int                                  # meta features the model takes (0 for a text-only model)
     arch: str = "hybrid"
@@ -300,8 +330,10 @@ class ModelInfo:
     distilled_from: Optional[str] = None         # a distilled student: its teacher's backbone
     distill: Optional[dict] = None               # ... and the distillation settings
     unpacked_bytes: Optional[int] = None         # a compressed weights file's size once unpacked (reading stops there)
-    members: Optional[list] = None               # an ensemble: [{"name", "kind"}] of its members, in the stacker's order
-    settings: dict = field(default_factory=dict) # the run's compression settings (distill_*, prune_*), for `compress` from the folder alone
+    # an ensemble: [{"name", "kind"}] of its members, in the stacker's order
+    members: Optional[list] = None
+    # the run's compression settings (distill_*, prune_*), for `compress` from the folder alone
+    settings: dict = field(default_factory=dict)
     format_version: int = 0                      # set when the folder is saved
     files: dict = field(default_factory=dict)    # sha256 of every file of the folder, set when it is saved
 
@@ -333,8 +365,10 @@ class Classifier:
         "Offsets added to the logits before the softmax (zeros when the model has none)."
         return np.asarray(self.info.class_bias or np.zeros(len(self.labels)), dtype=np.float32)
 
-    def encode(self, texts: Sequence[str], labels=None, meta: np.ndarray = None) -> list[dict]: raise NotImplementedError
-    def network_logits(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray: raise NotImplementedError
+    def encode(self, texts: Sequence[str], labels=None, meta: np.ndarray = None) -> list[dict]:
+        raise NotImplementedError
+    def network_logits(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        raise NotImplementedError
     def with_ngram(self, logits: np.ndarray, items: list[dict]) -> np.ndarray: return logits
 
     def predict_proba(self, texts, batch_size: int = 64, progress: bool = False, meta: np.ndarray = None) -> np.ndarray:
@@ -343,11 +377,14 @@ class Classifier:
         texts = as_texts(texts)
         out = np.full((len(texts), len(self.labels)), np.nan, np.float32)
         real = [i for i, t in enumerate(texts) if t is not None]
-        if real: out[real] = self.proba_from_items(self.encode([texts[i] for i in real], meta=meta), batch_size, progress)
+        if real:
+            out[real] = self.proba_from_items(self.encode([texts[i] for i in real], meta=meta), batch_size, progress)
         return out
 
-    def logits_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False, network_only: bool = False) -> np.ndarray:
-        "Logits for already encoded tweets (class offsets not added): the network's, mixed with the n-gram model's log-probabilities unless `network_only`."
+    def logits_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False,
+                          network_only: bool = False) -> np.ndarray:
+        """Logits for already encoded tweets (class offsets not added): the network's, mixed with the n-gram model's
+        log-probabilities unless `network_only`."""
         out = self.network_logits(items, batch_size, progress)
         return out if network_only else self.with_ngram(out, items)
 
@@ -359,9 +396,11 @@ class Classifier:
         "Class probabilities for already encoded tweets."
         return self.proba_from_logits(self.logits_from_items(items, batch_size, progress))
 
-    def iter_proba(self, chunks: Iterable[tuple[Sequence[str], object]], batch_size: int = 64) -> Iterator[tuple[object, np.ndarray]]:
-        """`(tag, probabilities)` for each `(texts, tag)` of `chunks`, in order; the network labels one chunk in a thread
-        while the next is read and featurised, so the cores featurising (Python) and the network's are busy at once."""
+    def iter_proba(self, chunks: Iterable[tuple[Sequence[str], object]],
+                   batch_size: int = 64) -> Iterator[tuple[object, np.ndarray]]:
+        """`(tag, probabilities)` for each `(texts, tag)` of `chunks`, in order; the network labels one chunk in a
+        thread while the next is read and featurised, so the cores featurising (Python) and the network's are busy at
+        once."""
         from concurrent.futures import ThreadPoolExecutor
 
         def done(network, items, tag):
@@ -377,7 +416,8 @@ class Classifier:
 
     def predict(self, texts, **kw) -> list[Optional[str]]:
         "Labels, one per text of `texts` (read by `as_texts`; `None` for a missing or blank one)."
-        return [None if np.isnan(row).any() else self.labels[int(row.argmax())] for row in self.predict_proba(texts, **kw)]
+        return [None if np.isnan(row).any() else self.labels[int(row.argmax())]
+                for row in self.predict_proba(texts, **kw)]
 
 # %% ../notebooks/lib/models.ipynb #274cb09d
 @dataclass
@@ -388,7 +428,8 @@ class TweetClassifier(Classifier):
     extractor: object
     info: ModelInfo
     runner: Optional[Callable] = None     # batch dict -> logits array; default runs `model`
-    ngram: Optional[object] = None        # a fitted n-gram model (02_features.NgramModel) mixed in at `info.ngram_weight`
+    # a fitted n-gram model (02_features.NgramModel) mixed in at `info.ngram_weight`
+    ngram: Optional[object] = None
 
     def _logits(self, batch: dict) -> np.ndarray:
         if self.runner is not None: return self.runner(batch)
@@ -407,13 +448,15 @@ class TweetClassifier(Classifier):
         order = np.argsort([len(it["input_ids"]) for it in items], kind="stable")
         collate, out = Collator(self.tokenizer), np.zeros((len(items), len(self.labels)), np.float32)
         if self.model is not None: self.model.eval()
-        for start in tqdm(range(0, len(order), batch_size), disable=not progress or len(order) <= 4 * batch_size, desc="predict"):
+        for start in tqdm(range(0, len(order), batch_size), disable=not progress
+                          or len(order) <= 4 * batch_size, desc="predict"):
             idx = order[start:start + batch_size]
             out[idx] = self._logits(collate([items[i] for i in idx]))
         return out
 
     def with_ngram(self, logits: np.ndarray, items: list[dict]) -> np.ndarray:
-        "The network's `logits` mixed with the n-gram model's log-probabilities at `info.ngram_weight` (unchanged without one)."
+        """The network's `logits` mixed with the n-gram model's log-probabilities at `info.ngram_weight` (unchanged
+        without one)."""
         w = self.info.ngram_weight
         if not w or self.ngram is None or not len(items): return logits
         return (1 - w) * logits + w * self.ngram.predict_log_proba([it["text"] for it in items]).astype(np.float32)
@@ -422,10 +465,14 @@ class TweetClassifier(Classifier):
 FLOOR = 1e-7   # the smallest probability a member is taken to give (log of it for classes it never saw)
 
 def log_proba(member, texts: list[str], n_labels: int) -> np.ndarray:
-    "A member's log-probabilities of the `n_labels` classes for (clean, non-empty) texts; a scikit-learn member's `classes_` placed."
-    if not hasattr(member, "predict_log_proba"): return np.log(np.clip(member.predict_proba(texts), FLOOR, 1)).astype(np.float32)
+    """A member's log-probabilities of the `n_labels` classes for (clean, non-empty) texts; a scikit-learn member's
+    `classes_` placed."""
+    if not hasattr(member, "predict_log_proba"):
+        return np.log(np.clip(member.predict_proba(texts), FLOOR, 1)).astype(np.float32)
     out = np.full((len(texts), n_labels), np.log(FLOOR), np.float32)
-    out[:, np.asarray(getattr(member, "classes_", np.arange(n_labels)))] = np.maximum(member.predict_log_proba(texts), np.log(FLOOR))
+    out[
+        :, np.asarray(getattr(member, "classes_", np.arange(n_labels)))] = np.maximum(member.predict_log_proba(texts),
+                                                                                      np.log(FLOOR))
     return out
 
 @dataclass

@@ -42,10 +42,12 @@ RANGES = {  # name -> (low, high, low included, high included)
     "open_unit": (0, 1, False, False), "unit": (0, 1, True, False), "closed_unit": (0, 1, True, True),
     "fraction": (0, 1, False, True)}
 
-def arg(default, help: str, *, training: bool = False, choices: Optional[list] = None, check: str = "", one_or_list: bool = False):
+def arg(default, help: str, *, training: bool = False, choices: Optional[list] = None, check: str = "",
+        one_or_list: bool = False):
     "A `Params` field that carries its help text, allowed values, range and whether the trained model depends on it."
     kw = {"default_factory": (lambda: list(default))} if isinstance(default, list) else {"default": default}
-    return field(**kw, metadata={"help": help, "training": training, "choices": choices, "check": check, "one_or_list": one_or_list})
+    return field(**kw, metadata={"help": help, "training": training, "choices": choices, "check": check,
+                                 "one_or_list": one_or_list})
 
 # %% ../notebooks/lib/params.ipynb #070555af
 @dataclass
@@ -53,8 +55,11 @@ class Params:
     "Everything a run needs. Paths are relative to the project root."
     run_name: str = arg("", "name of the run folder under out_dir/runs; '' -> the params file's stem")
     # data
-    train_path: str = arg("data/Corona_NLP_train.csv", "training CSV; '' -> split test_path (split_size)", training=True)
-    val_path: str = arg("", "validation CSV for early stopping, class bias and tuning; '' -> val_size of the training rows", training=True)
+    train_path: str = arg("data/Corona_NLP_train.csv",
+                          "training CSV; '' -> split test_path (split_size)", training=True)
+    val_path: str = arg("",
+                        "validation CSV for early stopping, class bias and tuning; '' -> val_size of the training rows",
+                        training=True)
     test_path: str = arg("data/Corona_NLP_test.csv", "held-out CSV, scored once by the finished model", training=True)
     text_col: str = arg("OriginalTweet", "column holding the tweet", training=True)
     label_col: str = arg("Sentiment", "column holding the label", training=True)
@@ -62,28 +67,37 @@ class Params:
     split_size: float = arg(0.2, "held-out share when train_path is ''", training=True, check="open_unit")
     max_rows: Optional[int] = arg(None, "stratified cap on training rows (null: all)", training=True, check="positive")
     demo_rows: int = arg(3000, "size of the embedded demo set (train + test)", training=True, check="positive")
-    val_size: float = arg(0.1, "validation share of the training rows when val_path is ''", training=True, check="open_unit")
+    val_size: float = arg(0.1, "validation share of the training rows when val_path is ''",
+                          training=True, check="open_unit")
     # model and training
-    backbone: str = arg("minilm", "'minilm' (offline), 'tiny-random', a local model folder or a hub name", training=True)
+    backbone: str = arg("minilm",
+                        "'minilm' (offline), 'tiny-random', a local model folder or a hub name", training=True)
     trainer: str = arg("manual", "own loop or HF Trainer", training=True, choices=["manual", "hf"])
-    arch: str = arg("hybrid", "'text': transformers' own sequence classifier (loads in transformers.pipeline); 'concat': meta "
+    arch: str = arg("hybrid",
+                    "'text': transformers' own sequence classifier (loads in transformers.pipeline); 'concat': meta "
                     "features beside the text; 'hybrid': also a direct meta-to-logits path",
                     training=True, choices=ARCHS)
     max_length: int = arg(96, "tokens per tweet (at most the backbone's positions)", training=True, check="positive")
-    max_text_chars: int = arg(1000, "characters of a text that features and the tokenizer read (cost stays linear in input size)",
+    max_text_chars: int = arg(1000,
+                              "characters of a text that features and the tokenizer read (cost stays "
+                              "linear in input size)",
                               training=True, check="positive")
     batch_size: int = arg(32, "training batch size", training=True, check="positive")
     lr: float = arg(5e-5, "backbone learning rate (its top layer)", training=True, check="positive")
     head_lr: float = arg(2e-3, "learning rate of the projection and classifier heads", training=True, check="positive")
     layer_lr_decay: float = arg(1.0, "each lower backbone layer learns at this factor of the one above (1: one rate)",
                                 training=True, check="fraction")
-    weight_decay: float = arg(0.01, "AdamW weight decay (not on biases and LayerNorm)", training=True, check="non_negative")
+    weight_decay: float = arg(0.01, "AdamW weight decay (not on biases and LayerNorm)",
+                              training=True, check="non_negative")
     warmup_ratio: float = arg(0.1, "share of steps with a rising learning rate", training=True, check="unit")
     epochs: int = arg(3, "training epochs (at most)", training=True, check="positive")
     dropout: float = arg(0.1, "dropout in the classifier head", training=True, check="unit")
-    patience: int = arg(2, "epochs without a better validation score before stopping", training=True, check="non_negative")
+    patience: int = arg(2, "epochs without a better validation score before stopping",
+                        training=True, check="non_negative")
     grad_clip: float = arg(1.0, "gradient norm clip", training=True, check="non_negative")
-    checkpoint_steps: int = arg(500, "steps between the checkpoints a killed training resumes from (trainer: manual)", check="positive")
+    checkpoint_steps: int = arg(500,
+                                "steps between the checkpoints a killed training resumes from (trainer: manual)",
+                                check="positive")
     seed: int = arg(42, "seed of splits, initialisation and batch order", training=True)
     class_weight: str = arg("none", "cross-entropy weights: 'balanced' weighs classes by inverse frequency",
                             training=True, choices=["none", "balanced"])
@@ -93,9 +107,11 @@ class Params:
     select_metric: str = arg("macro_f1", "validation metric for early stopping, class bias, tuning and the leaderboard",
                              training=True, choices=SELECT_METRICS)
     feature_groups: list = arg(FEATURE_GROUPS, "meta-feature groups (02_features)", training=True)
-    ngram_weight: float = arg(0.0, "weight of a word+char n-gram model's log-probabilities mixed into the logits (0: off)",
+    ngram_weight: float = arg(0.0,
+                              "weight of a word+char n-gram model's log-probabilities mixed into the logits (0: off)",
                               training=True, check="closed_unit")
-    ngram_features: int = arg(2**18, "hash buckets per n-gram kind (words, characters) of the n-gram model", training=True, check="positive")
+    ngram_features: int = arg(2**18, "hash buckets per n-gram kind (words, characters) of the n-gram model",
+                              training=True, check="positive")
     tfidf_max_features: int = arg(100, "TF-IDF columns among the meta features", training=True, check="positive")
     lexicon_dir: str = arg("lexicons", "folder of the lexicon files")
     # tuning
@@ -103,7 +119,8 @@ class Params:
     tune_epochs: int = arg(1, "most epochs a trial may draw", check="positive")
     tune_max_rows: Optional[int] = arg(600, "training rows a trial uses (null: all)", check="positive")
     tune_storage: str = arg("", "'' -> SQLite file under out_dir; any SQLAlchemy URL")
-    use_tuned: bool = arg(True, "train with 04's best values (the run folder's tuned.yaml) when a study has written them")
+    use_tuned: bool = arg(True,
+                          "train with 04's best values (the run folder's tuned.yaml) when a study has written them")
     # explanation
     explain_samples: int = arg(5, "tweets explained with SHAP", check="positive")
     explain_max_evals: int = arg(200, "model calls per explained tweet", check="positive")
@@ -117,24 +134,39 @@ class Params:
     distill_temperature: float = arg(2.0, "softening of the teacher's probabilities", check="positive")
     distill_alpha: float = arg(0.5, "weight of the teacher's soft labels against the true labels", check="closed_unit")
     distill_epochs: int = arg(2, "student training epochs", check="positive")
-    distill_backbone: str = arg("", "a backbone for a new student (an ensemble's always gets one: '' -> backbone); '' with a model teacher: its first layers")
-    distill_unlabelled: bool = arg(True, "a new student also learns the teacher's labels of the unlabelled tweets (unlabelled_path)")
-    distill_max_unlabelled: Optional[int] = arg(None, "cap on the unlabelled tweets a student learns from (null: all)", check="positive")
+    distill_backbone: str = arg("",
+                                "a backbone for a new student (an ensemble's always gets one: '' -> backbone); '' with "
+                                "a model teacher: its first layers")
+    distill_unlabelled: bool = arg(True,
+                                   "a new student also learns the teacher's labels of the unlabelled tweets "
+                                   "(unlabelled_path)")
+    distill_max_unlabelled: Optional[int] = arg(None,
+                                                "cap on the unlabelled tweets a student learns from (null: all)",
+                                                check="positive")
     # pre-training on unlabelled tweets (python -m tweetsent pretrain)
     unlabelled_path: str = arg("", "unlabelled tweets CSV (column text_col) for pretrain and distillation; '' -> none")
-    pretrain_with_train: bool = arg(True, "pretrain also reads the training file's texts (never the validation or held-out texts)")
+    pretrain_with_train: bool = arg(True,
+                                    "pretrain also reads the training file's texts (never the validation or "
+                                    "held-out texts)")
     pretrain_max_rows: Optional[int] = arg(None, "cap on pre-training texts (null: all)", check="positive")
     pretrain_passes: float = arg(1.0, "passes over the pre-training texts", check="positive")
-    pretrain_lr: float = arg(5e-5, "pre-training learning rate, constant after a warm-up over 6% of the first pass", check="positive")
+    pretrain_lr: float = arg(5e-5,
+                             "pre-training learning rate, constant after a warm-up over 6% of the first pass",
+                             check="positive")
     pretrain_batch_size: int = arg(64, "pre-training batch size", check="positive")
     pretrain_mask: float = arg(0.15, "share of each tweet's words masked (whole words)", check="open_unit")
     pretrain_save_steps: int = arg(200, "steps between the checkpoints a killed run resumes from", check="positive")
-    pretrain_snapshot_every: float = arg(0.5, "also save the backbone after every this many passes (0: only at the end)", check="non_negative")
+    pretrain_snapshot_every: float = arg(0.5,
+                                         "also save the backbone after every this many passes (0: only at the end)",
+                                         check="non_negative")
     # ensembles (python -m tweetsent ensemble)
     ensemble_ngram: bool = arg(True, "an ensemble also stacks an n-gram model fitted on the training rows")
-    ensemble_lexicon: bool = arg(True, "an ensemble also stacks a lexicon model (logistic regression on lexicon, VADER and style features)")
+    ensemble_lexicon: bool = arg(True,
+                                 "an ensemble also stacks a lexicon model (logistic regression on lexicon, VADER and "
+                                 "style features)")
     # experiment tracking
-    tracker: list = arg(["none"], "experiment trackers: none, mlflow, tensorboard, wandb (a name or a list)", choices=TRACKERS, one_or_list=True)
+    tracker: list = arg(["none"], "experiment trackers: none, mlflow, tensorboard, wandb (a name or a list)",
+                        choices=TRACKERS, one_or_list=True)
     tracking_uri: str = arg("", "MLflow store; '' -> a SQLite file under out_dir")
     out_dir: str = arg("outputs", "where runs, caches and studies go")
     source_file: str = arg("", "set by load_params: where these params came from")
@@ -149,9 +181,11 @@ def _check_type(key: str, value: Any, hint: Any, where: str) -> Any:
     if hint is float and isinstance(value, str):  # YAML 1.1 reads `5e-5` (no dot) as a string
         try: value = float(value)
         except ValueError: pass
-    ok = isinstance(value, list) if hint is list else isinstance(value, hint) and not (hint is not bool and isinstance(value, bool))
+    ok = isinstance(
+        value, list) if hint is list else isinstance(value, hint) and not (hint is not bool and isinstance(value, bool))
     if not ok:
-        raise ParamsError(f"Bad value for '{key}' in {where}: {value!r} is {type(value).__name__}, expected {getattr(hint, '__name__', hint)}")
+        raise ParamsError(f"Bad value for '{key}' in {where}: {value!r} is {type(value).__name__}, expected "
+                          f"{getattr(hint, '__name__', hint)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ParamsError(f"Bad value for '{key}' in {where}: {value!r}; it must be a finite number")
     return value
@@ -163,7 +197,8 @@ def _check_range(key: str, value, check: str, where: str):
     raise ParamsError(f"Bad value for '{key}' in {where}: {value!r}; it must be in {span}")
 
 def validate(p: Params, where: str = "params", sources: Optional[dict] = None) -> Params:
-    "Check types, ranges and choices of every field (as its `arg` declares them); return `p`. `sources`: key -> where it was set."
+    """Check types, ranges and choices of every field (as its `arg` declares them); return `p`. `sources`: key ->
+    where it was set."""
     hints = get_type_hints(Params)
     for f in dataclasses.fields(p):
         where_key = (sources or {}).get(f.name, where)
@@ -175,12 +210,15 @@ def validate(p: Params, where: str = "params", sources: Optional[dict] = None) -
         allowed = f.metadata["choices"]
         bad = [v for v in value if v not in allowed] if allowed and isinstance(value, list) else \
               [value] if allowed and value not in allowed else []
-        renamed = f" ('{bad[0]}' is now called '{RENAMED[f.name, bad[0]]}')" if bad and (f.name, bad[0]) in RENAMED else ""
-        if bad: raise ParamsError(f"Bad value for '{f.name}' in {where_key}: {bad[0]!r}; choose one of {allowed}{renamed}")
+        renamed = f" ('{bad[0]}' is now called '{RENAMED[f.name, bad[0]]}')" if bad and (
+            f.name, bad[0]) in RENAMED else ""
+        if bad:
+            raise ParamsError(f"Bad value for '{f.name}' in {where_key}: {bad[0]!r}; choose one of {allowed}{renamed}")
     unknown = sorted(set(p.feature_groups) - set(FEATURE_GROUPS))
     if unknown: raise ParamsError(f"Unknown feature group(s) {unknown} in {where}; known groups: {FEATURE_GROUPS}")
     if len(set(p.labels)) < 2: raise ParamsError(f"'labels' in {where} needs at least two distinct label names")
-    if not all(isinstance(x, str) and x.strip() for x in p.labels): raise ParamsError(f"'labels' in {where} must be non-empty names: {p.labels}")
+    if not all(isinstance(x, str) and x.strip() for x in p.labels):
+        raise ParamsError(f"'labels' in {where} must be non-empty names: {p.labels}")
     twice = sorted({x for x in p.labels if p.labels.count(x) > 1})
     if twice: raise ParamsError(f"'labels' in {where} names {twice[0]!r} more than once; each label once, in order")
     check_run_name(p.run_name, (sources or {}).get("run_name", where))
@@ -198,20 +236,23 @@ def training_keys() -> list[str]:
     return [f.name for f in dataclasses.fields(Params) if f.metadata["training"]]
 
 def compression_keys() -> list[str]:
-    "The fields that decide how a trained model is compressed (a model folder keeps them, so `compress` needs no params file)."
+    """The fields that decide how a trained model is compressed (a model folder keeps them, so `compress` needs no
+    params file)."""
     return [f.name for f in dataclasses.fields(Params) if f.name.startswith(("distill_", "prune_"))]
 
 # %% ../notebooks/lib/params.ipynb #9a0a0007
 def help_table() -> str:
     "Every key with its default and help, as a Markdown table (README, `--help`)."
-    rows = [f"| `{f.name}` | `{f.default if f.default is not dataclasses.MISSING else f.default_factory()}` | {f.metadata['help']} |"
+    rows = [f"| `{f.name}` | `{f.default if f.default is not dataclasses.MISSING else f.default_factory()}` | "
+            f"{f.metadata['help']} |"
             for f in dataclasses.fields(Params) if f.name != "source_file"]
     return "\n".join(["| key | default | meaning |", "|---|---|---|", *rows])
 
 # %% ../notebooks/lib/params.ipynb #6cdd489e
 ALIASES = {"learning_rate": "lr", "head_learning_rate": "head_lr", "num_epochs": "epochs", "num_train_epochs": "epochs",
            "max_len": "max_length", "max_seq_length": "max_length", "model": "backbone", "model_name": "backbone",
-           "train_batch_size": "batch_size", "random_state": "seed", "text_column": "text_col", "label_column": "label_col"}
+           "train_batch_size": "batch_size", "random_state": "seed", "text_column": "text_col",
+           "label_column": "label_col"}
 
 def _unknown_key(key: str, where: str) -> ParamsError:
     names = [f.name for f in dataclasses.fields(Params)]
@@ -221,7 +262,8 @@ def _unknown_key(key: str, where: str) -> ParamsError:
 
 # %% ../notebooks/lib/params.ipynb #9a0a000b
 def parse_overrides(items) -> dict:
-    "Turn `['lr=1e-4', 'epochs=2']`, a string `'lr=1e-4 epochs=2'` (papermill's `-p overrides`) or a dict into a dict, values read as YAML."
+    """Turn `['lr=1e-4', 'epochs=2']`, a string `'lr=1e-4 epochs=2'` (papermill's `-p overrides`) or a dict into a
+    dict, values read as YAML."""
     if isinstance(items, dict): return dict(items)
     if isinstance(items, str): items = shlex.split(items)
     out = {}
@@ -230,12 +272,14 @@ def parse_overrides(items) -> dict:
         key, raw = item.split("=", 1)
         try: out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError as e:
-            raise ParamsError(f"Bad --set {item!r}: the value is not valid YAML ({getattr(e, 'problem', None) or type(e).__name__}); "
+            raise ParamsError(f"Bad --set {item!r}: the value is not valid YAML "
+                              f"({getattr(e, 'problem', None) or type(e).__name__}); "
                               "quote it, e.g. --set 'labels=[a, b]'") from None
     return out
 
 # %% ../notebooks/lib/params.ipynb #9a0a000f
-OUT_DIR_ENV = "TWEETSENT_OUT_DIR"   # when set, the out_dir of every run that does not override it (the tests use a temporary folder)
+# when set, the out_dir of every run that does not override it (the tests use a temporary folder)
+OUT_DIR_ENV = "TWEETSENT_OUT_DIR"
 
 def load_params(path: Union[str, Path], overrides=None) -> Params:
     "Read a params YAML file, apply `overrides` (dict or KEY=VALUE list), validate; `$TWEETSENT_OUT_DIR` moves out_dir."
@@ -251,7 +295,8 @@ def load_params(path: Union[str, Path], overrides=None) -> Params:
     except UnicodeDecodeError: raise ParamsError(f"{path} is not a UTF-8 text file") from None
     if not isinstance(raw, dict): raise ParamsError(f"Params file {path} must hold a mapping of keys to values")
     extra = _checked(parse_overrides(overrides), "--set/overrides")
-    p = make_params({**_checked(raw, str(path)), **extra}, str(path), {k: f"--set/overrides ({k}={v!r})" for k, v in extra.items()})
+    p = make_params({**_checked(raw, str(path)), **extra}, str(path),
+                    {k: f"--set/overrides ({k}={v!r})" for k, v in extra.items()})
     p.source_file = str(path)
     if not p.run_name: p.run_name = path.stem; check_run_name(p.run_name, f"the name of {path}")
     if os.environ.get(OUT_DIR_ENV) and "out_dir" not in extra: p.out_dir = os.environ[OUT_DIR_ENV]
@@ -276,7 +321,8 @@ def params_dict(p: Params) -> dict:
 def changed_values(values: dict) -> list[dict]:
     "The settings of `values` (a params dict) that differ from the defaults: key, value and default."
     defaults = params_dict(Params())
-    return [{"key": k, "value": v, "default": defaults.get(k)} for k, v in values.items() if k != "source_file" and v != defaults.get(k)]
+    return [{"key": k, "value": v, "default": defaults.get(k)} for k, v in values.items() if k != "source_file"
+            and v != defaults.get(k)]
 
 # %% ../notebooks/lib/params.ipynb #9a0a0013
 def with_tuned(p: Params) -> Params:

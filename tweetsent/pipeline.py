@@ -15,7 +15,18 @@ import yaml
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from .layout import CARD_FILE, FIGURES_DIR, METRICS_FILE, MODEL_DIR, PARAMS_FILE, RUN_FILE, STAGES, project_root, resolve_path, run_dir
+from tweetsent.layout import (
+    CARD_FILE,
+    FIGURES_DIR,
+    METRICS_FILE,
+    MODEL_DIR,
+    PARAMS_FILE,
+    RUN_FILE,
+    STAGES,
+    project_root,
+    resolve_path,
+    run_dir,
+)
 from .params import Params, load_params, params_dict
 from .report import build_report, build_runs_index, read_json, render_html, stage_headline
 from .storage import write_file_atomically
@@ -32,12 +43,15 @@ def run_provenance() -> dict:
         try: return version(name)
         except PackageNotFoundError: return None
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "notebooks", "tweetsent", "params"], cwd=project_root(),
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_root(), capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "notebooks", "tweetsent", "params"],
+                                    cwd=project_root(),
                                     capture_output=True, text=True, timeout=10).stdout.strip())
     except (OSError, subprocess.SubprocessError): commit, dirty = "", False
     return {"commit": commit + (" (with uncommitted changes)" if dirty else ""), "python": platform.python_version(),
-            **{name: v(name) for name in ("tweetsent", "torch", "transformers", "scikit-learn", "onnxruntime", "shap", "optuna")}}
+            **{name: v(name) for name in ("tweetsent", "torch", "transformers", "scikit-learn",
+                                          "onnxruntime", "shap", "optuna")}}
 
 # %% ../notebooks/lib/pipeline.ipynb #b8309cd7
 class IPCKernelManager(AsyncKernelManager):
@@ -46,13 +60,15 @@ class IPCKernelManager(AsyncKernelManager):
     def _default_transport(self): return "ipc"
 
     async def _async_interrupt_kernel(self) -> None:
-        "No SIGINT on the way out: jupyter_client interrupts every kernel it shuts down, and an idle one logs a KeyboardInterrupt."
+        """No SIGINT on the way out: jupyter_client interrupts every kernel it shuts down, and an idle one logs a
+        KeyboardInterrupt."""
         if self.shutting_down: return
         await super()._async_interrupt_kernel()
 
 # %% ../notebooks/lib/pipeline.ipynb #2078b0f3
 def run_notebooks(params_file, overrides: Optional[dict] = None, notebooks: Optional[list] = None) -> Path:
-    "Execute the stage notebooks in order with papermill; one line per stage; write executed notebooks, HTML, run.json and the reports."
+    """Execute the stage notebooks in order with papermill; one line per stage; write executed notebooks, HTML,
+    run.json and the reports."""
     import papermill as pm
     overrides = dict(overrides or {})
     p = load_params(params_file, overrides)          # fail on bad params before any notebook starts
@@ -82,10 +98,12 @@ def track_run(p: Params, out: Path, page: Path) -> None:
     "The pipeline's run in the trackers of `p`: its params, every model's final scores, the report and the figures."
     tracker = make_tracker(p.tracker, resolve_path(p, p.out_dir), p.tracking_uri)
     if type(tracker) is Tracker: return
-    tracker.start(f"pipeline {p.run_name}", {k: v for k, v in params_dict(p).items() if k != "source_file"}, group=p.run_name,
+    tracker.start(f"pipeline {p.run_name}",
+                  {k: v for k, v in params_dict(p).items() if k != "source_file"}, group=p.run_name,
                   tags={"stage": "pipeline"})
     for name, m in (read_json(out / METRICS_FILE, {})).items():
-        tracker.log({f"{name.replace(':', '/')}/{k}": m.get(k) for k in ("accuracy", "macro_f1", "macro_recall", "tweets_per_s")}, step=0)
+        tracker.log({f"{name.replace(':', '/')}/{k}": m.get(k)
+                     for k in ("accuracy", "macro_f1", "macro_recall", "tweets_per_s")}, step=0)
     for path in [page, out / METRICS_FILE, out / MODEL_DIR / CARD_FILE, *sorted((out / FIGURES_DIR).glob("*.png"))]:
         if path.exists(): tracker.artifact(path)
     tracker.finish("finished")

@@ -70,7 +70,8 @@ def pretrain_corpus(p: Params) -> Corpus:
     counts["validation or held-out texts"] = len(unique) - len(kept)
     if p.pretrain_max_rows: kept = kept.iloc[:p.pretrain_max_rows]
     counts["kept"] = len(kept)
-    if not len(kept): raise DataError("No pre-training texts: set unlabelled_path (a CSV with column text_col) or train_path")
+    if not len(kept):
+        raise DataError("No pre-training texts: set unlabelled_path (a CSV with column text_col) or train_path")
     return Corpus(kept.tolist(), counts)
 
 # %% ../notebooks/lib/pretrain.ipynb #527325a9
@@ -93,7 +94,8 @@ def word_starts(tokenizer, texts: list[str], max_length: int) -> list[dict]:
 class WholeWordMasker:
     "Collator for `pretrain`: pads a batch and masks whole words, deterministically per (seed, pass, tweet)."
     def __init__(self, tokenizer, probability: float = 0.15, seed: int = 0):
-        if tokenizer.mask_token_id is None: raise ModelError(f"{type(tokenizer).__name__} has no mask token; it cannot be pre-trained with masking")
+        if tokenizer.mask_token_id is None:
+            raise ModelError(f"{type(tokenizer).__name__} has no mask token; it cannot be pre-trained with masking")
         self.tokenizer, self.probability, self.seed, self.epoch = tokenizer, probability, seed, 0
 
     def mask(self, item: dict) -> tuple[list[int], list[int]]:
@@ -116,7 +118,8 @@ class WholeWordMasker:
         input_ids, attention = Collator(self.tokenizer).pad([m[0] for m in masked])
         labels, _ = Collator(self.tokenizer).pad([m[1] for m in masked])
         labels[attention == 0] = -100
-        return {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(attention), "labels": torch.from_numpy(labels)}
+        return {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(attention),
+                "labels": torch.from_numpy(labels)}
 
 # %% ../notebooks/lib/pretrain.ipynb #009718af
 def _head(model: torch.nn.Module) -> Optional[torch.nn.Module]:
@@ -125,12 +128,14 @@ def _head(model: torch.nn.Module) -> Optional[torch.nn.Module]:
     return heads[0] if len(heads) == 1 else None
 
 class MaskedLMTrainer(Trainer):
-    "`Trainer` whose loss runs the vocabulary head on masked positions only (all positions where the head is not one module)."
+    """`Trainer` whose loss runs the vocabulary head on masked positions only (all positions where the head is not
+    one module)."""
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         head = _head(model)
         if head is None: return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         labels = inputs["labels"]
-        hidden = model.base_model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).last_hidden_state
+        hidden = model.base_model(input_ids=inputs["input_ids"],
+                                  attention_mask=inputs["attention_mask"]).last_hidden_state
         keep = labels != -100
         loss = F.cross_entropy(head(hidden[keep]).float(), labels[keep])
         return (loss, None) if return_outputs else loss
@@ -150,14 +155,16 @@ class ProgressLine(TrainerCallback):
     def on_save(self, args, state, control, **kw):
         if self.clock: write_file_atomically(self.clock, json.dumps({"seconds": round(self.seconds(), 1)}))
 
-    def on_train_begin(self, args, state, control, **kw): self.start, self.first = time.perf_counter(), state.global_step
+    def on_train_begin(self, args, state, control, **kw):
+        self.start, self.first = time.perf_counter(), state.global_step
 
     def on_log(self, args, state, control, logs=None, **kw):
         if not logs or "loss" not in logs or not state.is_world_process_zero: return
         done = state.global_step - self.first
         rate = done / max(time.perf_counter() - self.start, 1e-9)
         left = (state.max_steps - state.global_step) / max(rate, 1e-9)
-        print(f"{self.label}: step {state.global_step:,}/{state.max_steps:,} ({state.global_step / state.max_steps:.0%}), "
+        print(f"{self.label}: step {state.global_step:,}/{state.max_steps:,} "
+              f"({state.global_step / state.max_steps:.0%}), "
               f"pass {state.epoch:.2f}, loss {logs['loss']:.3f}, {rate * self.batch_size:.0f} tweets/s, "
               f"{time.strftime('%H:%M:%S', time.gmtime(left))} left", flush=True)
 
@@ -185,8 +192,10 @@ def _save_backbone(model, tokenizer, folder: Path, record: dict) -> Path:
 # %% ../notebooks/lib/pretrain.ipynb #c371accb
 class Snapshots(TrainerCallback):
     "Saves the backbone after every `every` passes (not the last: that is `out` itself)."
-    def __init__(self, out: Path, every: float, steps_per_pass: float, record: dict, tokenizer, clock: Optional[ProgressLine] = None):
-        self.out, self.every, self.per_pass, self.record, self.tokenizer, self.clock = out, every, steps_per_pass, record, tokenizer, clock
+    def __init__(self, out: Path, every: float, steps_per_pass: float, record: dict, tokenizer,
+                 clock: Optional[ProgressLine] = None):
+        self.out, self.every, self.per_pass, self.record, self.tokenizer, self.clock = (
+            out, every, steps_per_pass, record, tokenizer, clock)
 
     def on_step_end(self, args, state, control, model=None, **kw):
         if not self.every or state.global_step >= state.max_steps: return
@@ -194,8 +203,10 @@ class Snapshots(TrainerCallback):
         if k(state.global_step) > k(state.global_step - 1):
             passes = k(state.global_step) * self.every
             folder = snapshot_dir(self.out, passes)
-            if not folder.exists(): _save_backbone(model, self.tokenizer, folder, {**self.record, "passes": passes, "steps": state.global_step,
-                                                                                 "seconds_total": round(self.clock.seconds(), 1) if self.clock else None})
+            if not folder.exists():
+                seconds = round(self.clock.seconds(), 1) if self.clock else None
+                _save_backbone(model, self.tokenizer, folder,
+                               {**self.record, "passes": passes, "steps": state.global_step, "seconds_total": seconds})
 
 # %% ../notebooks/lib/pretrain.ipynb #3b74a157
 def _checkpoint(work: Path) -> Optional[str]:
@@ -204,7 +215,8 @@ def _checkpoint(work: Path) -> Optional[str]:
     return str(max(done, key=lambda d: int(d.name.split("-")[1]))) if done else None
 
 def _settings(p: Params, corpus: Corpus) -> dict:
-    keys = ("backbone", "max_length", "max_text_chars", "seed", "pretrain_passes", "pretrain_lr", "pretrain_batch_size", "pretrain_mask")
+    keys = ("backbone", "max_length", "max_text_chars", "seed", "pretrain_passes", "pretrain_lr",
+            "pretrain_batch_size", "pretrain_mask")
     digest = pd.util.hash_pandas_object(pd.Series(corpus.texts), index=False).sum()
     return {**{k: getattr(p, k) for k in keys}, "texts": len(corpus.texts), "texts_hash": int(digest) & (2**63 - 1)}
 
@@ -218,36 +230,44 @@ def pretrain(p: Params, out, callbacks: Optional[list] = None) -> Path:
     work, settings = pretrain_work(out), _settings(p, corpus)
     recorded = work / "settings.json"
     if recorded.exists() and json.loads(recorded.read_text()) != settings:
-        raise StorageError(f"{work} holds checkpoints of a pre-training with other settings or texts; remove it to start again")
+        raise StorageError(f"{work} holds checkpoints of a pre-training with other settings or texts; remove "
+                           f"it to start again")
     source = resolve_backbone(p.backbone, cache_dir(p))
     set_seed(p.seed)   # a backbone without a masked-LM head gets a new one: the same in every run with this seed
     try: tokenizer, model = (AutoTokenizer.from_pretrained(source, trust_remote_code=False),
                              AutoModelForMaskedLM.from_pretrained(source, trust_remote_code=False))
-    except (OSError, ValueError) as e: raise ModelError(f"Backbone '{p.backbone}' cannot be pre-trained: {str(e).splitlines()[0][:200]}") from None
+    except (OSError, ValueError) as e:
+        raise ModelError(f"Backbone '{p.backbone}' cannot be pre-trained: {str(e).splitlines()[0][:200]}") from None
     work.mkdir(parents=True, exist_ok=True); write_file_atomically(recorded, json.dumps(settings))
     items = word_starts(tokenizer, corpus.texts, p.max_length)
     masker = WholeWordMasker(tokenizer, p.pretrain_mask, p.seed)
     steps_per_pass = len(items) / p.pretrain_batch_size
     cuda = pick_device().type == "cuda"
     args = TrainingArguments(
-        output_dir=str(work), per_device_train_batch_size=p.pretrain_batch_size, max_steps=max(1, math.ceil(p.pretrain_passes * steps_per_pass)),
-        learning_rate=p.pretrain_lr, lr_scheduler_type="constant_with_warmup", warmup_steps=round(0.06 * min(1.0, p.pretrain_passes) * steps_per_pass),
+        output_dir=str(work), per_device_train_batch_size=p.pretrain_batch_size,
+        max_steps=max(1, math.ceil(p.pretrain_passes * steps_per_pass)),
+        learning_rate=p.pretrain_lr, lr_scheduler_type="constant_with_warmup",
+        warmup_steps=round(0.06 * min(1.0, p.pretrain_passes) * steps_per_pass),
         weight_decay=0.01, max_grad_norm=1.0, seed=p.seed, data_seed=p.seed, train_sampling_strategy="group_by_length",
-        save_strategy="steps", save_steps=p.pretrain_save_steps, save_total_limit=1, logging_steps=min(p.pretrain_save_steps, 50),
+        save_strategy="steps", save_steps=p.pretrain_save_steps, save_total_limit=1,
+        logging_steps=min(p.pretrain_save_steps, 50),
         report_to="none", disable_tqdm=True, dataloader_num_workers=0, remove_unused_columns=False,
         bf16=cuda and torch.cuda.is_bf16_supported(), use_cpu=not cuda)
-    record = {"backbone": p.backbone, "texts": corpus.counts, "unlabelled_path": p.unlabelled_path, "with_train": p.pretrain_with_train,
+    record = {"backbone": p.backbone, "texts": corpus.counts, "unlabelled_path": p.unlabelled_path,
+              "with_train": p.pretrain_with_train,
               **{k: settings[k] for k in ("max_length", "pretrain_lr", "pretrain_batch_size", "pretrain_mask", "seed")}}
     progress = ProgressLine(p.pretrain_batch_size, clock=work / "seconds.json")
     trainer = MaskedLMTrainer(model=model, args=args, train_dataset=items, data_collator=masker,
                               callbacks=[PassSetter(masker), progress,
-                                         Snapshots(out, p.pretrain_snapshot_every, steps_per_pass, record, tokenizer, progress), *(callbacks or [])])
+                                         Snapshots(out, p.pretrain_snapshot_every, steps_per_pass, record, tokenizer,
+                                                   progress), *(callbacks or [])])
     trainer.remove_callback(PrinterCallback)   # ProgressLine says it in one line
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=_checkpoint(work))
     losses = [r["loss"] for r in trainer.state.log_history if "loss" in r]
     record.update(passes=p.pretrain_passes, steps=trainer.state.global_step, final_loss=losses[-1] if losses else None,
-                  seconds_this_process=round(time.perf_counter() - start, 1), seconds_total=round(progress.seconds(), 1))
+                  seconds_this_process=round(time.perf_counter() - start, 1),
+                  seconds_total=round(progress.seconds(), 1))
     folder = _save_backbone(trainer.model, tokenizer, out, record)
     shutil.rmtree(work, ignore_errors=True)
     return folder

@@ -21,7 +21,8 @@ __all__ = ['READABILITY_FILE', 'READABILITY_COLUMNS', 'read_hyphenation_patterns
 
 # %% ../notebooks/lib/readability.ipynb #a7d5b27e
 def read_hyphenation_patterns(path) -> dict[str, tuple[int, tuple[int, ...]]]:
-    "Liang patterns of a hunspell `hyph_*.dic`, as Pyphen reads them: letters -> (offset of the first non-zero value, values)."
+    """Liang patterns of a hunspell `hyph_*.dic`, as Pyphen reads them: letters -> (offset of the first non-zero
+    value, values)."""
     path = Path(path)
     with path.open("rb") as f: encoding = f.readline().decode().strip()
     out = {}
@@ -35,7 +36,8 @@ def read_hyphenation_patterns(path) -> dict[str, tuple[int, tuple[int, ...]]]:
             if ch.isdigit(): values[-1] = int(ch)
             else: letters.append(ch); values.append(0)
         if any(values):
-            start, end = next(i for i, v in enumerate(values) if v), len(values) - next(i for i, v in enumerate(reversed(values)) if v)
+            start, end = (next(i for i, v in enumerate(values) if v),
+                          len(values) - next(i for i, v in enumerate(reversed(values)) if v))
             out["".join(letters)] = start, tuple(values[start:end])
     return out
 
@@ -53,7 +55,8 @@ class Hyphenator:
                  value_offset: np.ndarray, value: np.ndarray, long_patterns: np.ndarray, left: int = 2, right: int = 2):
         "The compiled patterns (`from_patterns`, or `arrays` saved and loaded again)."
         self.alphabet, self.codes, self.lengths = alphabet, codes, lengths
-        self.value_start, self.value_offset, self.value, self.long_patterns = value_start, value_offset, value, long_patterns
+        self.value_start, self.value_offset, self.value, self.long_patterns = (
+            value_start, value_offset, value, long_patterns)
         self.left, self.right = int(left), int(right)
         self.base = len(alphabet) + 1                    # code 0: a character that no pattern has
         self.maxlen = int(lengths.max())
@@ -67,11 +70,13 @@ class Hyphenator:
         self.long_prefixes = np.unique(codes[long_ids])
         self.maybe = np.zeros(_FILTER_SIZE, dtype=bool)
         self.maybe[codes & (_FILTER_SIZE - 1)] = True
-        self.char_code = np.zeros(int(alphabet.max()) + 2, dtype=np.int64)   # code point -> code; the last entry: any other
+        # code point -> code; the last entry: any other
+        self.char_code = np.zeros(int(alphabet.max()) + 2, dtype=np.int64)
         self.char_code[alphabet] = np.arange(1, len(alphabet) + 1)
 
     @classmethod
-    def from_patterns(cls, patterns: dict[str, tuple[int, tuple[int, ...]]], left: int = 2, right: int = 2) -> Hyphenator:
+    def from_patterns(cls, patterns: dict[str, tuple[int, tuple[int, ...]]], left: int = 2,
+                      right: int = 2) -> Hyphenator:
         if any("." in p[1:-1] for p in patterns) or {".", ".."} & patterns.keys():
             raise ValueError("hyphenation patterns with a '.' inside are not supported")
         chars = sorted({c for p in patterns for c in p})
@@ -87,14 +92,17 @@ class Hyphenator:
             for k, v in enumerate(vals):
                 if v: offsets.append(first + k); values.append(v)
             start.append(len(values))
-        return cls(np.array([ord(c) for c in chars], dtype=np.int64), np.array([code(p[:_EXACT_LEN]) for p in names], dtype=np.int64),
-                   np.array([len(p) for p in names], dtype=np.int64), *(np.array(a, dtype=np.int64) for a in (start, offsets, values)),
+        return cls(np.array([ord(c) for c in chars], dtype=np.int64),
+                   np.array([code(p[:_EXACT_LEN]) for p in names], dtype=np.int64),
+                   np.array([len(p) for p in names], dtype=np.int64),
+                   *(np.array(a, dtype=np.int64) for a in (start, offsets, values)),
                    np.array([p for p in names if len(p) > _EXACT_LEN]), left, right)
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
         "Everything `Hyphenator(**arrays)` needs, for `np.savez`."
-        return {"alphabet": self.alphabet, "codes": self.codes, "lengths": self.lengths, "value_start": self.value_start,
+        return {"alphabet": self.alphabet, "codes": self.codes, "lengths": self.lengths,
+                "value_start": self.value_start,
                     "value_offset": self.value_offset, "value": self.value, "long_patterns": self.long_patterns,
                     "left": np.array(self.left), "right": np.array(self.right)}
 
@@ -123,7 +131,8 @@ class Hyphenator:
         if len(self.long_prefixes) and len(h):          # rare: check the longer patterns one substring at a time
             for p in self._lookup(self.long_prefixes, h, startable)[0].tolist():
                 for q in range(p + _EXACT_LEN + 1, min(p + self.maxlen, closing[word_of[p]] + 1) + 1):
-                    if text[p:q] in self.long_ids: positions.append(np.array([p])); ids.append(np.array([self.long_ids[text[p:q]]]))
+                    if text[p:q] in self.long_ids:
+                        positions.append(np.array([p])); ids.append(np.array([self.long_ids[text[p:q]]]))
         return np.concatenate(positions), np.concatenate(ids)
 
     def count_points(self, words: Sequence[str]) -> np.ndarray:
@@ -141,7 +150,8 @@ class Hyphenator:
         np.maximum.at(refs, slots, self.value[value_rows])
         odd = np.concatenate([[0], np.cumsum(refs % 2)])
         first_slot = starts + np.arange(len(words))
-        lo, hi = first_slot + self.left + 1, first_slot + lengths - self.right + 1   # slot i: the point before character i - 1
+        # slot i: the point before character i - 1
+        lo, hi = first_slot + self.left + 1, first_slot + lengths - self.right + 1
         return np.where(hi >= lo, odd[np.maximum(hi, lo - 1) + 1] - odd[lo], 0)
 
 # %% ../notebooks/lib/readability.ipynb #b0ad0009
@@ -182,9 +192,11 @@ def readability_tables() -> dict[str, np.ndarray]:
     from textstat.backend.utils import get_cmudict, get_lang_easy_words
     syllables = {w.encode(): sum(1 for p in pr[0] if p[-1].isdigit()) for w, pr in get_cmudict("en_US").items() if pr}
     words = np.sort(np.array(list(syllables)))
-    hyphenator = Hyphenator.from_patterns(read_hyphenation_patterns(pyphen.LANGUAGES[pyphen.language_fallback("en_US")]))
+    patterns = read_hyphenation_patterns(pyphen.LANGUAGES[pyphen.language_fallback("en_US")])
+    hyphenator = Hyphenator.from_patterns(patterns)
     return {"cmu_words": words, "cmu_syllables": np.array([syllables[w] for w in words.tolist()], dtype=np.int64),
-            "easy_words": np.array(sorted(get_lang_easy_words("en_US"))), **{f"hyphen_{k}": v for k, v in hyphenator.arrays.items()}}
+            "easy_words": np.array(sorted(get_lang_easy_words("en_US"))),
+            **{f"hyphen_{k}": v for k, v in hyphenator.arrays.items()}}
 
 def write_readability_tables(path: Path):
     "Save `readability_tables()`: they load in 5 ms, where the CMU dictionary takes 700 ms and Pyphen's patterns 70 ms."
@@ -226,7 +238,8 @@ def readability_features(texts: Sequence[str], lexicon_dir="lexicons") -> pd.Dat
     packed = dict(zip(distinct, (syllables + (syllables >= 3) * 2**20 + is_hard * 2**40).tolist()))
     totals = np.array([sum(map(packed.__getitem__, w)) for w in words], dtype=np.int64)
     n_words = np.fromiter(map(len, words), dtype=float, count=len(words))
-    n_syllables, n_polysyllables, n_hard = (totals % 2**20).astype(float), (totals >> 20) % 2**20, (totals >> 40).astype(float)
+    n_syllables, n_polysyllables, n_hard = ((totals % 2**20).astype(float), (totals >> 20) % 2**20,
+                                            (totals >> 40).astype(float))
     with np.errstate(divide="ignore", invalid="ignore"):
         wps = np.where(n_sent > 0, n_words / n_sent, 0.0)
         spw = np.where(n_words > 0, n_syllables / n_words, 0.0)
@@ -234,4 +247,5 @@ def readability_features(texts: Sequence[str], lexicon_dir="lexicons") -> pd.Dat
         return pd.DataFrame(dict(zip(READABILITY_COLUMNS, [
             np.where((wps == 0) | (spw == 0), 0.0, 206.835 - 1.015 * wps - 84.6 * spw),           # Flesch reading ease
             np.where(n_sent > 0, 1.043 * np.sqrt(30 * (n_polysyllables / n_sent)) + 3.1291, 0.0),  # SMOG
-            np.where(n_words > 0, 0.1579 * hard + 0.0496 * wps + np.where(hard > 5, 3.6365, 0.0), 0.0)])))   # Dale-Chall
+            # Dale-Chall
+            np.where(n_words > 0, 0.1579 * hard + 0.0496 * wps + np.where(hard > 5, 3.6365, 0.0), 0.0)])))

@@ -66,7 +66,8 @@ def show_notice(text: str):
 def params_table(p: Params):
     "The settings of `p` that differ from the defaults, one row each (a frame the notebook shows as a table)."
     import pandas as pd
-    rows = [{"setting": r["key"], "this run": _short(r["value"]), "default": _short(r["default"])} for r in changed_values(params_dict(p))]
+    rows = [{"setting": r["key"], "this run": _short(r["value"]), "default": _short(r["default"])}
+            for r in changed_values(params_dict(p))]
     return pd.DataFrame(rows, columns=["setting", "this run", "default"]).set_index("setting")
 
 def _short(value) -> str:
@@ -79,7 +80,9 @@ def load_table(data):
     rows = [{"file": Path(r.path).name, "encoding": r.encoding, "rows read": r.rows_read, "kept": r.rows_kept,
              "dropped": ", ".join(f"{v:,} {k}" for k, v in r.dropped.items() if v) or "none",
              "repaired": ", ".join(f"{v:,} {k}" for k, v in r.repaired.items() if v) or "none"} for r in data.reports]
-    if not rows: rows = [{"file": data.source, "encoding": "", "rows read": len(data.train) + len(data.test), "kept": len(data.train) + len(data.test),
+    if not rows:
+        rows = [{"file": data.source, "encoding": "", "rows read": len(data.train) + len(data.test),
+                 "kept": len(data.train) + len(data.test),
                           "dropped": "none", "repaired": "none"}]
     return pd.DataFrame(rows).set_index("file")
 
@@ -104,32 +107,54 @@ def stage_headline(out: Path, name: str, metric: str) -> str:
     if name == "02_features" and (f := read_json(out / FEATURES_SUMMARY_FILE)):
         return f"{f['features']} features in {f['groups']} groups, {f['tweets_per_s']:,} tweets/s"
     if name == "03_baselines" and (b := pick("baseline:")):
-        best = max(b, key=lambda k: b[k][metric]); return f"best baseline {best.split(':', 1)[1]}: {metric} {b[best][metric]:.3f}"
-    if name == "04_tune" and (out / TUNED_FILE).exists(): return (out / TUNED_FILE).read_text().splitlines()[0].lstrip("# ")
+        best = max(b, key=lambda k: b[k][metric])
+        return f"best baseline {best.split(':', 1)[1]}: {metric} {b[best][metric]:.3f}"
+    if name == "04_tune" and (out / TUNED_FILE).exists():
+        return (out / TUNED_FILE).read_text().splitlines()[0].lstrip("# ")
     if name == "05_train" and (info := read_json(out / MODEL_DIR / INFO_FILE)):
-        return f"validation {metric} {info['metrics']['val'][metric]:.3f} after {len(info['history'])} epochs, {info['train_seconds']:.0f} s of training"
-    if name == "06_evaluate" and "model" in metrics: return f"held-out {metric} {metrics['model'][metric]:.3f}, accuracy {metrics['model']['accuracy']:.3f}"
+        return (f"validation {metric} {info['metrics']['val'][metric]:.3f} after {len(info['history'])} epochs, "
+                f"{info['train_seconds']:.0f} s of training")
+    if name == "06_evaluate" and "model" in metrics:
+        return f"held-out {metric} {metrics['model'][metric]:.3f}, accuracy {metrics['model']['accuracy']:.3f}"
     if name == "07_explain" and (e := read_json(out / EXPLANATIONS_FILE)) and e.get("top_tokens"):
         return "top tokens: " + ", ".join(f"{c} '{v.split(' (')[0]}'" for c, v in e["top_tokens"][0].items() if v)
     if name == "08_compression" and (c := pick("compressed:")) and "model" in metrics:
         fast = max(c, key=lambda k: c[k]["tweets_per_s"])
-        return f"fastest {fast.split(':', 1)[1]}: {c[fast]['tweets_per_s'] / metrics['model']['tweets_per_s']:.1f}× at {metric} {c[fast][metric]:.3f}"
+        return (f"fastest {fast.split(':', 1)[1]}: "
+                f"{c[fast]['tweets_per_s'] / metrics['model']['tweets_per_s']:.1f}× at "
+                f"{metric} {c[fast][metric]:.3f}")
     return "done"
 
 # %% ../notebooks/lib/report.ipynb #e6a00014
 FIGURES = {   # name: (title, what it shows)
-    "class_distribution": ("Classes", "How many tweets each class has; a model's accuracy means little without the share of the largest class beside it."),
-    "length_by_class": ("Tweet length", "Words per tweet, by class: a class that is much longer or shorter gives a model an easy shortcut."),
+    "class_distribution": ("Classes",
+                           "How many tweets each class has; a model's accuracy means little without the share of the "
+                           "largest class beside it."),
+    "length_by_class": ("Tweet length",
+                        "Words per tweet, by class: a class that is much longer or shorter gives a model "
+                        "an easy shortcut."),
     "wordclouds": ("Frequent words", "The most frequent words of each class, URLs, mentions and stop words removed."),
     "tweets_per_day": ("Tweets per day", "When the tweets were posted (for data that has dates)."),
-    "label_provenance": ("Where the labels come from", "Labels against the best threshold rule on one lexicon score: a near-diagonal matrix means the labels are that lexicon's output."),
+    "label_provenance": ("Where the labels come from",
+                         "Labels against the best threshold rule on one lexicon score: a near-diagonal matrix means "
+                         "the labels are that lexicon's output."),
     "tuning_history": ("Tuning", "Validation score of each tuning trial and the best so far."),
-    "learning_curve": ("Learning curve", "Training loss and the validation score the run selects on, per epoch; training keeps the best epoch."),
-    "confusion": ("Confusion matrix", "Which true classes (rows) the model confuses with which predicted ones (columns), in counts and as shares of each true class."),
-    "roc": ("ROC curves", "One curve per class against the rest: how well the model's probability ranks that class's tweets first."),
-    "reliability": ("Calibration", "How often the model is right at each level of confidence; the diagonal is perfect calibration."),
-    "meta_groups": ("Meta-feature groups", "How much each group of hand-crafted features moves the predicted class, on average (mean |SHAP|)."),
-    "compression_tradeoff": ("Compression trade-off", "Score against throughput for each variant; up and to the right is better, marker size is the folder's size."),
+    "learning_curve": ("Learning curve",
+                       "Training loss and the validation score the run selects on, per epoch; training keeps "
+                       "the best epoch."),
+    "confusion": ("Confusion matrix",
+                  "Which true classes (rows) the model confuses with which predicted ones (columns), in counts and as "
+                  "shares of each true class."),
+    "roc": ("ROC curves",
+            "One curve per class against the rest: how well the model's probability ranks that class's tweets first."),
+    "reliability": ("Calibration",
+                    "How often the model is right at each level of confidence; the diagonal is perfect calibration."),
+    "meta_groups": ("Meta-feature groups",
+                    "How much each group of hand-crafted features moves the predicted class, on "
+                    "average (mean |SHAP|)."),
+    "compression_tradeoff": ("Compression trade-off",
+                             "Score against throughput for each variant; up and to the right is better, marker size is "
+                             "the folder's size."),
     "leaderboard": ("All runs on this data", "Every run scored on the same held-out rows, score against throughput."),
 }
 SECTIONS = [  # (id, title, sentence under the heading, figures)
@@ -137,25 +162,34 @@ SECTIONS = [  # (id, title, sentence under the heading, figures)
      ["class_distribution", "length_by_class", "wordclouds", "tweets_per_day", "label_provenance"]),
     ("scores", "Scores", "Every model of the run on the same held-out rows; the selected metric is highlighted.", []),
     ("training", "Training", "How the model learnt, and what tuning found.", ["learning_curve", "tuning_history"]),
-    ("errors", "Where it fails", "Per-class scores, the confusions, and the slices of tweets where reading sentiment is hardest.",
+    ("errors", "Where it fails",
+     "Per-class scores, the confusions, and the slices of tweets where reading sentiment is hardest.",
      ["confusion", "roc", "reliability"]),
-    ("explanations", "Why it decides", "Tokens that push each class and how much the hand-crafted features matter (SHAP).", ["meta_groups"]),
-    ("compression", "Smaller and faster", "Compressed variants of the model on the same held-out rows, with size and CPU throughput.",
+    ("explanations", "Why it decides",
+     "Tokens that push each class and how much the hand-crafted features matter (SHAP).", ["meta_groups"]),
+    ("compression", "Smaller and faster",
+     "Compressed variants of the model on the same held-out rows, with size and CPU throughput.",
      ["compression_tradeoff"]),
     ("runs", "Other runs", "This run beside every other run scored on the same data.", ["leaderboard"]),
-    ("provenance", "How this run was made", "Date, duration, code, versions, data fingerprints and the params that differ from the defaults.", []),
+    ("provenance", "How this run was made",
+     "Date, duration, code, versions, data fingerprints and the params that differ from the defaults.", []),
 ]
 
 # %% ../notebooks/lib/report.ipynb #e6a00016
-STYLE = """body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328;max-width:1100px;margin:0 auto;padding:16px 24px}
+STYLE = """body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328;max-width:1100px;
+margin:0 auto;padding:16px 24px}
 h1{font-size:1.7em;margin:.2em 0}h2{border-bottom:1px solid #d0d7de;padding-bottom:.2em;margin-top:1.6em}
 .sub{color:#57606a;margin:0 0 1em}.lead{color:#57606a;margin-top:-.4em}nav a{margin-right:1em}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin:1em 0}.card{border:1px solid #d0d7de;border-radius:8px;padding:10px 16px;min-width:170px}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:1em 0}.card{border:1px solid #d0d7de;border-radius:8px;
+padding:10px 16px;min-width:170px}
 .card b{display:block;font-size:1.6em}.card span{color:#57606a;font-size:.9em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.92em;display:block;max-width:100%;overflow-x:auto}
-td,th{border:1px solid #d0d7de;padding:4px 9px;text-align:left;vertical-align:top}th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.sel{font-weight:700;background:#fff8c5}figure{margin:1.2em 0}img{max-width:100%;height:auto}figcaption{color:#57606a;font-size:.92em}
-.notice{border:2px solid #d9822b;background:#fff4e5;padding:8px 12px;border-radius:6px}.tok{padding:0 2px;border-radius:3px}
+td,th{border:1px solid #d0d7de;padding:4px 9px;text-align:left;vertical-align:top}th{background:#f6f8fa}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.sel{font-weight:700;background:#fff8c5}figure{margin:1.2em 0}img{max-width:100%;height:auto}figcaption{color:#57606a;
+font-size:.92em}
+.notice{border:2px solid #d9822b;background:#fff4e5;padding:8px 12px;border-radius:6px}.tok{padding:0 2px;
+border-radius:3px}
 pre{background:#f6f8fa;padding:8px;overflow-x:auto}"""
 
 def _figure(out: Path, name: str) -> str:
@@ -167,37 +201,47 @@ def _figure(out: Path, name: str) -> str:
             f"<figcaption><b>{html.escape(title)}.</b> {html.escape(text)}</figcaption></figure>")
 
 def number(key: str, value) -> str:
-    "A number as people read it in that column: counts whole with separators, speeds whole, sizes and times one decimal, scores three."
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)): return "" if value is None else str(value)
+    """A number as people read it in that column: counts whole with separators, speeds whole, sizes and times one
+    decimal, scores three."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "" if value is None else str(value)
     key = str(key).lower()
     if value != value: return ""
-    if any(w in key for w in ("tweets_per_s", "tweets/s", "seconds", "rows", "support", "tweets", "n_", "steps")) or key in ("n", "epoch"):
+    if any(w in key for w in ("tweets_per_s", "tweets/s", "seconds", "rows", "support", "tweets", "n_",
+                              "steps")) or key in ("n", "epoch"):
         return f"{value:,.0f}"
     if any(w in key for w in ("mb", "size", "latency", " ms", "_ms", "minutes", "duration")): return f"{value:,.1f}"
     return f"{value:,}" if isinstance(value, int) else f"{value:.3f}"
 
 def _table(rows: list[dict], numeric: tuple = (), selected: str = "", sortable: bool = False) -> str:
-    "An HTML table from records; numbers right-aligned and formatted by their column (`number`), the selected column highlighted."
+    """An HTML table from records; numbers right-aligned and formatted by their column (`number`), the selected
+    column highlighted."""
     if not rows: return ""
     cols = list(dict.fromkeys(k for r in rows for k in r))
     def cell(k, v):
-        cls = " ".join(c for c, on in (("num", isinstance(v, (int, float)) and not isinstance(v, bool)), ("sel", k == selected)) if on)
+        cls = " ".join(c for c,
+                       on in (("num", isinstance(v, (int, float)) and not isinstance(v, bool)), ("sel", k == selected))
+                       if on)
         sort = f' data-sort="{v}"' if sortable and isinstance(v, (int, float)) and not isinstance(v, bool) else ""
-        return f'<td class="{cls}"{sort}>{html.escape(number(k, v))}</td>' if cls else f"<td{sort}>{html.escape(number(k, v))}</td>"
+        return (f'<td class="{cls}"{sort}>{html.escape(number(k, v))}</td>' if cls
+                else f"<td{sort}>{html.escape(number(k, v))}</td>")
     head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in cols)
     attrs = ' class="sortable"' if sortable else ""
-    return f"<table{attrs}><tr>{head}</tr>" + "".join("<tr>" + "".join(cell(c, r.get(c)) for c in cols) + "</tr>" for r in rows) + "</table>"
+    return f"<table{attrs}><tr>{head}</tr>" + "".join("<tr>" + "".join(cell(c, r.get(c)) for c in cols) + "</tr>"
+                                                      for r in rows) + "</table>"
 
 # %% ../notebooks/lib/report.ipynb #e6a00018
 def learning_curve(history: list[dict], metric: str):
     "Training loss and the selected validation score per epoch."
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     epochs = [r["epoch"] for r in history]
-    ax.plot(epochs, [r.get(f"val_{metric}") for r in history], "o-", color="tab:blue", label=f"validation {metric.replace('_', '-')}")
+    ax.plot(epochs, [r.get(f"val_{metric}") for r in history], "o-", color="tab:blue",
+            label=f"validation {metric.replace('_', '-')}")
     ax.set_xlabel("epoch"); ax.set_ylabel(metric.replace("_", "-")); ax.set_xticks(epochs)
     losses = [r.get("train_loss") for r in history]
     if any(v is not None for v in losses):
-        ax2 = ax.twinx(); ax2.plot(epochs, losses, "s--", color="tab:gray", label="training loss"); ax2.set_ylabel("training loss")
+        ax2 = ax.twinx()
+        ax2.plot(epochs, losses, "s--", color="tab:gray", label="training loss"); ax2.set_ylabel("training loss")
         fig.legend(loc="upper center", ncol=2, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.9))
     return fig
@@ -221,7 +265,8 @@ def params_changed(out: Path) -> list[dict]:
     return [{k: json.dumps(v) if k != "key" else v for k, v in row.items()} for row in changed_values(used)]
 
 # %% ../notebooks/lib/report.ipynb #e6a00024
-_SCORE_COLUMNS = ["accuracy", "macro_f1", "macro_recall", "weighted_f1", "macro_roc_auc", "ece", "tweets_per_s", "latency_ms_batch1"]
+_SCORE_COLUMNS = ["accuracy", "macro_f1", "macro_recall", "weighted_f1", "macro_roc_auc", "ece",
+                  "tweets_per_s", "latency_ms_batch1"]
 
 def _sections(out: Path, metric: str) -> dict[str, str]:
     "The HTML of each section, from the run's files."
@@ -231,24 +276,36 @@ def _sections(out: Path, metric: str) -> dict[str, str]:
     if data:
         rows = info.get("rows") or {}
         split_off = data.get("val_rows") is None and rows.get("val") is not None
-        parts["data"] = _table([{"source": data.get("source"), "training rows": rows.get("train", data.get("train_rows")),
-                                 "validation rows": rows.get("val", data.get("val_rows")), "held-out rows": data.get("test_rows")}])
-        if split_off: parts["data"] += (f"<p>The validation rows are {rows['val']:,} of the training file's {data.get('train_rows'):,}, split off "
+        parts["data"] = _table([{"source": data.get("source"),
+                                 "training rows": rows.get("train", data.get("train_rows")),
+                                 "validation rows": rows.get("val", data.get("val_rows")),
+                                 "held-out rows": data.get("test_rows")}])
+        if split_off:
+            parts["data"] += (f"<p>The validation rows are {rows['val']:,} of the training file's "
+                              f"{data.get('train_rows'):,}, split off "
                                         "(stratified) for early stopping and the class offsets.</p>")
-        parts["data"] += _table([{"file": f["path"], "encoding": f["encoding"], "rows read": f["rows_read"], "kept": f["rows_kept"],
+        parts["data"] += _table([{"file": f["path"], "encoding": f["encoding"],
+                                  "rows read": f["rows_read"], "kept": f["rows_kept"],
                                   "dropped": ", ".join(f"{v} {k}" for k, v in f["dropped"].items() if v) or "none",
-                                  "repaired": ", ".join(f"{v} {k}" for k, v in f["repaired"].items() if v) or "none"} for f in data.get("files", [])])
+                                  "repaired": ", ".join(f"{v} {k}" for k, v in f["repaired"].items() if v) or "none"}
+                                  for f in data.get("files", [])])
     if metrics:
-        rows = [{"model": name, **{k: m.get(k) for k in _SCORE_COLUMNS}, "size MB": round(m["size_bytes"] / 1e6, 1) if m.get("size_bytes") else None}
+        rows = [{"model": name, **{k: m.get(k) for k in _SCORE_COLUMNS}, "size MB": round(m["size_bytes"] / 1e6, 1)
+                 if m.get("size_bytes") else None}
                 for name, m in sorted(metrics.items(), key=lambda kv: -(kv[1].get(metric) or 0))]
         parts["scores"] = _table(rows, selected=metric)
     if info.get("history"):
-        buffer = io.BytesIO(); fig = learning_curve(info["history"], metric); fig.savefig(buffer, format="png", dpi=110); plt.close(fig)
-        figure_path(out, "learning_curve").parent.mkdir(parents=True, exist_ok=True); figure_path(out, "learning_curve").write_bytes(buffer.getvalue())
+        buffer = io.BytesIO()
+        fig = learning_curve(info["history"], metric); fig.savefig(buffer, format="png", dpi=110); plt.close(fig)
+        figure_path(out, "learning_curve").parent.mkdir(parents=True, exist_ok=True)
+        figure_path(out, "learning_curve").write_bytes(buffer.getvalue())
     if "model" in metrics and metrics["model"].get("per_class"):
         per = metrics["model"]["per_class"]
-        parts["errors"] = "<h3>Per class</h3>" + _table([{"class": k, **{c: v.get(c) for c in ("precision", "recall", "f1-score", "support")}}
-                                                         for k, v in per.items() if isinstance(v, dict) and k not in ("macro avg", "weighted avg")])
+        parts["errors"] = "<h3>Per class</h3>" + _table([{"class": k,
+                                                          **{c: v.get(c) for c in ("precision",
+                                                                                   "recall", "f1-score", "support")}}
+                                                         for k, v in per.items() if isinstance(v, dict)
+                                                         and k not in ("macro avg", "weighted avg")])
     if slices := read_json(out / SLICES_FILE):
         parts["errors"] += "<h3>Slices where human judgement is hard</h3>" + _table(slices)
     if mistakes := read_json(out / MISTAKES_FILE):
@@ -257,15 +314,22 @@ def _sections(out: Path, metric: str) -> dict[str, str]:
         parts["explanations"] = "<h3>Tokens that push each class most</h3>" + _table(expl.get("top_tokens", []))
         parts["explanations"] += "<h3>Example tweets</h3>" + "".join(_token_html(e) for e in expl.get("examples", []))
     if comp := [{"variant": k.split(":", 1)[1], **{c: m.get(c) for c in (metric, "accuracy", "tweets_per_s")},
-                 "size MB": round(m["size_bytes"] / 1e6, 1) if m.get("size_bytes") else None} for k, m in metrics.items() if k.startswith("compressed:")]:
+                 "size MB": round(m["size_bytes"] / 1e6, 1) if m.get("size_bytes") else None} for k,
+                 m in metrics.items() if k.startswith("compressed:")]:
         parts["compression"] = _table(comp, selected=metric)
     links = [f'<a href="{n}.html">{n}</a>' for n in STAGES if (out / f"{n}.html").exists()]
-    files = [f'<a href="{f}">{f}</a>' for f in (METRICS_FILE, f"{MODEL_DIR}/{INFO_FILE}", f"{MODEL_DIR}/{CARD_FILE}", PARAMS_FILE, RUN_FILE) if (out / f).exists()]
-    prov = {"date": run.get("started", ""), "duration": f"{sum(run.get('stages', {}).values()) / 60:.1f} min" if run.get("stages") else "",
+    files = [f'<a href="{f}">{f}</a>'
+             for f in (METRICS_FILE, f"{MODEL_DIR}/{INFO_FILE}", f"{MODEL_DIR}/{CARD_FILE}", PARAMS_FILE, RUN_FILE)
+             if (out / f).exists()]
+    prov = {"date": run.get("started", ""), "duration": f"{sum(run.get('stages', {}).values()) / 60:.1f} min"
+            if run.get("stages") else "",
             "commit": run.get("commit", ""), "data fingerprints": json.dumps(info.get("data_fingerprint", {}))}
     prov.update({k: run[k] for k in ("python", "torch", "transformers", "scikit-learn", "onnxruntime") if run.get(k)})
-    parts["provenance"] = (_table([prov]) + (_table([{"stage": k, "seconds": v} for k, v in run.get("stages", {}).items()]) if run.get("stages") else "")
-                           + "<h3>Params that differ from the defaults</h3>" + (_table(params_changed(out)) or "<p>none</p>")
+    parts["provenance"] = (_table([prov])
+                           + (_table([{"stage": k, "seconds": v} for k, v in run.get("stages", {}).items()])
+                              if run.get("stages") else "")
+                           + "<h3>Params that differ from the defaults</h3>"
+                           + (_table(params_changed(out)) or "<p>none</p>")
                            + "<p>Notebooks: " + " · ".join(links) + "</p><p>Files: " + " · ".join(files) + "</p>")
     return parts
 
@@ -277,55 +341,70 @@ def _cards(out: Path, metric: str) -> str:
     if m := metrics.get("model"):
         cards.append((f"{m[metric]:.3f}", f"held-out {metric.replace('_', '-')} (accuracy {m['accuracy']:.3f})"))
     if base := {k: v for k, v in metrics.items() if k.startswith("baseline:") and v.get(metric) is not None}:
-        best = max(base, key=lambda k: base[k][metric]); cards.append((f"{base[best][metric]:.3f}", f"best baseline: {best.split(':', 1)[1]}"))
-    if m and m.get("size_bytes"): cards.append((f"{m['size_bytes'] / 1e6:.0f} MB", f"model folder, {m['tweets_per_s']:.0f} tweets/s on CPU"))
+        best = max(base, key=lambda k: base[k][metric])
+        cards.append((f"{base[best][metric]:.3f}", f"best baseline: {best.split(':', 1)[1]}"))
+    if m and m.get("size_bytes"):
+        cards.append((f"{m['size_bytes'] / 1e6:.0f} MB", f"model folder, {m['tweets_per_s']:.0f} tweets/s on CPU"))
     if (comp := {k: v for k, v in metrics.items() if k.startswith("compressed:")}) and m:
         fast = max(comp, key=lambda k: comp[k]["tweets_per_s"])
-        cards.append((f"{comp[fast]['tweets_per_s'] / m['tweets_per_s']:.1f}×", f"faster as {fast.split(':', 1)[1]} ({metric.replace('_', '-')} {comp[fast][metric]:.3f})"))
-    return '<div class="cards">' + "".join(f'<div class="card"><b>{html.escape(v)}</b><span>{html.escape(t)}</span></div>' for v, t in cards) + "</div>"
+        cards.append((f"{comp[fast]['tweets_per_s'] / m['tweets_per_s']:.1f}×",
+                      f"faster as {fast.split(':', 1)[1]} ({metric.replace('_', '-')} {comp[fast][metric]:.3f})"))
+    return ('<div class="cards">'
+            + "".join(f'<div class="card"><b>{html.escape(v)}</b><span>{html.escape(t)}</span></div>'
+                      for v, t in cards) + "</div>")
 
 # %% ../notebooks/lib/report.ipynb #8cad94ec
 def build_report(run_folder) -> Path:
-    "Write `<run>/index.html` from what the run left on disk; no notebook is re-run. A folder that holds no run is an error."
+    """Write `<run>/index.html` from what the run left on disk; no notebook is re-run. A folder that holds no run is
+    an error."""
     out = Path(run_folder)
     if not (out / PARAMS_FILE).exists() and not (out / METRICS_FILE).exists():
-        raise StorageError(f"{out} holds no tweetsent run (no {PARAMS_FILE} or {METRICS_FILE}); runs are under <out_dir>/{RUNS_DIR}/<run_name>")
+        raise StorageError(f"{out} holds no tweetsent run (no {PARAMS_FILE} or {METRICS_FILE}); runs are under "
+                           f"<out_dir>/{RUNS_DIR}/<run_name>")
     params = yaml.safe_load((out / PARAMS_FILE).read_text()) if (out / PARAMS_FILE).exists() else {}
     metric = params.get("select_metric", "macro_f1")
     data, run = read_json(out / DATA_SUMMARY_FILE, {}), read_json(out / RUN_FILE, {})
     parts = _sections(out, metric)
     body = [f"<h1>tweetsent run: {html.escape(out.name)}</h1>",
-            f'<p class="sub">{html.escape(data.get("source", ""))} · selected on {html.escape(metric)} · {html.escape(run.get("started", ""))}</p>']
+            f'<p class="sub">{html.escape(data.get("source", ""))} · selected on {html.escape(metric)} · '
+            f'{html.escape(run.get("started", ""))}</p>']
     if data.get("notice"): body.append(f'<p class="notice"><b>Notice:</b> {html.escape(data["notice"])}</p>')
     body.append(_cards(out, metric))
-    body.append("<nav>" + "".join(f'<a href="#{sid}">{html.escape(title)}</a>' for sid, title, *_ in SECTIONS) + "</nav>")
+    body.append("<nav>" + "".join(f'<a href="#{sid}">{html.escape(title)}</a>' for sid, title, *_ in SECTIONS)
+                + "</nav>")
     for sid, title, lead, figures in SECTIONS:
         content = parts[sid] + "".join(_figure(out, f) for f in figures)
         body.append(f'<section id="{sid}"><h2>{html.escape(title)}</h2><p class="lead">{html.escape(lead)}</p>'
                     + (content or "<p>Nothing recorded for this section in this run.</p>") + "</section>")
-    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>tweetsent run: {html.escape(out.name)}</title><style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
+            f"content='width=device-width, initial-scale=1'>"
+            f"<title>tweetsent run: "
+            f"{html.escape(out.name)}</title><style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
     return write_file_atomically(out / REPORT_FILE, page)
 
 # %% ../notebooks/lib/report.ipynb #e6a00028
 SORTABLE_JS = """document.querySelectorAll('table.sortable th').forEach((th, i) => th.addEventListener('click', () => {
   const table = th.closest('table'), rows = [...table.querySelectorAll('tr')].slice(1), up = th.dataset.dir !== 'up';
-  const key = r => { const c = r.children[i]; return c.dataset.sort !== undefined ? parseFloat(c.dataset.sort) : c.textContent; };
+  const key = r => { const c = r.children[i];
+    return c.dataset.sort !== undefined ? parseFloat(c.dataset.sort) : c.textContent; };
   rows.sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (up ? 1 : -1));
   th.dataset.dir = up ? 'up' : 'down'; rows.forEach(r => table.appendChild(r)); }));"""
 
 def _run_row(run: Path, metrics: dict, params: dict) -> dict:
     m = metrics.get("model") or next(iter(metrics.values()), {})
     metric, started = params.get("select_metric", "macro_f1"), read_json(run / RUN_FILE, {}).get("started", "")
-    return {"run": f'<a href="{RUNS_DIR}/{run.name}/{REPORT_FILE}">{html.escape(run.name)}</a>' if (run / REPORT_FILE).exists() else run.name,
-            "backbone": m.get("backbone", params.get("backbone", "")), "trainer": m.get("trainer", params.get("trainer", "")),
+    return {"run": f'<a href="{RUNS_DIR}/{run.name}/{REPORT_FILE}">{html.escape(run.name)}</a>'
+            if (run / REPORT_FILE).exists() else run.name,
+            "backbone": m.get("backbone", params.get("backbone", "")),
+            "trainer": m.get("trainer", params.get("trainer", "")),
             "selected on": metric, "score": m.get(metric), "accuracy": m.get("accuracy"), "macro_f1": m.get("macro_f1"),
             "macro_recall": m.get("macro_recall"), "size MB": m["size_bytes"] / 1e6 if m.get("size_bytes") else None,
             "tweets/s": m.get("tweets_per_s"), "date": started[:16].replace("T", " ")}
 
 def build_runs_index(out_dir) -> Path:
-    """Write `<out_dir>/index.html`: every run under `<out_dir>/runs`, one sortable table per held-out data (named by its
-    files and rows beside its fingerprint), best first, with the params that differ between the runs and a link to each report."""
+    """Write `<out_dir>/index.html`: every run under `<out_dir>/runs`, one sortable table per held-out data (named by
+    its files and rows beside its fingerprint), best first, with the params that differ between the runs and a link
+    to each report."""
     out_dir = Path(out_dir)
     groups: dict = {}
     for f in sorted((out_dir / RUNS_DIR).glob(f"*/{METRICS_FILE}")):
@@ -335,16 +414,24 @@ def build_runs_index(out_dir) -> Path:
         data = (m.get("data") or {})
         source = read_json(run / DATA_SUMMARY_FILE, {}).get("source", "")
         key = data.get("fingerprint", "unknown")
-        groups.setdefault(key, {"source": source, "rows": data.get("rows", m.get("n")), "runs": []})["runs"].append((_run_row(run, metrics, params), params))
-    body = ["<h1>tweetsent runs</h1><p class='sub'>Runs are compared only with runs scored on the same held-out rows; click a column to sort.</p>"]
+        groups.setdefault(key,
+                          {"source": source, "rows": data.get("rows", m.get("n")),
+                           "runs": []})["runs"].append((_run_row(run, metrics, params), params))
+    body = ["<h1>tweetsent runs</h1><p class='sub'>Runs are compared only with runs scored on the same held-out rows; "
+            "click a column to sort.</p>"]
     for key, group in groups.items():
         runs = sorted(group["runs"], key=lambda rp: -(rp[0]["score"] or 0))
         differ = sorted(k for k in set().union(*(p for _, p in runs)) if k not in ("source_file", "run_name", "out_dir")
                         and len({json.dumps(p.get(k), sort_keys=True) for _, p in runs}) > 1)
-        rows = [{**row, "params that differ": "; ".join(f"{k}={json.dumps(p.get(k))}" for k in differ)} for row, p in runs]
-        table = _table(rows, sortable=True).replace("&lt;a href=", "<a href=").replace("&quot;&gt;", '">').replace("&lt;/a&gt;", "</a>").replace("&quot;", '"')
-        name = f"{group['source'] or 'held-out data'} ({group['rows']:,} held-out rows, fingerprint {key[:12]})" if group["rows"] else key
+        rows = [{**row, "params that differ": "; ".join(f"{k}={json.dumps(p.get(k))}" for k in differ)}
+                for row, p in runs]
+        table = _table(rows, sortable=True)
+        links = (("&lt;a href=", "<a href="), ("&quot;&gt;", '">'), ("&lt;/a&gt;", "</a>"), ("&quot;", '"'))
+        for escaped, raw in links: table = table.replace(escaped, raw)   # the run column's links
+        name = (f"{group['source'] or 'held-out data'} ({group['rows']:,} held-out rows, fingerprint {key[:12]})"
+                if group["rows"] else key)
         body.append(f"<h2>{html.escape(name)}</h2>{table}")
-    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>tweetsent runs</title><style>{STYLE}th{{cursor:pointer}}</style></head>"
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>tweetsent "
+            f"runs</title><style>{STYLE}th{{cursor:pointer}}</style></head>"
             f"<body>{''.join(body)}<script>{SORTABLE_JS}</script></body></html>")
     return write_file_atomically(out_dir / RUNS_INDEX, page)

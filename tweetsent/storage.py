@@ -25,12 +25,14 @@ __all__ = ['PUBLISH_STEPS', 'StorageError', 'no_space', 'fsync_path', 'open_atom
 
 # %% ../notebooks/lib/storage.ipynb #5a0e0005
 def no_space(e: BaseException) -> bool:
-    "The error of a write that found the disk (or the user's quota, or the file size limit) full, from the OS or a library."
+    """The error of a write that found the disk (or the user's quota, or the file size limit) full, from the OS or a
+    library."""
     if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG): return True
     return "No space left on device" in str(e) or "os error 28" in str(e)
 
 def _kept(path: Path) -> str:
-    return f"the previous {path.name} is unchanged; free some space and run again" if path.exists() else "nothing was written; free some space and run again"
+    return (f"the previous {path.name} is unchanged; free some space and run again" if path.exists()
+            else "nothing was written; free some space and run again")
 
 def fsync_path(path) -> None:
     "Flush a file's or a folder's entry to disk (a folder's fsync makes a rename inside it durable)."
@@ -76,7 +78,8 @@ def _exchange(a: Path, b: Path) -> bool:
     "Atomically swap two folders (Linux renameat2 RENAME_EXCHANGE); False where the OS or file system cannot."
     try: renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (AttributeError, OSError): return False
-    if renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0: return True   # AT_FDCWD = -100, RENAME_EXCHANGE = 2
+    # AT_FDCWD = -100, RENAME_EXCHANGE = 2
+    if renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0: return True
     err = ctypes.get_errno()
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV): return False
     raise OSError(err, os.strerror(err), str(b))
@@ -87,12 +90,14 @@ def stale_siblings(path) -> list[Path]:
     return sorted(path.parent.glob(f".{path.name}.tmp-*")) + sorted(path.parent.glob(f".{path.name}.old-*"))
 
 def check_out(path, marker: str) -> Path:
-    "`path` may be written: it does not exist, or it is a folder holding `marker` (a folder this tool wrote). Anything else is the user's."
+    """`path` may be written: it does not exist, or it is a folder holding `marker` (a folder this tool wrote).
+    Anything else is the user's."""
     path = Path(path)
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         raise StorageError(f"{path} is a file, not a folder this tool wrote; it is never replaced: name a new folder")
     if path.exists() and not (path / marker).is_file():
-        raise StorageError(f"{path} exists and is not a folder this tool wrote (no {marker} in it); it is never replaced: name a new folder")
+        raise StorageError(f"{path} exists and is not a folder this tool wrote (no {marker} in it); it is never "
+                           f"replaced: name a new folder")
     return path
 
 def resolved_folder(path) -> Path:
@@ -122,7 +127,8 @@ def folder_lock(path) -> Iterator[None]:
     with open(lock, "a+") as f:
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StorageError(f"{path} is being written by another process (pid {_holder(f)}); wait for it or write elsewhere") from None
+            raise StorageError(f"{path} is being written by another process (pid {_holder(f)}); wait for it or "
+                               f"write elsewhere") from None
         f.seek(0); f.truncate(); f.write(str(os.getpid())); f.flush()
         _HELD.add(path)
         try: yield
@@ -141,7 +147,8 @@ def publish_folder(path, write: Callable[[Path], None], marker: Optional[str] = 
     path = Path(path)
     with folder_lock(path):
         if marker: check_out(path, marker)
-        if not path.exists() and (previous := resolved_folder(path)) != path: os.rename(previous, path)   # finish a dead writer's swap backwards
+        # finish a dead writer's swap backwards
+        if not path.exists() and (previous := resolved_folder(path)) != path: os.rename(previous, path)
         for stale in stale_siblings(path): shutil.rmtree(stale, ignore_errors=True)
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         tmp.mkdir()
@@ -150,7 +157,8 @@ def publish_folder(path, write: Callable[[Path], None], marker: Optional[str] = 
             _sync_tree(tmp); _fault("synced")
         except BaseException as e:
             shutil.rmtree(tmp, ignore_errors=True)
-            if no_space(e): raise StorageError(f"No space left on the device while writing {path}; {_kept(path)}") from None
+            if no_space(e):
+                raise StorageError(f"No space left on the device while writing {path}; {_kept(path)}") from None
             raise
         if not path.exists(): os.rename(tmp, path); leftover = None
         elif _exchange(tmp, path): leftover = tmp                      # tmp now holds the previous folder

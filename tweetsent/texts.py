@@ -32,6 +32,8 @@ def as_texts(texts) -> list[Optional[str]]:
     out = []
     for t in texts:
         if _missing(t): out.append(None); continue
-        if not isinstance(t, str): raise TypeError(f"text {len(out)} is {type(t).__name__}, not str; pass texts as str (None for a missing one)")
+        if not isinstance(t, str):
+            raise TypeError(f"text {len(out)} is {type(t).__name__}, not str; pass texts as str (None "
+                            f"for a missing one)")
         out.append(LINE_BREAKS.sub(" ", t).strip() or None)
     return out

@@ -30,11 +30,13 @@ class Tracker:
 STEP_KEYS = ("epoch", "step")   # what counts the steps is the step, not a metric
 
 def metric_name(key: str) -> str:
-    "A metric's name as trackers group it: `train_loss` -> `train/loss`, `val_macro_f1` -> `val/macro_f1`, `test_accuracy` -> `test/accuracy`."
+    """A metric's name as trackers group it: `train_loss` -> `train/loss`, `val_macro_f1` -> `val/macro_f1`,
+    `test_accuracy` -> `test/accuracy`."""
     return re.sub(r"^(train|val|test)_", r"\1/", key)
 
 def _numbers(metrics: dict) -> dict:
-    "The numeric entries of a metrics row, named as trackers group them (lists, strings, missing values and step counters are not metrics)."
+    """The numeric entries of a metrics row, named as trackers group them (lists, strings, missing values and step
+    counters are not metrics)."""
     return {metric_name(k): float(v) for k, v in metrics.items()
             if k not in STEP_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool) and v == v}
 
@@ -44,7 +46,8 @@ def _safe(name: str) -> str:
 
 # %% ../notebooks/lib/tracking.ipynb #7e0a0008
 class MLflowTracker(Tracker):
-    "MLflow at `uri`; a new experiment keeps its files under `artifacts` (else where the store says, `./mlruns` for a file store)."
+    """MLflow at `uri`; a new experiment keeps its files under `artifacts` (else where the store says, `./mlruns` for
+    a file store)."""
     def __init__(self, uri: str, artifacts: Optional[Path] = None): self.uri, self.artifacts = uri, artifacts
 
     def start(self, name, params, group="", tags=None):
@@ -58,7 +61,8 @@ class MLflowTracker(Tracker):
         return self
 
     def experiment(self, mlflow, name: str) -> str:
-        "The id of experiment `name`, made with its artifacts under `self.artifacts` if it is new (another process may make it first)."
+        """The id of experiment `name`, made with its artifacts under `self.artifacts` if it is new (another process
+        may make it first)."""
         for _ in range(3):
             if (found := mlflow.get_experiment_by_name(name)) is not None: return found.experiment_id
             location = (Path(self.artifacts).resolve() / _safe(name)).as_uri() if self.artifacts else None
@@ -76,8 +80,10 @@ class MLflowTracker(Tracker):
 
     def dataset(self, name, frame, source, context):
         import mlflow
-        with warnings.catch_warnings():   # a local path matches MLflow's two local sources (file: and no scheme), the same class
-            warnings.filterwarnings("ignore", "The specified dataset source can be interpreted in multiple ways", UserWarning)
+        # a local path matches MLflow's two local sources (file: and no scheme), the same class
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore",
+                                    "The specified dataset source can be interpreted in multiple ways", UserWarning)
             data = mlflow.data.from_pandas(frame, source=str(source), name=name)
         mlflow.log_input(data, context=context)
 
@@ -103,11 +109,13 @@ class TensorBoardTracker(Tracker):
     def artifact(self, path): pass   # TensorBoard keeps no files; the run folder has them
 
     def finish(self, state="finished"):
-        "The state, and the params beside the last value of each metric in TensorBoard's HParams view, so runs compare there."
+        """The state, and the params beside the last value of each metric in TensorBoard's HParams view, so runs
+        compare there."""
         from torch.utils.tensorboard.summary import hparams
         self.writer.add_text("state", state, 0)
         values = {k: v if isinstance(v, (int, float, str, bool)) else str(v) for k, v in self.params.items()}
-        for summary in hparams(values, {f"hparam/{k}": v for k, v in self.last.items()}): self.writer.file_writer.add_summary(summary)
+        for summary in hparams(values, {f"hparam/{k}": v for k, v in self.last.items()}):
+            self.writer.file_writer.add_summary(summary)
         for k, v in self.last.items(): self.writer.add_scalar(f"hparam/{k}", v, 0)
         self.writer.close()
 
@@ -157,11 +165,14 @@ def tracker_names(tracker) -> list[str]:
     return [n for n in names if n != "none"]
 
 def make_tracker(tracker, out_dir, tracking_uri: str = "") -> Tracker:
-    "A tracker for the names in `tracker` (a name or a list), storing under `out_dir` unless `tracking_uri` names an MLflow store."
+    """A tracker for the names in `tracker` (a name or a list), storing under `out_dir` unless `tracking_uri` names
+    an MLflow store."""
     out_dir = Path(out_dir)
     local = f"sqlite:///{out_dir.resolve() / MLFLOW_DB}"
-    made = {"mlflow": lambda: MLflowTracker(tracking_uri, None) if tracking_uri else MLflowTracker(local, out_dir / "mlflow-artifacts"),
-            "tensorboard": lambda: TensorBoardTracker(out_dir / TENSORBOARD_DIR), "wandb": lambda: WandbTracker(out_dir)}
+    made = {"mlflow": lambda: MLflowTracker(tracking_uri, None) if tracking_uri
+            else MLflowTracker(local, out_dir / "mlflow-artifacts"),
+            "tensorboard": lambda: TensorBoardTracker(out_dir / TENSORBOARD_DIR),
+            "wandb": lambda: WandbTracker(out_dir)}
     chosen = [made[n]() for n in tracker_names(tracker)]
     return Trackers(chosen) if len(chosen) > 1 else chosen[0] if chosen else Tracker()
 

@@ -23,9 +23,12 @@ def train_and_save(p: Params, out: Optional[Path] = None, tracking_dir: Optional
     """Load the data of `p`, train, score on the held-out rows, and write the model folder (default: the run's); under
     torchrun only rank 0 writes. Trackers write under `tracking_dir` (default: out_dir)."""
     data = load_dataset(p)
-    tracker = make_tracker(p.tracker, tracking_dir or resolve_path(p, p.out_dir), p.tracking_uri) if is_main_process() else Tracker()
-    tracker.start(f"train {p.run_name}", {k: getattr(p, k) for k in TRAINING_KEYS}, group=p.run_name, tags={"stage": "train"})
-    for name, df, path, context in (("train", data.train, p.train_path, "training"), ("validation", data.val, p.val_path, "validation"),
+    tracker = make_tracker(p.tracker, tracking_dir or resolve_path(p, p.out_dir),
+                           p.tracking_uri) if is_main_process() else Tracker()
+    tracker.start(f"train {p.run_name}", {k: getattr(p, k) for k in TRAINING_KEYS},
+                  group=p.run_name, tags={"stage": "train"})
+    for name, df, path, context in (("train", data.train, p.train_path, "training"),
+                                    ("validation", data.val, p.val_path, "validation"),
                                     ("test", data.test, p.test_path, "testing")):
         if df is not None: tracker.dataset(f"{p.run_name}-{name}", df[["text", "label"]], path or data.source, context)
     try: clf = train_model(p, data.train, data.val, on_epoch_end=epoch_logger(tracker))
@@ -44,7 +47,8 @@ def train_and_save(p: Params, out: Optional[Path] = None, tracking_dir: Optional
 
 # %% ../notebooks/lib/train.ipynb #5c0a0004
 def model_for_run(p: Params):
-    "The run's trained model (with 04's tuned values when `use_tuned`), trained now if missing, trained with other settings, or unreadable."
+    """The run's trained model (with 04's tuned values when `use_tuned`), trained now if missing, trained with other
+    settings, or unreadable."""
     p, folder = with_tuned(p), model_dir(p)
     try:
         clf = load_model(folder) if (folder / INFO_FILE).exists() else None

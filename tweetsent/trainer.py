@@ -29,7 +29,16 @@ from .features import NgramModel, cached_transform, extractor_from_params
 from .inputs import DataError
 from .layout import cache_dir
 from .metrics import classification_metrics, fit_class_bias
-from .models import Collator, ModelInfo, TransformerWithMeta, TweetClassifier, encode, load_backbone, network, pick_device
+from tweetsent.models import (
+    Collator,
+    ModelInfo,
+    TransformerWithMeta,
+    TweetClassifier,
+    encode,
+    load_backbone,
+    network,
+    pick_device,
+)
 from .params import Params, ParamsError, compression_keys, training_keys
 
 # %% auto #0
@@ -52,7 +61,8 @@ def parameter_groups(model: TransformerWithMeta, p: Params) -> list[dict]:
         if id(param) not in in_backbone: lr = p.head_lr
         else:
             layer = _LAYER.search(name)
-            depth = int(layer.group(1)) + 1 if layer else 0 if "embed" in name else n_layers   # 0 embeddings, 1..L layers
+            # 0 embeddings, 1..L layers
+            depth = int(layer.group(1)) + 1 if layer else 0 if "embed" in name else n_layers
             lr = p.lr * p.layer_lr_decay ** (n_layers - depth)
         decay = p.weight_decay if param.ndim > 1 else 0.0
         groups.setdefault((lr, decay), []).append(param)
@@ -68,7 +78,8 @@ def make_optimizer(model: TransformerWithMeta, p: Params, total_steps: int):
 # %% ../notebooks/lib/trainer.ipynb #b7d1e004
 def class_shares(items: list[dict], n_labels: int) -> np.ndarray:
     "Share of each class among labelled items."
-    counts = np.bincount([it["labels"] for it in items if it["labels"] >= 0], minlength=n_labels)   # -100: an unlabelled tweet
+    # -100: an unlabelled tweet
+    counts = np.bincount([it["labels"] for it in items if it["labels"] >= 0], minlength=n_labels)
     return counts / max(counts.sum(), 1)
 
 # %% ../notebooks/lib/trainer.ipynb #7c0a0008
@@ -77,7 +88,8 @@ def scores_from_logits(logits: np.ndarray, y: np.ndarray, labels, p: Params, pri
     bias = fit_class_bias(logits, y, p.class_bias, prior, p.select_metric)
     proba = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32) + bias.astype(np.float32)), -1).numpy()
     m = classification_metrics(y, proba, labels)
-    return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "macro_recall": m["macro_recall"], "class_bias": bias.round(4).tolist()}
+    return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "macro_recall": m["macro_recall"],
+            "class_bias": bias.round(4).tolist()}
 
 # %% ../notebooks/lib/trainer.ipynb #7c0a0009
 def validation_scores(clf: TweetClassifier, items: list[dict], batch_size: int, p: Params, prior: np.ndarray) -> dict:
@@ -99,19 +111,22 @@ class EarlyStopper:
 def epoch_line(epoch: int, epochs: int, row: dict, metric: str, seconds: float) -> str:
     "`epoch 2/3: loss 0.512, val macro_recall 0.701 (accuracy 0.690, macro-F1 0.684), 61 s, 57 tweets/s`."
     loss = f"loss {row['train_loss']:.3f}, " if row.get("train_loss") is not None else ""
-    others = ", ".join(f"{k.replace('_f1', '-F1')} {row[f'val_{k}']:.3f}" for k in ("accuracy", "macro_f1", "macro_recall")
+    others = ", ".join(f"{k.replace('_f1', '-F1')} {row[f'val_{k}']:.3f}"
+                       for k in ("accuracy", "macro_f1", "macro_recall")
                        if k != metric and f"val_{k}" in row)
     speed = f", {row['train_tweets_per_s']:.0f} tweets/s" if row.get("train_tweets_per_s") else ""
     return f"epoch {epoch}/{epochs}: {loss}val {metric} {row[f'val_{metric}']:.3f} ({others}), {seconds:.0f} s{speed}"
 
 # %% ../notebooks/lib/trainer.ipynb #11282a8c
 class DistillationLoss(nn.Module):
-    "alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * cross-entropy, per tweet; unlabelled tweets (label -100): the KL term only."
+    """alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * cross-entropy, per tweet; unlabelled tweets (label
+    -100): the KL term only."""
     def __init__(self, temperature: float, alpha: float): super().__init__(); self.t, self.alpha = temperature, alpha
 
     def forward(self, logits, teacher_logits, labels):
         logits, teacher_logits = logits.float(), teacher_logits.float()
-        kl = F.kl_div(F.log_softmax(logits / self.t, -1), F.softmax(teacher_logits / self.t, -1), reduction="none").sum(-1) * self.t ** 2
+        kl = F.kl_div(F.log_softmax(logits / self.t, -1), F.softmax(teacher_logits / self.t, -1),
+                      reduction="none").sum(-1) * self.t ** 2
         has = labels >= 0
         ce = torch.zeros_like(kl)
         if has.any(): ce[has] = F.cross_entropy(logits[has], labels[has], reduction="none")
@@ -120,7 +135,8 @@ class DistillationLoss(nn.Module):
 
 @dataclass
 class TeacherLabels:
-    "What a teacher says about the training tweets (rows in order) and about extra, unlabelled ones, and how to learn from it."
+    """What a teacher says about the training tweets (rows in order) and about extra, unlabelled ones, and how to
+    learn from it."""
     train_logits: np.ndarray
     extra_texts: list
     extra_logits: np.ndarray
@@ -154,14 +170,17 @@ def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoc
         raise ParamsError("trainer 'manual' runs in one process; use trainer: hf under torchrun / accelerate launch")
     model, device = clf.model, pick_device()
     model.to(device)
-    sampler = LengthGroupedSampler(p.batch_size, lengths=[len(it["input_ids"]) for it in train_items], generator=torch.Generator().manual_seed(p.seed))
+    sampler = LengthGroupedSampler(p.batch_size, lengths=[len(it["input_ids"]) for it in train_items],
+                                   generator=torch.Generator().manual_seed(p.seed))
     per_epoch, collate = math.ceil(len(train_items) / p.batch_size), Collator(clf.tokenizer)
     opt, sched = make_optimizer(model, p, per_epoch * p.epochs)
     stopper, history, prior = EarlyStopper(p.patience), [], class_shares(train_items, len(clf.labels))
-    at, state = (1, 0, 0, 0.0, 0.0, 0), _load_checkpoint(checkpoint)   # (epoch, step, tweets seen, loss sum, seconds, stopped early)
+    # (epoch, step, tweets seen, loss sum, seconds, stopped early)
+    at, state = (1, 0, 0, 0.0, 0.0, 0), _load_checkpoint(checkpoint)
     if state:
         model.load_state_dict(state["model"]); opt.load_state_dict(state["opt"]); sched.load_state_dict(state["sched"])
-        stopper.best, stopper.best_epoch, stopper.state = state["best"], state["best_epoch"], state["best_state"] or None
+        stopper.best, stopper.best_epoch, stopper.state = (state["best"], state["best_epoch"],
+                                                           state["best_state"] or None)
         history, at = json.loads(state["history"]), tuple(state["at"].tolist())
         torch.set_rng_state(state["rng"])
         print(f"resuming from {checkpoint}: epoch {int(at[0])}, step {int(at[1])} of {per_epoch}", flush=True)
@@ -169,9 +188,11 @@ def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoc
         if checkpoint: _save_checkpoint(checkpoint, {
             "model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "best": stopper.best,
             "best_epoch": stopper.best_epoch, "best_state": stopper.state or {}, "history": json.dumps(history),
-            "at": torch.tensor([epoch, step, seen, total_loss, seconds, stopped], dtype=torch.float64), "rng": torch.get_rng_state()})
+            "at": torch.tensor([epoch, step, seen, total_loss, seconds, stopped], dtype=torch.float64),
+            "rng": torch.get_rng_state()})
     for epoch in range(1, p.epochs + 1):
-        order = list(sampler)                    # drawn every epoch, resumed or not, so a resumed run sees the same batches
+        # drawn every epoch, resumed or not, so a resumed run sees the same batches
+        order = list(sampler)
         if epoch < at[0] or at[5]: continue     # done before the checkpoint, or early stopping had ended the loop
         first = int(at[1]) if epoch == at[0] else 0
         seen, total_loss, before = (int(at[2]), at[3], at[4]) if first else (0, 0.0, 0.0)
@@ -200,13 +221,15 @@ def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoc
     return history
 
 # %% ../notebooks/lib/trainer.ipynb #09db2700
-def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_end: Optional[EpochCallback]) -> list[dict]:
+def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params,
+            on_epoch_end: Optional[EpochCallback]) -> list[dict]:
     "HF `Trainer` over the same model, batches and optimiser."
     from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
 
     prior = class_shares(train_items, len(clf.labels))
     w, ngram_val = clf.info.ngram_weight, None   # the n-gram model's part of the logits, as logits_from_items mixes it
-    if w and clf.ngram is not None: ngram_val = clf.ngram.predict_log_proba([it["text"] for it in val_items]).astype(np.float32)
+    if w and clf.ngram is not None:
+        ngram_val = clf.ngram.predict_log_proba([it["text"] for it in val_items]).astype(np.float32)
     def compute_metrics(pred):
         logits = np.asarray(pred.predictions)
         if ngram_val is not None: logits = (1 - w) * logits + w * ngram_val
@@ -220,8 +243,10 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
             row = {f"val_{k}": metrics[f"eval_{k}"] for k in ("accuracy", "macro_f1", "macro_recall")}
             losses = [r["loss"] for r in state.log_history if "loss" in r]
             seconds = time.perf_counter() - getattr(self, "start", time.perf_counter())
-            row.update(train_loss=losses[-1] if losses else None, train_tweets_per_s=len(train_items) / max(seconds, 1e-9) / max(args.world_size, 1))
-            if state.is_world_process_zero: print(epoch_line(round(state.epoch), p.epochs, row, p.select_metric, seconds), flush=True)
+            row.update(train_loss=losses[-1] if losses else None,
+                       train_tweets_per_s=len(train_items) / max(seconds, 1e-9) / max(args.world_size, 1))
+            if state.is_world_process_zero:
+                print(epoch_line(round(state.epoch), p.epochs, row, p.select_metric, seconds), flush=True)
             if on_epoch_end: on_epoch_end(round(state.epoch), row)
 
     work = cache_dir(p) / f"hf-checkpoints-{p.run_name}"   # shared by all ranks under torchrun
@@ -231,7 +256,8 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_en
         num_train_epochs=p.epochs, eval_strategy="epoch", save_strategy="epoch", save_total_limit=1,
         load_best_model_at_end=True, metric_for_best_model=p.select_metric, greater_is_better=True,
         max_grad_norm=p.grad_clip, seed=p.seed, data_seed=p.seed, train_sampling_strategy="group_by_length",
-        bf16=use_cuda and torch.cuda.is_bf16_supported(), report_to="none", logging_strategy="epoch",   # trackers: our epoch rows
+        # trackers: our epoch rows
+        bf16=use_cuda and torch.cuda.is_bf16_supported(), report_to="none", logging_strategy="epoch",
         disable_tqdm=True, dataloader_num_workers=0, use_cpu=not use_cuda and pick_device().type == "cpu",
         remove_unused_columns=False)
     steps = math.ceil(len(train_items) / (p.batch_size * max(args.world_size, 1))) * p.epochs
@@ -258,42 +284,52 @@ def check_max_length(p: Params, config) -> None:
     "`max_length` must fit the backbone's position embeddings (RoBERTa-style models reserve the first padding_idx + 1)."
     limit = getattr(config, "max_position_embeddings", None)
     if limit is None: return
-    if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert", "bertweet"): limit -= (config.pad_token_id or 0) + 1
+    if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert", "bertweet"):
+        limit -= (config.pad_token_id or 0) + 1
     if p.max_length > limit:
-        raise ParamsError(f"Bad value for 'max_length': {p.max_length}; backbone '{p.backbone}' reads at most {limit} tokens")
+        raise ParamsError(f"Bad value for 'max_length': {p.max_length}; backbone '{p.backbone}' reads at "
+                          f"most {limit} tokens")
 
 # %% ../notebooks/lib/trainer.ipynb #7c0a0025
 def balanced_class_weight(labels: np.ndarray, n_labels: int) -> torch.Tensor:
     "Cross-entropy weights n / (k * count) per class, as scikit-learn's `class_weight='balanced'` (absent classes: 0)."
     counts = np.bincount(labels, minlength=n_labels).astype(float)
-    return torch.tensor(np.where(counts > 0, counts.sum() / (n_labels * np.maximum(counts, 1)), 0.0), dtype=torch.float32)
+    return torch.tensor(np.where(counts > 0, counts.sum() / (n_labels * np.maximum(counts, 1)), 0.0),
+                        dtype=torch.float32)
 
 # %% ../notebooks/lib/trainer.ipynb #cb147df1
 def with_teacher(tokenizer, extractor, teacher: TeacherLabels, p: Params, cache: Path) -> list[dict]:
     "The teacher's extra, unlabelled tweets as training items (label -100), with its logits for them."
     if not teacher.extra_texts: return []
     meta = cached_transform(extractor, teacher.extra_texts, cache / "features") if extractor is not None else None
-    items = encode(tokenizer, extractor, teacher.extra_texts, p.max_length, [-100] * len(teacher.extra_texts), meta, p.max_text_chars)
+    items = encode(tokenizer, extractor, teacher.extra_texts, p.max_length,
+                   [-100] * len(teacher.extra_texts), meta, p.max_text_chars)
     for it, t in zip(items, teacher.extra_logits): it["teacher_logits"] = np.asarray(t, np.float32)
     return items
 
 # %% ../notebooks/lib/trainer.ipynb #4ca7c543
-def checkpoint_dir(p: Params, train_df: pd.DataFrame, val_df: pd.DataFrame, teacher: Optional[TeacherLabels] = None) -> Path:
+def checkpoint_dir(p: Params, train_df: pd.DataFrame, val_df: pd.DataFrame,
+                   teacher: Optional[TeacherLabels] = None) -> Path:
     "Where a training's checkpoints go: one folder per training params, data and teacher, under out_dir/cache."
-    key = {"params": {k: getattr(p, k) for k in TRAINING_KEYS}, "train": data_fingerprint(train_df), "val": data_fingerprint(val_df),
-           "teacher": hashlib.sha256(np.ascontiguousarray(teacher.train_logits).tobytes() + np.ascontiguousarray(teacher.extra_logits).tobytes()).hexdigest() if teacher else None}
+    key = {"params": {k: getattr(p, k) for k in TRAINING_KEYS}, "train": data_fingerprint(train_df),
+           "val": data_fingerprint(val_df),
+           "teacher": hashlib.sha256(np.ascontiguousarray(teacher.train_logits).tobytes()
+                                     + np.ascontiguousarray(teacher.extra_logits).tobytes()).hexdigest() if teacher
+                                     else None}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return cache_dir(p) / "checkpoints" / f"{p.run_name}-{digest}"
 
 def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame] = None,
-                on_epoch_end: Optional[EpochCallback] = None, teacher: Optional[TeacherLabels] = None) -> TweetClassifier:
+                on_epoch_end: Optional[EpochCallback] = None,
+                teacher: Optional[TeacherLabels] = None) -> TweetClassifier:
     """Fit features and model on `train_df` (validation split from it unless given); the held-out set never enters.
     With `teacher`, the network also learns the teacher's soft labels, of these rows and of its extra unlabelled tweets.
     The manual loop keeps checkpoints (`checkpoint_dir`) while it runs: a killed training started again goes on."""
     present = sorted(set(train_df["label"]))
     if len(present) < 2:
         only = f" (all {len(train_df)} rows are {p.labels[present[0]]!r})" if present else " (no rows)"
-        raise DataError(f"The training data has fewer than two classes{only}; a classifier needs at least two: check {p.label_col} and labels")
+        raise DataError(f"The training data has fewer than two classes{only}; a classifier needs at least two: check "
+                        f"{p.label_col} and labels")
     if val_df is None: train_df, val_df = stratified_split(train_df, p.val_size, p.seed)
     cache = cache_dir(p)
     tokenizer, backbone = load_backbone(p.backbone, cache)
@@ -301,21 +337,28 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     set_seed(p.seed)   # after the backbone is loaded (or built), so every run with this seed starts the same
     uses_meta = p.arch != "text"
     extractor = extractor_from_params(p) if uses_meta else None
-    meta = {"train": extractor.fit_transform(train_df["text"]) if uses_meta else None,   # one pass: fit needs the features
+    # one pass: fit needs the features
+    meta = {"train": extractor.fit_transform(train_df["text"]) if uses_meta else None,
             "val": cached_transform(extractor, val_df["text"], cache / "features") if uses_meta else None}
     n_meta = meta["train"].shape[1] if uses_meta else 0
     model = network(p.arch, backbone, n_meta, p.labels, p.dropout)
-    if p.class_weight == "balanced": model.class_weight = balanced_class_weight(train_df["label"].to_numpy(), len(p.labels))
+    if p.class_weight == "balanced":
+        model.class_weight = balanced_class_weight(train_df["label"].to_numpy(), len(p.labels))
     info = ModelInfo(labels=list(p.labels), n_meta=n_meta, arch=p.arch, max_length=p.max_length, uses_meta=uses_meta,
-                     max_text_chars=p.max_text_chars, dropout=p.dropout, backbone=p.backbone, hidden_size=backbone.config.hidden_size,
-                     n_layers=backbone.config.num_hidden_layers, n_parameters=sum(x.numel() for x in model.parameters()),
+                     max_text_chars=p.max_text_chars, dropout=p.dropout, backbone=p.backbone,
+                     hidden_size=backbone.config.hidden_size,
+                     n_layers=backbone.config.num_hidden_layers,
+                     n_parameters=sum(x.numel() for x in model.parameters()),
                      trainer=p.trainer, feature_names=list(extractor.get_feature_names_out()) if uses_meta else [],
-                     params={k: getattr(p, k) for k in TRAINING_KEYS}, run_name=p.run_name, select_metric=p.select_metric,
+                     params={k: getattr(p, k) for k in TRAINING_KEYS}, run_name=p.run_name,
+                     select_metric=p.select_metric,
                      data_fingerprint={"train": data_fingerprint(train_df), "val": data_fingerprint(val_df)},
                      rows={"train": len(train_df), "val": len(val_df)})
     info.ngram_weight = p.ngram_weight
     info.settings = {k: getattr(p, k) for k in compression_keys()}
-    ngram = NgramModel(n_features=p.ngram_features, max_chars=p.max_text_chars).fit(train_df["text"], train_df["label"]) if p.ngram_weight else None
+    ngram = NgramModel(
+        n_features=p.ngram_features, max_chars=p.max_text_chars).fit(train_df["text"],
+                                                                     train_df["label"]) if p.ngram_weight else None
     clf = TweetClassifier(model, tokenizer, extractor, info, ngram=ngram)
     items = {name: encode(tokenizer, extractor, df["text"], p.max_length, df["label"], meta[name], p.max_text_chars)
              for name, df in (("train", train_df), ("val", val_df))}
@@ -324,8 +367,11 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
         items["train"] += with_teacher(tokenizer, extractor, teacher, p, cache)
         for it, t in zip(items["train"], teacher.train_logits): it["teacher_logits"] = np.asarray(t, np.float32)
         kd = DistillationLoss(teacher.temperature, teacher.alpha)
-        loss_fn = lambda model, b: kd(model(**{k: v for k, v in b.items() if k not in ("labels", "teacher_logits")}).logits, b["teacher_logits"], b["labels"])
-        info.distill = {"temperature": teacher.temperature, "alpha": teacher.alpha, "epochs": p.epochs, "unlabelled": len(teacher.extra_texts)}
+        loss_fn = (lambda model,
+                   b: kd(model(**{k: v for k, v in b.items() if k not in ("labels", "teacher_logits")}).logits,
+                         b["teacher_logits"], b["labels"]))
+        info.distill = {"temperature": teacher.temperature, "alpha": teacher.alpha, "epochs": p.epochs,
+                        "unlabelled": len(teacher.extra_texts)}
     start = time.perf_counter()
     if p.trainer == "manual":
         folder = checkpoint_dir(p, train_df, val_df, teacher)
@@ -342,7 +388,8 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     return finish_training(clf, items["train"], items["val"], p)
 
 def finish_training(clf: TweetClassifier, train_items: list[dict], val_items: list[dict], p: Params) -> TweetClassifier:
-    "After a trainer ends on the best epoch's weights: fit the class offsets and record the validation scores, as the model will decide."
+    """After a trainer ends on the best epoch's weights: fit the class offsets and record the validation scores, as
+    the model will decide."""
     clf.model.eval()
     clf.model.class_weight = None
     final = validation_scores(clf, val_items, 2 * p.batch_size, p, class_shares(train_items, len(clf.labels)))

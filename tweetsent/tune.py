@@ -28,9 +28,11 @@ __all__ = ['HEARTBEAT_S', 'GRACE_S', 'search_space', 'storage_url', 'study_name'
 def search_space(trial: optuna.Trial, p: Params) -> Params:
     "A copy of `p` with the tuned keys drawn from the trial."
     return dataclasses.replace(
-        p, lr=trial.suggest_float("lr", 1e-5, 1.5e-4, log=True), head_lr=trial.suggest_float("head_lr", 3e-4, 5e-3, log=True),
+        p, lr=trial.suggest_float("lr", 1e-5, 1.5e-4, log=True),
+        head_lr=trial.suggest_float("head_lr", 3e-4, 5e-3, log=True),
         dropout=trial.suggest_float("dropout", 0.0, 0.4), batch_size=trial.suggest_categorical("batch_size", [16, 32]),
-        weight_decay=trial.suggest_float("weight_decay", 0.0, 0.1), warmup_ratio=trial.suggest_float("warmup_ratio", 0.0, 0.2),
+        weight_decay=trial.suggest_float("weight_decay", 0.0, 0.1),
+        warmup_ratio=trial.suggest_float("warmup_ratio", 0.0, 0.2),
         epochs=p.tune_epochs)   # a trial's budget on a subset, not a schedule for the full run: not tuned
 
 # %% ../notebooks/lib/tune.ipynb #800a282d
@@ -49,12 +51,14 @@ def safe_name(text: str) -> str:
 
 # %% ../notebooks/lib/tune.ipynb #97311cb7
 def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
-    "Optuna objective: train with the trial's params, report each epoch to the pruner, return the best validation `select_metric`."
+    """Optuna objective: train with the trial's params, report each epoch to the pruner, return the best validation
+    `select_metric`."""
     key = f"val_{p.select_metric}"
     def run(trial: optuna.Trial) -> float:
         q = search_space(trial, p)
         tracker = make_tracker(p.tracker, resolve_path(p, p.out_dir), p.tracking_uri)
-        tracker.start(f"trial {trial.number}", {**trial.params, "seed": q.seed, "epochs": q.epochs}, group=study_name(p),
+        tracker.start(f"trial {trial.number}",
+                      {**trial.params, "seed": q.seed, "epochs": q.epochs}, group=study_name(p),
                       tags={"study": study_name(p), "trial": trial.number})
         def report(epoch: int, row: dict):
             tracker.log(row, step=epoch)
@@ -105,18 +109,22 @@ def report_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
     "One line per finished trial, and the best so far."
     value = f"{trial.value:.4f}" if trial.value is not None else "-"
     print(f"[tune] trial {trial.number} {trial.state.name.lower()}: {value}; best #{study.best_trial.number} "
-          f"{study.best_value:.4f}" if any(t.value is not None for t in study.trials) else f"[tune] trial {trial.number} {trial.state.name.lower()}",
+          f"{study.best_value:.4f}" if any(t.value is not None for t in study.trials)
+          else f"[tune] trial {trial.number} {trial.state.name.lower()}",
           flush=True)
 
 # %% ../notebooks/lib/tune.ipynb #57188783
-def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None, val_df: pd.DataFrame | None = None) -> optuna.Study:
-    "Run (or resume) the study until it holds `n_trials` finished trials, counted across all workers; `val_df`: the validation file, else a split of the training rows."
+def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None,
+         val_df: pd.DataFrame | None = None) -> optuna.Study:
+    """Run (or resume) the study until it holds `n_trials` finished trials, counted across all workers; `val_df`: the
+    validation file, else a split of the training rows."""
     n_trials = n_trials or p.tune_trials
     rows = train_df if not p.tune_max_rows or len(train_df) <= p.tune_max_rows else \
         stratified_split(train_df, 1 - p.tune_max_rows / len(train_df), p.seed)[0]
     if val_df is not None: train, val = rows, val_df
     else: train, val = stratified_split(rows, p.val_size if len(rows) * p.val_size >= len(p.labels) else 0.25, p.seed)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)   # one line per trial (report_trial), not Optuna's log on stderr
+    # one line per trial (report_trial), not Optuna's log on stderr
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = open_study(p)
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     if len(study.get_trials(states=done)) < n_trials:
@@ -127,7 +135,8 @@ def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None, val_df:
 # %% ../notebooks/lib/tune.ipynb #1ef4916a
 def write_tuned(p: Params, study: optuna.Study) -> Path:
     "Write the best trial's values to the run folder (`tuned_file`), where 05_train reads them when `use_tuned` is on."
-    header = f"# best of study '{study.study_name}' ({len(study.trials)} trials), validation {p.select_metric} {study.best_value:.4f}\n"
+    header = (f"# best of study '{study.study_name}' ({len(study.trials)} trials), validation {p.select_metric} "
+              f"{study.best_value:.4f}\n")
     return write_file_atomically(tuned_file(p), header + yaml.safe_dump(dict(study.best_params), sort_keys=True))
 
 # %% ../notebooks/lib/tune.ipynb #ea9bfd83

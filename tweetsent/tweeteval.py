@@ -21,11 +21,13 @@ def _read_source(source: str, name: str) -> str:
         from urllib.request import urlopen
         with urlopen(f"{source.rstrip('/')}/{name}", timeout=60) as r: return r.read().decode("utf-8")
     path = Path(source) / name
-    if not path.exists(): raise DataError(f"{path} not found: the folder must hold TweetEval's sentiment files ({name}, ...)")
+    if not path.exists():
+        raise DataError(f"{path} not found: the folder must hold TweetEval's sentiment files ({name}, ...)")
     return path.read_text(encoding="utf-8")
 
 def tweeteval_to_csv(out, source: str = TWEETEVAL_URL, splits=("train", "val", "test")) -> dict[str, int]:
-    "Write TweetEval sentiment's splits as `<out>/{split}.csv` (`text,label`, label names from mapping.txt); return rows per split."
+    """Write TweetEval sentiment's splits as `<out>/{split}.csv` (`text,label`, label names from mapping.txt); return
+    rows per split."""
     mapping = dict(line.split("\t")[:2] for line in _read_source(source, "mapping.txt").splitlines() if line.strip())
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     rows = {}
@@ -34,7 +36,8 @@ def tweeteval_to_csv(out, source: str = TWEETEVAL_URL, splits=("train", "val", "
         labels = _read_source(source, f"{split}_labels.txt").split()
         if texts and texts[-1] == "": texts.pop()
         if len(texts) != len(labels):
-            raise DataError(f"TweetEval {split}: {len(texts)} tweets but {len(labels)} labels; the files do not belong together")
+            raise DataError(f"TweetEval {split}: {len(texts)} tweets but {len(labels)} labels; the files do not "
+                            f"belong together")
         unknown = sorted(set(labels) - set(mapping))
         if unknown: raise DataError(f"TweetEval {split}: label ids {unknown} are not in mapping.txt")
         frame = pd.DataFrame({"text": texts, "label": [mapping[k] for k in labels]})

@@ -17,7 +17,8 @@ __all__ = ['sentitext_word', 'negation_check', 'least_check', 'special_idioms_ch
 _PUNCT = frozenset(string.punctuation)
 
 def sentitext_word(token: str) -> str:
-    "What `SentiText` makes of one token: a leading or trailing mark of `PUNC_LIST` dropped when the rest is a punctuation-free word."
+    """What `SentiText` makes of one token: a leading or trailing mark of `PUNC_LIST` dropped when the rest is a
+    punctuation-free word."""
     if token[0] not in _PUNCT and token[-1] not in _PUNCT: return token
     for mark in vs.PUNC_LIST:
         if token.endswith(mark):
@@ -42,7 +43,9 @@ def negation_check(valence: float, low: list[str], start_i: int, i: int) -> floa
         elif low[i - 2] == "without" and low[i - 1] == "doubt": valence = valence
         elif _negated(low[i - 2]): valence = valence * vs.N_SCALAR
     if start_i == 2:
-        if low[i - 3] == "never" and (low[i - 2] == "so" or low[i - 2] == "this") or (low[i - 1] == "so" or low[i - 1] == "this"):
+        if low[
+                i - 3] == "never" and (low[i - 2] == "so" or low[i - 2] == "this") or (low[i - 1] == "so"
+                                                                                       or low[i - 1] == "this"):
             valence = valence * 1.25
         elif low[i - 3] == "without" and (low[i - 2] == "doubt" or low[i - 1] == "doubt"): valence = valence
         elif _negated(low[i - 3]): valence = valence * vs.N_SCALAR
@@ -59,28 +62,33 @@ def least_check(valence: float, low: list[str], i: int, lexicon: dict) -> float:
 
 # %% ../notebooks/lib/vader.ipynb #b6b926fb
 def special_idioms_check(valence: float, low: list[str], i: int) -> float:
-    "`SentimentIntensityAnalyzer._special_idioms_check`: idioms around word `i` set its valence; 'kind of' and kin before it add to it."
+    """`SentimentIntensityAnalyzer._special_idioms_check`: idioms around word `i` set its valence; 'kind of' and kin
+    before it add to it."""
     idioms, boosters = vs.SPECIAL_CASE_IDIOMS, vs.BOOSTER_DICT
     onezero, twoonezero = f"{low[i - 1]} {low[i]}", f"{low[i - 2]} {low[i - 1]} {low[i]}"
-    twoone, threetwoone, threetwo = f"{low[i - 2]} {low[i - 1]}", f"{low[i - 3]} {low[i - 2]} {low[i - 1]}", f"{low[i - 3]} {low[i - 2]}"
+    twoone, threetwoone, threetwo = (f"{low[i - 2]} {low[i - 1]}", f"{low[i - 3]} {low[i - 2]} {low[i - 1]}",
+                                     f"{low[i - 3]} {low[i - 2]}")
     for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
         if seq in idioms:
             valence = idioms[seq]
             break
     if len(low) - 1 > i and f"{low[i]} {low[i + 1]}" in idioms: valence = idioms[f"{low[i]} {low[i + 1]}"]
-    if len(low) - 1 > i + 1 and f"{low[i]} {low[i + 1]} {low[i + 2]}" in idioms: valence = idioms[f"{low[i]} {low[i + 1]} {low[i + 2]}"]
+    if len(low) - 1 > i + 1 and f"{low[i]} {low[i + 1]} {low[i + 2]}" in idioms:
+        valence = idioms[f"{low[i]} {low[i + 1]} {low[i + 2]}"]
     for n_gram in (threetwoone, threetwo, twoone):
         if n_gram in boosters: valence = valence + boosters[n_gram]
     return valence
 
 # %% ../notebooks/lib/vader.ipynb #d4025e89
 def but_check(sentiments: list, bi: int) -> list:
-    "`SentimentIntensityAnalyzer._but_check` (its `list.index` quirk included) for 'but' at index `bi`, without its quadratic cost."
+    """`SentimentIntensityAnalyzer._but_check` (its `list.index` quirk included) for 'but' at index `bi`, without its
+    quadratic cost."""
     held: dict[float, list[int]] = {}   # value -> ascending positions holding it now (zeros never change)
     for k, s in enumerate(sentiments):
         if s: held.setdefault(s, []).append(k)
     for k in [k for k, s in enumerate(sentiments) if s]:
-        v = sentiments[k]                # position k is never changed before its turn: changes land at or before the turn's own position
+        # position k is never changed before its turn: changes land at or before the turn's own position
+        v = sentiments[k]
         si = held[v][0]
         if si == bi: continue
         new = v * 0.5 if si < bi else v * 1.5
@@ -92,11 +100,13 @@ def but_check(sentiments: list, bi: int) -> list:
 
 # %% ../notebooks/lib/vader.ipynb #7ceb9605
 class Vader:
-    "vaderSentiment 3.2.1's `SentimentIntensityAnalyzer`, the same scores in linear time; tables from the installed package."
+    """vaderSentiment 3.2.1's `SentimentIntensityAnalyzer`, the same scores in linear time; tables from the installed
+    package."""
     def __init__(self):
         reference = vs.SentimentIntensityAnalyzer()
         self.lexicon, self.emojis = reference.lexicon, reference.emojis
-        self._scored = frozenset(w for w in self.lexicon if w not in vs.BOOSTER_DICT)   # words whose score can be non-zero
+        # words whose score can be non-zero
+        self._scored = frozenset(w for w in self.lexicon if w not in vs.BOOSTER_DICT)
         self._emphatic = [e for e, d in self.emojis.items() if "!" in d or "?" in d]     # emojis that add '!' or '?'
         self._tokens: dict[str, tuple] = {}   # whitespace token -> its (word, lower-case word) pairs
 
@@ -129,7 +139,8 @@ class Vader:
         return self._scores(sentiments, text.count("!"), text.count("?"))
 
     def _valence(self, i: int, words, low, is_cap_diff: bool) -> float:
-        "`sentiment_valence` and `_least_check` for the lexicon word at `i` (the loop's booster and 'kind of' checks first)."
+        """`sentiment_valence` and `_least_check` for the lexicon word at `i` (the loop's booster and 'kind of'
+        checks first)."""
         if i < len(words) - 1 and low[i] == "kind" and low[i + 1] == "of": return 0
         lexicon = self.lexicon
         valence = lexicon[low[i]]
@@ -152,7 +163,8 @@ class Vader:
     def _scores(sentiments: list, exclamations: int, questions: int) -> dict:
         "`score_valence` with the text's counts of '!' and '?'."
         sum_s = float(sum(sentiments))
-        emphasis = min(exclamations, 4) * 0.292 + ((questions * 0.18 if questions <= 3 else 0.96) if questions > 1 else 0)
+        emphasis = min(exclamations,
+                       4) * 0.292 + ((questions * 0.18 if questions <= 3 else 0.96) if questions > 1 else 0)
         if sum_s > 0: sum_s += emphasis
         elif sum_s < 0: sum_s -= emphasis
         compound = vs.normalize(sum_s)

@@ -57,24 +57,30 @@ __all__ = ['FORMAT_VERSION', 'CODE_SUFFIXES', 'CODE_KEYS', 'DECISION_KEYS', 'INT
 FORMAT_VERSION = 3   # 3: the settings that decide predictions are checksummed in the weights' metadata
 
 def read_info(folder: Path) -> ModelInfo:
-    "model_info.json of a folder, with a one-line error for every way it can be missing, damaged or from another version."
+    """model_info.json of a folder, with a one-line error for every way it can be missing, damaged or from another
+    version."""
     path = folder / INFO_FILE
     if not path.is_file(): raise ModelError(f"{folder} is not a tweetsent model folder (no {INFO_FILE})")
     try: info = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelError(f"{path} is damaged: not valid JSON ({getattr(e, 'msg', e)}); re-save or re-train the model") from None
+        raise ModelError(f"{path} is damaged: not valid JSON ({getattr(e, 'msg', e)}); re-save or "
+                         f"re-train the model") from None
     if not isinstance(info, dict): raise ModelError(f"{path} is damaged: it does not hold a JSON object")
     version = info.get("format_version", 1)
     if not isinstance(version, int) or isinstance(version, bool):
         raise ModelError(f"{path} is damaged: 'format_version' is {json.dumps(version)[:40]}, not a whole number")
     if version < 2:
-        raise ModelError(f"{folder} was written by an older tweetsent (format {version}: pickled features, no checksums); "
+        raise ModelError(f"{folder} was written by an older tweetsent (format {version}: pickled features, "
+                         f"no checksums); "
                          "it is not loaded because unpickling can run code. Re-train the model with this version")
     if version < FORMAT_VERSION:
-        raise ModelError(f"{folder} was written by an older tweetsent (format {version}): the settings in its {INFO_FILE} are not "
-                         "covered by a checksum, so an edit would change predictions unseen. Re-train the model with this version")
+        raise ModelError(f"{folder} was written by an older tweetsent (format {version}): the settings in its "
+                         f"{INFO_FILE} are not "
+                         "covered by a checksum, so an edit would change predictions unseen. Re-train the model "
+                         "with this version")
     if version > FORMAT_VERSION:
-        raise ModelError(f"{folder} was written by a newer tweetsent (format {version}; this version reads {FORMAT_VERSION}); upgrade tweetsent")
+        raise ModelError(f"{folder} was written by a newer tweetsent (format {version}; this version reads "
+                         f"{FORMAT_VERSION}); upgrade tweetsent")
     try: return ModelInfo.from_dict(info)
     except (TypeError, ValueError) as e: raise ModelError(f"{path} is damaged or from another version: {e}") from None
 
@@ -87,53 +93,71 @@ def verify_files(folder: Path, info: ModelInfo) -> None:
     and nothing that is or names code: a file or link it does not list, a Python file or an `auto_map` is refused."""
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
-        if path.is_symlink(): raise ModelError(f"{folder}: {name} is a symbolic link; a model folder holds plain files only, so it is not loaded")
-        if path.suffix.lower() in CODE_SUFFIXES: raise ModelError(f"{folder}: {name} is code; a model folder never holds code, so it is not loaded")
+        if path.is_symlink():
+            raise ModelError(f"{folder}: {name} is a symbolic link; a model folder holds plain files only, so "
+                             f"it is not loaded")
+        if path.suffix.lower() in CODE_SUFFIXES:
+            raise ModelError(f"{folder}: {name} is code; a model folder never holds code, so it is not loaded")
         if path.is_file() and name != INFO_FILE and name not in info.files:
-            raise ModelError(f"{folder}: {name} is not in the folder's manifest ({INFO_FILE}); the folder was changed after it was saved, so it is not loaded")
+            raise ModelError(f"{folder}: {name} is not in the folder's manifest ({INFO_FILE}); the folder was changed "
+                             f"after it was saved, so it is not loaded")
     for name, digest in sorted(info.files.items()):
         path = folder / name
-        if Path(name).is_absolute() or ".." in Path(name).parts: raise ModelError(f"{folder / INFO_FILE} lists a path outside the folder: {name}")
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise ModelError(f"{folder / INFO_FILE} lists a path outside the folder: {name}")
         if not path.is_file(): raise ModelError(f"{folder}: {name} is missing; the folder is incomplete")
         if sha256_file(path) != digest:
-            raise ModelError(f"{folder}: {name} changed since the model was saved (sha256 mismatch); the folder is damaged or was edited")
+            raise ModelError(f"{folder}: {name} changed since the model was saved (sha256 mismatch); the folder is "
+                             f"damaged or was edited")
         if path.suffix == ".json":
             try: values = json.loads(path.read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError): raise ModelError(f"{folder}: {name} is not valid JSON") from None
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise ModelError(f"{folder}: {name} is not valid JSON") from None
             named = [k for k in CODE_KEYS if isinstance(values, dict) and k in values]
-            if named: raise ModelError(f"{folder}: {name} names custom code ('{named[0]}'); loading never runs code from a folder, so it is not loaded")
+            if named:
+                raise ModelError(f"{folder}: {name} names custom code ('{named[0]}'); loading never runs code from a "
+                                 f"folder, so it is not loaded")
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0044
 def folder_digests(folder: Path) -> dict[str, str]:
     "sha256 of every file under `folder` but its own model_info.json (a member folder's is listed), by relative path."
-    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file() and p != folder / INFO_FILE}
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
+            and p != folder / INFO_FILE}
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0006
-DECISION_KEYS = ("labels", "n_meta", "arch", "variant", "uses_meta", "max_length", "max_text_chars", "class_bias", "ngram_weight",
-                 "feature_names", "ffn_sizes", "members")   # the values of model_info.json that change what the model answers
+DECISION_KEYS = ("labels", "n_meta", "arch", "variant", "uses_meta", "max_length", "max_text_chars",
+                 "class_bias", "ngram_weight",
+                 # the values of model_info.json that change what the model answers
+                 "feature_names", "ffn_sizes", "members")
 
 def decision_digest(info: ModelInfo) -> str:
     "sha256 of the canonical JSON of the settings that decide predictions."
-    values = {k: getattr(info, k) for k in DECISION_KEYS if k != "members" or info.members is not None}   # folders without members hash as before
+    # folders without members hash as before
+    values = {k: getattr(info, k) for k in DECISION_KEYS if k != "members" or info.members is not None}
     return hashlib.sha256(json.dumps(values, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 def weights_metadata(info: ModelInfo) -> dict[str, str]:
     "What the weights file records about the model it belongs to."
-    return {"tweetsent_labels": json.dumps(list(info.labels)), "tweetsent_n_meta": str(info.n_meta), "tweetsent_arch": info.arch,
+    return {"tweetsent_labels": json.dumps(list(info.labels)), "tweetsent_n_meta": str(info.n_meta),
+            "tweetsent_arch": info.arch,
             "tweetsent_decision": decision_digest(info)}
 
 def check_metadata(meta: Optional[dict], info: ModelInfo, where: str) -> None:
     "The weights' own record agrees with model_info.json."
     meta = meta or {}
-    if "tweetsent_labels" not in meta: raise ModelError(f"{where} does not say which labels it was trained for; it is not a tweetsent weights file")
+    if "tweetsent_labels" not in meta:
+        raise ModelError(f"{where} does not say which labels it was trained for; it is not a tweetsent weights file")
     labels = json.loads(meta["tweetsent_labels"])
     if labels != list(info.labels):
-        raise ModelError(f"{where} was trained for labels {labels}, but {INFO_FILE} says {info.labels}; the folder was edited or mixed")
+        raise ModelError(f"{where} was trained for labels {labels}, but {INFO_FILE} says {info.labels}; the folder was "
+                         f"edited or mixed")
     if meta.get("tweetsent_n_meta") != str(info.n_meta) or meta.get("tweetsent_arch") != info.arch:
-        raise ModelError(f"{where} has {meta.get('tweetsent_n_meta')} meta features and arch {meta.get('tweetsent_arch')}, "
+        raise ModelError(f"{where} has {meta.get('tweetsent_n_meta')} meta features and arch "
+                         f"{meta.get('tweetsent_arch')}, "
                          f"but {INFO_FILE} says {info.n_meta} and {info.arch}")
     if meta.get("tweetsent_decision") != decision_digest(info):
-        raise ModelError(f"{where} was saved with other settings than {INFO_FILE} now holds ({', '.join(DECISION_KEYS)}); "
+        raise ModelError(f"{where} was saved with other settings than {INFO_FILE} now holds "
+                         f"({', '.join(DECISION_KEYS)}); "
                          "the folder was edited, so it is not loaded")
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0047
@@ -144,7 +168,8 @@ def cpu_state_dict(model: nn.Module) -> dict:
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0060
 def save_arrays(arrays: dict[str, np.ndarray], path: Path, metadata: dict[str, str]) -> None:
-    "numpy arrays to a safetensors file, each made C-ordered first (safetensors writes an array's raw buffer as if it were C-ordered)."
+    """numpy arrays to a safetensors file, each made C-ordered first (safetensors writes an array's raw buffer as if
+    it were C-ordered)."""
     save_numpy({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(path), metadata=metadata)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0049
@@ -153,10 +178,12 @@ class Variant:
     "How one kind of model folder stores its network."
     name: str
     weights: str                                               # the weights file in the folder
-    write: Callable[[TweetClassifier, Path], Optional[dict]]   # (classifier, folder) -> writes `weights`; may return facts for model_info.json
+    # (classifier, folder) -> writes `weights`; may return facts for model_info.json
+    write: Callable[[TweetClassifier, Path], Optional[dict]]
     load: Callable[[TweetClassifier, Path], TweetClassifier]   # (skeleton, folder) -> classifier with its weights
     needs_skeleton: bool = True                                # False: the variant runs without the PyTorch model
-    assemble: Optional[Callable[[Path, ModelInfo], object]] = None   # (folder, info) -> classifier, for a folder that is not one network
+    # (folder, info) -> classifier, for a folder that is not one network
+    assemble: Optional[Callable[[Path, ModelInfo], object]] = None
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0008
 def _write_fp32(clf: TweetClassifier, folder: Path) -> None:
@@ -167,12 +194,14 @@ def _read_safetensors(path: Path, info: ModelInfo) -> dict:
         with safe_open(str(path), "pt") as f: check_metadata(f.metadata(), info, path.name)
         return load_file(path)
     except ModelError: raise
-    except Exception as e: raise ModelError(f"{path} is not a readable safetensors file ({type(e).__name__}: {str(e)[:120]})") from None
+    except Exception as e:
+        raise ModelError(f"{path} is not a readable safetensors file ({type(e).__name__}: {str(e)[:120]})") from None
 
 def _load_state(clf: TweetClassifier, state: dict, where: str) -> TweetClassifier:
     try: (clf.model.hf if isinstance(clf.model, TextOnly) else clf.model).load_state_dict(state)
     except RuntimeError as e:
-        raise ModelError(f"{where} does not fit the model described in {INFO_FILE}: {str(e).splitlines()[0][:200]}") from None
+        raise ModelError(f"{where} does not fit the model described in {INFO_FILE}: "
+                         f"{str(e).splitlines()[0][:200]}") from None
     clf.model.eval()
     return clf
 
@@ -208,20 +237,25 @@ def _write_pruned(clf: TweetClassifier, folder: Path) -> dict:
     with gzip.open(folder / PRUNED_FILE, "wb", compresslevel=6) as f: f.write(raw)
     return {"unpacked_bytes": len(raw)}   # reading stops there: a file that unpacks to more is refused, not unpacked
 
-MAX_PACKING = 64   # a gzip file whose recorded size is more than this many times its own is refused (weights pack ~1.1-3x)
+# a gzip file whose recorded size is more than this many times its own is refused (weights pack ~1.1-3x)
+MAX_PACKING = 64
 
 def _load_pruned(clf: TweetClassifier, folder: Path) -> TweetClassifier:
     path, limit = folder / PRUNED_FILE, clf.info.unpacked_bytes
     if not limit or limit > MAX_PACKING * max(path.stat().st_size, 1):
-        raise ModelError(f"{folder / INFO_FILE} records no plausible unpacked size for {path.name} ({limit}); the folder is damaged or was edited")
+        raise ModelError(f"{folder / INFO_FILE} records no plausible unpacked size for {path.name} ({limit}); the "
+                         f"folder is damaged or was edited")
     try:
         with gzip.open(path, "rb") as f: raw = f.read(limit + 1)
-        if len(raw) != limit: raise ModelError(f"{path} unpacks to {'more' if len(raw) > limit else 'fewer'} bytes than the {limit:,} recorded; it is not loaded")
+        if len(raw) != limit:
+            raise ModelError(f"{path} unpacks to {'more' if len(raw) > limit else 'fewer'} bytes than the {limit:,} "
+                             f"recorded; it is not loaded")
         n = int.from_bytes(raw[:8], "little")
         check_metadata(json.loads(raw[8:8 + n]).get("__metadata__"), clf.info, path.name)
         state = load_safetensors_bytes(raw)
     except ModelError: raise
-    except Exception as e: raise ModelError(f"{path} is not a readable gzip-compressed safetensors file ({type(e).__name__})") from None
+    except Exception as e:
+        raise ModelError(f"{path} is not a readable gzip-compressed safetensors file ({type(e).__name__})") from None
     return _load_state(clf, state, path.name)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0015
@@ -307,7 +341,8 @@ def _write_onnx_int8(clf: TweetClassifier, folder: Path, per_channel: bool = Tru
 def _onnx_runner(session):
     names = {i.name for i in session.get_inputs()}
     def run(batch: dict) -> np.ndarray:
-        feed = {k: batch[k].numpy().astype(np.int64 if k != "meta" else np.float32) for k in ("input_ids", "attention_mask", "meta") if k in names}
+        feed = {k: batch[k].numpy().astype(np.int64 if k != "meta" else np.float32)
+                for k in ("input_ids", "attention_mask", "meta") if k in names}
         return session.run(["logits"], feed)[0]
     run.session = session                          # for a look at its options
     return run
@@ -320,7 +355,8 @@ def _load_onnx(clf: TweetClassifier, folder: Path) -> TweetClassifier:
     options.intra_op_num_threads, options.inter_op_num_threads = torch.get_num_threads(), 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try: session = ort.InferenceSession(str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
-    except Exception as e: raise ModelError(f"{folder / ONNX_FILE} is not a readable ONNX model ({type(e).__name__})") from None
+    except Exception as e:
+        raise ModelError(f"{folder / ONNX_FILE} is not a readable ONNX model ({type(e).__name__})") from None
     check_metadata(session.get_modelmeta().custom_metadata_map, clf.info, ONNX_FILE)
     out = session.get_outputs()[0].shape
     if out[-1] != len(clf.labels): raise ModelError(f"{ONNX_FILE} has {out[-1]} outputs for {len(clf.labels)} labels")
@@ -342,7 +378,8 @@ def _write_ensemble(ens, folder: Path) -> None:
     members.mkdir()
     for (name, member), spec in zip(ens.members, ens.info.members):
         if spec["kind"] == "model": write_model_folder(member, members / name)
-        elif spec["kind"] == "ngram": save_arrays(member.to_arrays(), members / f"{name}.safetensors", weights_metadata(ens.info))
+        elif spec["kind"] == "ngram":
+            save_arrays(member.to_arrays(), members / f"{name}.safetensors", weights_metadata(ens.info))
         else:
             state, arrays = member.to_state()
             (members / f"{name}.json").write_text(json.dumps(state), encoding="utf-8")
@@ -354,11 +391,15 @@ def _load_member(folder: Path, spec: dict, info: ModelInfo):
     name, where = spec["name"], folder / MEMBERS_DIR
     if spec["kind"] == "model":
         member = load_model(where / name)
-        if member.labels != info.labels: raise ModelError(f"{where / name} answers {member.labels}, the ensemble {info.labels}")
+        if member.labels != info.labels:
+            raise ModelError(f"{where / name} answers {member.labels}, the ensemble {info.labels}")
         return member
     arrays = _read_arrays(where / f"{name}.safetensors", info)
-    if spec["kind"] == "ngram": return _part(f"member {name}", folder, lambda: NgramModel.from_arrays(arrays, info.max_text_chars))
-    return _part(f"member {name}", folder, lambda: LexiconModel.from_state(json.loads((where / f"{name}.json").read_text(encoding="utf-8")), arrays))
+    if spec["kind"] == "ngram":
+        return _part(f"member {name}", folder, lambda: NgramModel.from_arrays(arrays, info.max_text_chars))
+    return _part(f"member {name}", folder,
+                 lambda: LexiconModel.from_state(json.loads((where / f"{name}.json").read_text(encoding="utf-8")),
+                                                 arrays))
 
 def _load_ensemble(folder: Path, info: ModelInfo) -> Ensemble:
     if not info.members: raise ModelError(f"{folder / INFO_FILE} is damaged: an ensemble without members")
@@ -366,7 +407,8 @@ def _load_ensemble(folder: Path, info: ModelInfo) -> Ensemble:
     stacker = _read_arrays(folder / STACKER_FILE, info)
     k, width = len(info.labels), len(members) * len(info.labels)
     if stacker["weights"].shape != (k, width) or stacker["bias"].shape != (k,):
-        raise ModelError(f"{folder / STACKER_FILE} has weights {stacker['weights'].shape} for {len(members)} members of {k} labels")
+        raise ModelError(f"{folder / STACKER_FILE} has weights {stacker['weights'].shape} for {len(members)} "
+                         f"members of {k} labels")
     return Ensemble(members, stacker["weights"], stacker["bias"], info)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0019
@@ -383,45 +425,67 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
 SEMEVAL_TEST_ROWS = 12_284   # SemEval-2017 4A's test set as TweetEval packages it
 
 def _card_metadata(info: ModelInfo) -> dict:
-    "The Hugging Face model card front matter: licence, language, task, library, data and the held-out scores (model-index)."
-    test, semeval = info.metrics.get("test") or {}, list(info.labels) == ["negative", "neutral", "positive"] and info.rows.get("test") == SEMEVAL_TEST_ROWS
-    text_only = info.arch == "text" and info.variant == "fp32" and not info.ngram_weight and not any(info.class_bias or [])
+    """The Hugging Face model card front matter: licence, language, task, library, data and the held-out scores
+    (model-index)."""
+    test, semeval = (info.metrics.get("test") or {}, list(info.labels) == ["negative", "neutral", "positive"]
+                     and info.rows.get("test") == SEMEVAL_TEST_ROWS)
+    text_only = info.arch == "text" and info.variant == "fp32" and not info.ngram_weight and not any(
+        info.class_bias or [])
     meta = {"license": "apache-2.0", "language": ["en"], "library_name": "transformers" if text_only else "tweetsent",
             "pipeline_tag": "text-classification", "tags": ["tweetsent", "sentiment-analysis", "twitter"]}
     if semeval: meta["datasets"] = ["tweet_eval"]
-    names = {"accuracy": ("accuracy", "Accuracy"), "macro_f1": ("f1", "Macro F1"), "macro_recall": ("recall", "Macro recall")}
+    names = {"accuracy": ("accuracy", "Accuracy"), "macro_f1": ("f1", "Macro F1"),
+             "macro_recall": ("recall", "Macro recall")}
     if test:
         meta["model-index"] = [{"name": info.run_name or "tweetsent-model", "results": [{
             "task": {"type": "text-classification", "name": "Sentiment analysis"},
-            "dataset": {"name": "SemEval-2017 Task 4A (TweetEval sentiment)" if semeval else (info.data_source or "not recorded"),
-                        "type": "tweet_eval" if semeval else "custom", "split": "test", **({"config": "sentiment"} if semeval else {})},
-            "metrics": [{"type": t, "value": round(float(test[k]), 4), "name": n, **({"args": {"average": "macro"}} if k != "accuracy" else {})}
+            "dataset": {"name": "SemEval-2017 Task 4A (TweetEval sentiment)" if semeval
+                        else (info.data_source or "not recorded"),
+                        "type": "tweet_eval" if semeval else "custom", "split": "test",
+                        **({"config": "sentiment"} if semeval else {})},
+            "metrics": [{"type": t, "value": round(float(test[k]), 4), "name": n,
+                         **({"args": {"average": "macro"}} if k != "accuracy" else {})}
                         for k, (t, n) in names.items() if k in test]}]}]
     return meta
 
 def model_card(info: ModelInfo) -> str:
-    "A model card in Markdown with Hugging Face front matter, from what the folder records; every statement true of this folder."
-    fmt = lambda m: ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in m.items() if isinstance(v, float) and k != "C")
-    scores = "\n".join(f"- {split}: {fmt(m)}" for split, m in info.metrics.items() if split in ("val", "test") and isinstance(m, dict)) or "- not scored"
+    """A model card in Markdown with Hugging Face front matter, from what the folder records; every statement true of
+    this folder."""
+    fmt = lambda m: ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in m.items()
+                              if isinstance(v, float) and k != "C")
+    scores = "\n".join(f"- {split}: {fmt(m)}" for split, m in info.metrics.items() if split in ("val", "test")
+                       and isinstance(m, dict)) or "- not scored"
     kaggle = set(info.labels) == {"Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"}
     if info.data_source == "demo":
-        provenance = ("Trained on tweetsent's embedded demo set: synthetic tweets labelled by the VADER rule. It shows the pipeline "
+        provenance = ("Trained on tweetsent's embedded demo set: synthetic tweets labelled by the VADER rule. It "
+                      "shows the pipeline "
                       "working; its scores say nothing about how people read tweets.")
     elif kaggle:
-        provenance = ("The five Kaggle 'Coronavirus tweets NLP' labels are, almost exactly, VADER's compound score cut at ±0.05 and ±0.6: "
-                      "high scores on them measure how well the model imitates that lexicon, not how people read the tweets.")
-    else: provenance = "Labels come from the training file named above; check how they were made before trusting the scores."
-    offsets = (f"Decisions add class offsets {[round(b, 3) for b in info.class_bias]} to the logits, fitted on the validation rows."
+        provenance = ("The five Kaggle 'Coronavirus tweets NLP' labels are, almost exactly, VADER's compound score cut "
+                      "at ±0.05 and ±0.6: "
+                      "high scores on them measure how well the model imitates that lexicon, not how people "
+                      "read the tweets.")
+    else:
+        provenance = ("Labels come from the training file named above; check how they were made before "
+                      "trusting the scores.")
+    offsets = (f"Decisions add class offsets {[round(b, 3) for b in info.class_bias]} to the logits, fitted on the "
+               f"validation rows."
                if info.class_bias and any(info.class_bias) else "Decisions add no class offsets.")
     rows = ", ".join(f"{k} {v:,}" for k, v in info.rows.items())
-    parts = (f"a `{info.backbone}` backbone ({info.n_layers} layers, {info.hidden_size} wide, {info.n_parameters:,} parameters), architecture "
+    parts = (f"a `{info.backbone}` backbone ({info.n_layers} layers, {info.hidden_size} wide, {info.n_parameters:,} "
+             f"parameters), architecture "
              f"`{info.arch}`" + (f" with {info.n_meta} hand-crafted features" if info.uses_meta else "")
-             + (f", an n-gram model mixed in at {info.ngram_weight}" if info.ngram_weight else "")) if info.members is None else \
-            f"an ensemble of {len(info.members)} members ({', '.join(m['name'] for m in info.members)}) stacked on the validation rows"
+             + (f", an n-gram model mixed in at {info.ngram_weight}" if info.ngram_weight
+                else "")) if info.members is None else \
+            (f"an ensemble of {len(info.members)} members ({', '.join(m['name'] for m in info.members)}) "
+             f"stacked on the "
+             f"validation rows")
     meta = _card_metadata(info)
-    usage = "```python\nimport tweetsent\ntweetsent.predict([\"what a great day\", \"stuck in traffic again\"], \"path/to/this/folder\")\n```"
+    usage = ("```python\nimport tweetsent\ntweetsent.predict([\"what a great day\", \"stuck in traffic again\"], "
+             "\"path/to/this/folder\")\n```")
     if meta["library_name"] == "transformers":
-        usage += ("\n\nIt is transformers' own sequence classifier, so this works too:\n\n```python\nfrom transformers import pipeline\n"
+        usage += ("\n\nIt is transformers' own sequence classifier, so this works too:\n\n```python\nfrom transformers "
+                  "import pipeline\n"
                   "pipeline(\"text-classification\", model=\"path/to/this/folder\")([\"what a great day\"])\n```")
     return f"""---
 {yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip()}
@@ -451,7 +515,8 @@ hard; the run's report shows where this model errs. Do not use it to make decisi
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0021
 def write_model_folder(clf, folder: Path) -> None:
-    "Everything of `clf` into a new `folder`: weights, configs, tokenizer, features, n-gram model, card, and model_info.json (with the manifest) last."
+    """Everything of `clf` into a new `folder`: weights, configs, tokenizer, features, n-gram model, card, and
+    model_info.json (with the manifest) last."""
     variant = VARIANTS[clf.info.variant]
     folder.mkdir(exist_ok=True)
     facts = variant.write(clf, folder) or {}
@@ -469,11 +534,13 @@ def write_model_folder(clf, folder: Path) -> None:
 
 def save_model(clf, path) -> Path:
     "Write `clf` as a self-contained, checksummed model folder at `path`, published atomically."
-    return publish_folder(path, lambda tmp: write_model_folder(clf, tmp), marker=INFO_FILE)   # replaces only a model folder
+    # replaces only a model folder
+    return publish_folder(path, lambda tmp: write_model_folder(clf, tmp), marker=INFO_FILE)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0056
 def build_model(info: ModelInfo, config) -> nn.Module:
-    "An untrained model of the shape `info` describes (`config`: the backbone's, or a text-only model's classifier config)."
+    """An untrained model of the shape `info` describes (`config`: the backbone's, or a text-only model's classifier
+    config)."""
     if info.arch == "text": return TextOnly(AutoModelForSequenceClassification.from_config(config))
     return TransformerWithMeta(AutoModel.from_config(config), info.n_meta, len(info.labels), info.arch, info.dropout)
 
@@ -482,16 +549,19 @@ def _part(what: str, folder: Path, load: Callable):
     try: return load()
     except ModelError: raise
     except Exception as e:
-        raise ModelError(f"{folder}: the {what} cannot be read ({type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''})") from None
+        raise ModelError(f"{folder}: the {what} cannot be read ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0][:160] if str(e) else ''})") from None
 
 def load_parts(folder: Path, info: ModelInfo, with_model: bool = True) -> TweetClassifier:
     "Tokenizer, fitted extractor and (with `with_model`) an untrained model of the folder's shape."
     tokenizer = _part("tokenizer", folder, lambda: AutoTokenizer.from_pretrained(folder, trust_remote_code=False))
     extractor = None
     if (folder / FEATURES_FILE).exists():
-        extractor = _part(FEATURES_FILE, folder, lambda: FeatureExtractor.from_state(json.loads((folder / FEATURES_FILE).read_text(encoding="utf-8"))))
+        state = lambda: json.loads((folder / FEATURES_FILE).read_text(encoding="utf-8"))
+        extractor = _part(FEATURES_FILE, folder, lambda: FeatureExtractor.from_state(state()))
         if info.uses_meta and len(extractor.get_feature_names_out()) != info.n_meta:
-            raise ModelError(f"{folder}: {FEATURES_FILE} makes {len(extractor.get_feature_names_out())} features but the model takes {info.n_meta}")
+            raise ModelError(f"{folder}: {FEATURES_FILE} makes {len(extractor.get_feature_names_out())} features but "
+                             f"the model takes {info.n_meta}")
     elif info.uses_meta and info.n_meta: raise ModelError(f"{folder}: {FEATURES_FILE} is missing")
     ngram = _part(NGRAM_FILE, folder, lambda: _load_ngram(folder, info)) if info.ngram_weight else None
     model = None
@@ -500,7 +570,8 @@ def load_parts(folder: Path, info: ModelInfo, with_model: bool = True) -> TweetC
         config = _part("model config", folder, lambda: AutoConfig.from_pretrained(config_dir, trust_remote_code=False))
         positions = getattr(config, "max_position_embeddings", None)
         if positions and info.max_length > positions:
-            raise ModelError(f"{folder / INFO_FILE}: max_length {info.max_length} is more than the backbone's {positions} positions; the folder was edited")
+            raise ModelError(f"{folder / INFO_FILE}: max_length {info.max_length} is more than the backbone's "
+                             f"{positions} positions; the folder was edited")
         model = _part("model config", folder, lambda: build_model(info, config))
     return TweetClassifier(model, tokenizer, extractor, info, ngram=ngram)
 
@@ -509,7 +580,8 @@ def _load_ngram(folder: Path, info: ModelInfo) -> NgramModel:
     if not path.exists(): raise ModelError(f"{folder}: {NGRAM_FILE} is missing, but the model mixes an n-gram model in")
     with safe_open(str(path), "np") as f: check_metadata(f.metadata(), info, NGRAM_FILE)
     arrays = load_numpy(str(path))
-    if len(arrays["classes"]) != len(info.labels): raise ModelError(f"{path} has {len(arrays['classes'])} classes for {len(info.labels)} labels")
+    if len(arrays["classes"]) != len(info.labels):
+        raise ModelError(f"{path} has {len(arrays['classes'])} classes for {len(info.labels)} labels")
     return NgramModel.from_arrays(arrays, info.max_text_chars)
 
 # %% ../notebooks/lib/variants.ipynb #7a0e005a
@@ -518,7 +590,8 @@ def load_model(path) -> TweetClassifier:
     folder = Path(path)
     if not folder.exists():   # never a hidden copy an interrupted write left beside it: say where it is instead
         stale = stale_siblings(folder)
-        hint = f"; {stale[-1]} is a copy an interrupted write left: rename it to {folder.name} to use it" if stale else ""
+        hint = (f"; {stale[-1]} is a copy an interrupted write left: rename it to {folder.name} to use it" if stale
+                else "")
         raise ModelError(f"Model folder not found: {path}{hint}")
     if not folder.is_dir(): raise ModelError(f"{path} is a file, not a model folder")
     info = read_info(folder)
