@@ -32,7 +32,9 @@ min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 # experiment trackers: pip install 'tweetsent[track]'
 track_requirements = (cfg.get('track_requirements') or '').split()
-dev_requirements = (cfg.get('dev_requirements') or '').split() + track_requirements
+# Parquet input: pip install 'tweetsent[scale]'
+scale_requirements = (cfg.get('scale_requirements') or '').split()
+dev_requirements = (cfg.get('dev_requirements') or '').split() + track_requirements + scale_requirements
 project_urls = {}
 if cfg.get('doc_host'): project_urls["Documentation"] = cfg['doc_host'] + cfg.get('doc_baseurl', '')
 
@@ -49,7 +51,7 @@ setuptools.setup(
     packages = setuptools.find_packages(),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements, 'track': track_requirements },
+    extras_require={ 'dev': dev_requirements, 'track': track_requirements, 'scale': scale_requirements },
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding="utf8").read(),

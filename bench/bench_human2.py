@@ -3,12 +3,13 @@ teacher, and one distilled student, built by `make semeval-model` from ../shared
 and unlabelled/tweets.csv). Every choice is made on val.csv; test.csv is scored once per finished step.
 
 `python bench/bench_human2.py PART ...` runs parts, each saving JSON under bench/results/human2/ (one file per run,
-so an interrupted part resumes); `python bench/run.py human2` runs what has no results yet and writes the section. -
-budget: the pre-training budget: the ablation's fine-tune (8,000 tweets, 2 epochs, hybrid, network alone) on each
-backbone snapshot (0.5, 1, 1.5, 2 passes) against the plain MiniLM's three seeds (bench_semeval's ablation) - recipe:
-the `make semeval-model` steps one by one, each timed, with every folder's val and test scores - ablation: each
-ensemble member left out (stacker refitted on val), and a student without the unlabelled tweets Models go to
-outputs/bench-semeval/ (git-ignored)."""
+so an interrupted part resumes); `python bench/run.py human2` runs what has no results yet and writes the section.
+- budget: the pre-training budget: the ablation's fine-tune (8,000 tweets, 2 epochs, hybrid, network alone) on each
+  backbone snapshot (0.5, 1, 1.5, 2 passes) against the plain MiniLM's three seeds (bench_semeval's ablation)
+- recipe: the `make semeval-model` steps one by one, each timed, with every folder's val and test scores
+- ablation: each ensemble member left out (stacker refitted on val), and a student without the unlabelled tweets
+Models go to outputs/bench-semeval/ (git-ignored). `HUMAN2_BACKBONE=<folder>` builds the recipe on another backbone
+folder (a snapshot, say) than the full pre-training."""
 from __future__ import annotations
 
 import json
@@ -24,7 +25,8 @@ SHARED = ROOT.parent / "shared" / "data"
 DATA, UNLABELLED = SHARED / "semeval", SHARED / "unlabelled" / "tweets.csv"
 STORE = RESULTS / "human2"
 WORK = ROOT / "outputs" / "bench-semeval"
-BACKBONE = WORK / "minilm-tweets"                  # `make semeval-model BACKBONE=...`: the snapshots sit beside it
+PRETRAINED = WORK / "minilm-tweets"                # the full pre-training; its snapshots sit beside it
+BACKBONE = Path(os.environ.get("HUMAN2_BACKBONE", PRETRAINED))   # `make semeval-model BACKBONE=...`
 OUT = WORK / "served"
 PARTS = ["budget", "recipe", "ablation"]
 SNAPSHOTS = [0.5, 1.0, 1.5, 2.0]
@@ -54,7 +56,7 @@ def make(*targets: str) -> float:
 
 def snapshot(passes: float) -> Path:
     from tweetsent.pretrain import snapshot_dir
-    return BACKBONE if passes == SNAPSHOTS[-1] else snapshot_dir(BACKBONE, passes)
+    return PRETRAINED if passes == SNAPSHOTS[-1] else snapshot_dir(PRETRAINED, passes)
 
 
 def part_budget():

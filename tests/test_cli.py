@@ -48,6 +48,37 @@ def test_predict_keeps_rows_without_text(model):
     assert {f"p_{c}" for c in ["Negative", "Positive"]} <= set(out.columns)
 
 
+
+def test_predict_and_evaluate_read_parquet_and_json_lines_alike(model, tmp_path):
+    "The same rows as CSV, gzip CSV, Parquet and JSON-lines: the same labels, and the same scores from evaluate."
+    rows = pd.DataFrame({"id": [1, 2, 3, 4], "OriginalTweet": ["Thank you, wonderful nurses!", None, "Awful shelves",
+                                                               "Stay home"],
+                         "Sentiment": ["Positive", "Negative", "Negative", "Neutral"]})
+    rows.to_csv(tmp_path / "in.csv", index=False)
+    rows.to_csv(tmp_path / "in.csv.gz", index=False, compression="gzip")
+    rows.to_parquet(tmp_path / "in.parquet")
+    rows.to_json(tmp_path / "in.jsonl", orient="records", lines=True)
+    outs, scores = {}, {}
+    for name in ("in.csv", "in.csv.gz", "in.parquet", "in.jsonl"):
+        r = run_cli("predict", "--model", model, "--input", tmp_path / name, "--output", tmp_path / f"{name}.out.csv")
+        assert r.returncode == 0, r.stderr
+        assert "1 rows have no text" in r.stderr
+        outs[name] = pd.read_csv(tmp_path / f"{name}.out.csv")
+        r = run_cli("evaluate", "--model", model, "--input", tmp_path / name)
+        assert r.returncode == 0, r.stderr
+        scores[name] = json.loads(r.stdout)["accuracy"]
+    first = outs["in.csv"]
+    assert first["id"].tolist() == [1, 2, 3, 4] and first["predicted"].isna().tolist() == [False, True, False, False]
+    for name, out in outs.items():
+        assert out["predicted"].fillna("").tolist() == first["predicted"].fillna("").tolist(), name
+        diff = (out.filter(like="p_").astype(float) - first.filter(like="p_").astype(float)).abs().fillna(0)
+        assert diff.to_numpy().max() < 1e-6, name
+    assert len(set(scores.values())) == 1, scores
+    (tmp_path / "bad.jsonl").write_text('{"OriginalTweet": "fine"}\n{"OriginalTweet": \n')
+    r = run_cli("predict", "--model", model, "--input", tmp_path / "bad.jsonl", "--output", tmp_path / "bad.csv")
+    assert r.returncode != 0 and "bad.jsonl: line 2 is not valid JSON" in r.stderr
+    assert not (tmp_path / "bad.csv").exists()
+
 def test_python_predict(model):
     import tweetsent
     labels = tweetsent.predict(["Thank you, wonderful nurses!", "Awful shelves"], model)

@@ -129,7 +129,7 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     import pandas as pd
     from tqdm import tqdm
 
-    from tweetsent.inputs import DataError, iter_csv_input
+    from tweetsent.inputs import DataError, iter_input
     from tweetsent.storage import open_atomically
     from tweetsent.texts import clean_tweets
     from tweetsent.variants import load_model
@@ -139,7 +139,7 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     added = ["predicted"] + [f"p_{name}" for name in labels]
 
     def chunks():
-        for df, report in iter_csv_input(source, [col], stdin=stdin, chunk_rows=chunk_rows):
+        for df, report in iter_input(source, [col], stdin=stdin, chunk_rows=chunk_rows):
             clash = [c for c in added if c in df.columns]
             if clash:
                 raise DataError(f"{report.path} already has column(s) {clash}, which predict writes; rename them first")
@@ -305,7 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, fn, help in (("evaluate", cmd_evaluate, "score a model folder on a labelled CSV: metrics as JSON"),
                            ("predict", cmd_predict, "label every row of a CSV with a model folder")):
         sp = command(name, help); model_in(sp)
-        sp.add_argument("--input", required=True, metavar="CSV", help="CSV path, or - for stdin")
+        sp.add_argument("--input", required=True, metavar="FILE",
+                        help="a CSV (.csv, .csv.gz), Parquet (.parquet) or JSON-lines (.jsonl) file, or - "
+                             "for CSV on stdin")
         sp.add_argument("--text-col", metavar="NAME", help="column holding the tweets (default: the model's text_col)")
         sp.add_argument("--batch-size", type=positive_int, default=64, metavar="N",
                         help="tweets per batch through the network (default 64)")

@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from .demo import make_demo_tweets
-from .inputs import DataError, LoadReport, read_csv_input
+from .inputs import DataError, LoadReport, read_input
 from .layout import resolve_path
 from .params import Params
 from .texts import clean_tweets
@@ -31,8 +31,9 @@ def with_labels(df: pd.DataFrame, text_col: str, label_col: str, labels: list[st
 
 # %% ../notebooks/lib/datasets.ipynb #9820631a
 def read_tweets(path, text_col: str, label_col: str, labels: list[str]) -> tuple[pd.DataFrame, LoadReport]:
-    "Read a labelled tweet CSV into a frame with `text` and `label` (index into `labels`) added."
-    df, report = read_csv_input(path, [text_col, label_col], label_col, labels)
+    """Read a labelled tweet file (CSV, Parquet or JSON-lines) into a frame with `text` and `label` (index into
+    `labels`) added."""
+    df, report = read_input(path, [text_col, label_col], label_col, labels)
     tweets = df[text_col]
     cleaned = clean_tweets(tweets)
     report.repaired["line breaks inside tweet"] = int((cleaned != tweets.str.strip()).sum())

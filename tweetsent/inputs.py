@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import json
 import os
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +19,8 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['SAMPLE_BYTES', 'MAX_FIELD_CHARS', 'DataError', 'LoadReport', 'decoded_lines', 'decode_csv_bytes', 'csv_frames',
-           'parse_csv', 'iter_csv_input', 'read_csv_input']
+           'parse_csv', 'input_format', 'iter_csv_input', 'read_csv_input', 'as_text_columns', 'parquet_frames',
+           'jsonl_frames', 'iter_input', 'read_input']
 
 # %% ../notebooks/lib/inputs.ipynb #444979bb
 class DataError(ValueError):
@@ -182,19 +186,29 @@ def _refuse_swallowed_rows(rows, starts, header, source, label_col, labels, firs
                                     f"whole CSV rows; "
                                     "an unbalanced quote? Fix the quoting of that row")
 
+# %% ../notebooks/lib/inputs.ipynb #636790b3
+def input_format(source) -> str:
+    "'parquet' (.parquet, .pq), 'jsonl' (.jsonl, .ndjson, .json: one JSON object per line), 'csv.gz' (.gz) or 'csv'."
+    name = str(source).lower()
+    if name.endswith((".parquet", ".pq")): return "parquet"
+    if name.endswith((".jsonl", ".ndjson", ".json")): return "jsonl"
+    return "csv.gz" if name.endswith(".gz") else "csv"
+
 # %% ../notebooks/lib/inputs.ipynb #95553359
 def iter_csv_input(source, required: list[str], label_col: Optional[str] = None, labels: Optional[list] = None,
                    stdin=None, chunk_rows: Optional[int] = 10_000) -> Iterator[tuple[pd.DataFrame, LoadReport]]:
-    """A CSV from a path, or from `stdin` (a binary stream) when `source` is '-', read as a stream: (frame of up to
-    `chunk_rows` rows, the report so far) pairs; memory stays bounded whatever the file's size. Columns `required`
-    must exist."""
+    """A CSV (gzip-compressed too: `.gz`) from a path, or from `stdin` (a binary stream) when `source` is '-', read
+    as a stream: (frame of up to `chunk_rows` rows, the report so far) pairs; memory stays bounded whatever the
+    file's size. Columns `required` must exist."""
     if str(source) == "-": name, stream, mine = "stdin", (stdin if stdin is not None else sys.stdin.buffer), False
     else:
         path = Path(source)
         if not path.exists(): raise DataError(f"Data file not found: {path}")
         if path.is_dir(): raise DataError(f"{path} is a folder, not a CSV file")
-        name, stream, mine = str(path), open(path, "rb"), True   # noqa: SIM115 (closed in the generator's finally)
-    report = LoadReport(name, bytes_total=os.fstat(stream.fileno()).st_size if mine else 0)
+        packed = input_format(path) == "csv.gz"   # read as it is unpacked; its unpacked size is not known ahead
+        name, stream, mine = (str(path), (gzip.open if packed else open)(path, "rb"),
+                              True)   # noqa: SIM115 (closed below)
+    report = LoadReport(name, bytes_total=os.path.getsize(name) if mine and not packed else 0)
     try:
         for df in csv_frames(decoded_lines(stream, name, report), name, label_col, labels, chunk_rows):
             missing = [c for c in required if c not in df.columns]
@@ -203,6 +217,8 @@ def iter_csv_input(source, required: list[str], label_col: Optional[str] = None,
                                 f"the column with --text-col/--label-col (text_col/label_col in params).")
             report.rows_read += len(df)
             yield df, report
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        raise DataError(f"{name} is a damaged gzip file ({e or 'it ends early'}); compress it again") from None
     finally:
         if mine: stream.close()
 
@@ -210,4 +226,82 @@ def read_csv_input(source, required: list[str], label_col: Optional[str] = None,
                    stdin=None) -> tuple[pd.DataFrame, LoadReport]:
     "The whole CSV as one frame (for training and evaluation, which need every row at once)."
     (df, report), = iter_csv_input(source, required, label_col, labels, stdin, chunk_rows=None)
+    return df, report
+
+# %% ../notebooks/lib/inputs.ipynb #37f523cc
+_NOT_TEXT = "values that were not text (read as text)"
+
+def as_text_columns(df: pd.DataFrame, columns: list[str], report: LoadReport) -> pd.DataFrame:
+    "`df` with `columns` as text, as CSV gives them; non-text values are counted in `report.repaired`."
+    for col in columns:
+        values = df[col].astype(object)
+        missing = values.isna()
+        other = ~missing & ~values.map(lambda v: isinstance(v, str))
+        if other.any(): report.repaired[_NOT_TEXT] = report.repaired.get(_NOT_TEXT, 0) + int(other.sum())
+        df[col] = values.where(missing, values.map(str)).where(~missing, "")
+    return df
+
+# %% ../notebooks/lib/inputs.ipynb #742880ae
+def parquet_frames(path: Path, chunk_rows: Optional[int]) -> Iterator[pd.DataFrame]:
+    "The rows of a Parquet file as frames of up to `chunk_rows` rows (one frame when None), numbered on."
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError(f"{path}: reading Parquet needs pyarrow: pip install 'tweetsent[scale]'") from None
+    try: pf = pq.ParquetFile(path)
+    except Exception as e: raise DataError(f"{path} is not a readable Parquet file ({type(e).__name__}: {e})") from None
+    if chunk_rows is None: yield pf.read().to_pandas(); return
+    start = 0
+    for batch in pf.iter_batches(batch_size=chunk_rows):
+        df = batch.to_pandas()
+        df.index = range(start, start + len(df)); start += len(df)
+        yield df
+
+# %% ../notebooks/lib/inputs.ipynb #6eb4c40b
+def jsonl_frames(stream, source: str, report: LoadReport, chunk_rows: Optional[int]) -> Iterator[pd.DataFrame]:
+    "The objects of a JSON-lines stream as frames of up to `chunk_rows` rows (one frame when None), numbered on."
+    rows, start = [], 0
+    for n, line in enumerate(stream, 1):
+        report.bytes_read += len(line)
+        if not line.strip():
+            report.dropped["blank lines"] = report.dropped.get("blank lines", 0) + 1; continue
+        try: row = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise DataError(f"{source}: line {n} is not valid JSON ({getattr(e, 'msg', None) or e})") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{source}: line {n} holds a JSON {type(row).__name__}, not an object of named fields")
+        rows.append(row)
+        if chunk_rows and len(rows) == chunk_rows:
+            yield pd.DataFrame.from_records(rows, index=range(start, start + len(rows))); start += len(rows); rows = []
+    if rows or not start: yield pd.DataFrame.from_records(rows, index=range(start, start + len(rows)))
+
+# %% ../notebooks/lib/inputs.ipynb #9e60e3e7
+def iter_input(source, required: list[str], label_col: Optional[str] = None, labels: Optional[list] = None,
+               stdin=None, chunk_rows: Optional[int] = 10_000) -> Iterator[tuple[pd.DataFrame, LoadReport]]:
+    "Like `iter_csv_input`, for any format `input_format` knows (stdin is CSV)."
+    fmt = "csv" if str(source) == "-" else input_format(source)
+    if fmt in ("csv", "csv.gz"):
+        yield from iter_csv_input(source, required, label_col, labels, stdin, chunk_rows); return
+    path = Path(source)
+    if not path.exists(): raise DataError(f"Data file not found: {path}")
+    if path.is_dir(): raise DataError(f"{path} is a folder, not a {fmt} file")
+    report = LoadReport(str(path), encoding=fmt, bytes_total=path.stat().st_size)
+    with open(path, "rb") as stream:
+        frames = parquet_frames(
+            path, chunk_rows) if fmt == "parquet" else jsonl_frames(stream, str(path), report, chunk_rows)
+        for i, df in enumerate(frames):
+            missing = [c for c in required if c not in df.columns]
+            if missing and (i == 0 or len(missing) == len(required)):
+                raise DataError(f"Column(s) {missing} not found in {path}; columns are: "
+                                f"{', '.join(map(str, df.columns))}. "
+                                f"Name the column with --text-col/--label-col (text_col/label_col in params).")
+            for c in missing: df[c] = None   # a later chunk whose rows all lack a field: missing values
+            report.rows_read += len(df)
+            yield as_text_columns(df, required, report), report
+
+# %% ../notebooks/lib/inputs.ipynb #42040b61
+def read_input(source, required: list[str], label_col: Optional[str] = None, labels: Optional[list] = None,
+               stdin=None) -> tuple[pd.DataFrame, LoadReport]:
+    "The whole file as one frame, in any format `iter_input` reads."
+    (df, report), = iter_input(source, required, label_col, labels, stdin, chunk_rows=None)
     return df, report

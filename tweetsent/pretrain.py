@@ -19,7 +19,7 @@ from transformers import AutoModelForMaskedLM, AutoTokenizer, Trainer, TrainerCa
 from transformers.trainer_callback import PrinterCallback
 
 from .datasets import load_dataset, read_tweets
-from .inputs import DataError, read_csv_input
+from .inputs import DataError, read_input
 from .layout import PRETRAIN_FILE, cache_dir, resolve_path
 from .models import Collator, ModelError, pick_device, resolve_backbone
 from .params import Params
@@ -56,7 +56,7 @@ def pretrain_corpus(p: Params) -> Corpus:
     "The texts `pretrain` trains on, by the rules above; `pretrain_max_rows` keeps the first rows."
     parts, counts = [], {"empty": 0, "duplicates": 0, "validation or held-out texts": 0}
     if p.unlabelled_path:
-        df, _ = read_csv_input(resolve_path(p, p.unlabelled_path), [p.text_col])
+        df, _ = read_input(resolve_path(p, p.unlabelled_path), [p.text_col])
         parts.append(clean_tweets(df[p.text_col].fillna("")))
     if p.pretrain_with_train or not p.unlabelled_path:
         parts.append(load_dataset(p).train["text"])
@@ -78,7 +78,7 @@ def pretrain_corpus(p: Params) -> Corpus:
 def unlabelled_texts(p: Params, exclude: set = frozenset()) -> list[str]:
     """The unlabelled file's texts (`unlabelled_path`, column `text_col`) as the classifier reads them, without
     duplicates, without `exclude` (the training texts, say) and never a text of the validation or held-out file."""
-    df, _ = read_csv_input(resolve_path(p, p.unlabelled_path), [p.text_col])
+    df, _ = read_input(resolve_path(p, p.unlabelled_path), [p.text_col])
     texts = clean_tweets(df[p.text_col].fillna("")).str.slice(0, p.max_text_chars)
     texts = texts[texts.ne("")].drop_duplicates()
     return texts[~texts.isin(_scored_texts(p) | {t[:p.max_text_chars] for t in exclude})].tolist()

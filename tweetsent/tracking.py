@@ -80,10 +80,8 @@ class MLflowTracker(Tracker):
 
     def dataset(self, name, frame, source, context):
         import mlflow
-        # a local path matches MLflow's two local sources (file: and no scheme), the same class
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore",
-                                    "The specified dataset source can be interpreted in multiple ways", UserWarning)
+        with warnings.catch_warnings():   # MLflow's hints (two sources match a path; integer columns) are not ours
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"mlflow\.")
             data = mlflow.data.from_pandas(frame, source=str(source), name=name)
         mlflow.log_input(data, context=context)
 
