@@ -57,7 +57,7 @@ clean:
 	$(VENV)/bin/jupyter-nbconvert --clear-output --inplace --log-level=WARN $(NOTEBOOKS)
 
 # Fails when cleaning or exporting would change anything (a notebook with outputs, a package out of sync with the
-# notebooks, a hand edit of a generated module) or when ruff finds a problem. Run by .ci/run before the tests.
+# notebooks, a hand edit of a generated module) or when ruff or mypy finds a problem. Run by .ci/run before the tests.
 SOURCES = find notebooks tweetsent -name '*.ipynb' -o -name '*.py' | sort | xargs cat | sha1sum
 check:
 	@test -x $(VENV)/bin/nbdev_export || { echo "make check: run make setup first"; exit 2; }
@@ -66,7 +66,8 @@ check:
 	if [ "$$before" != "$$($(SOURCES))" ]; then \
 	  echo "make check: notebooks were not clean, or tweetsent/ was out of sync with them; review and commit the changes (git diff)"; exit 1; fi
 	$(VENV)/bin/ruff check .
-	@echo "make check: notebooks clean, package in sync, lint passes"
+	$(VENV)/bin/mypy   # the package's types (pyproject.toml [tool.mypy])
+	@echo "make check: notebooks clean, package in sync, lint and types pass"
 
 # JupyterLab on this machine only; it prints the URL (with its token) to open
 lab: setup

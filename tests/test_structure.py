@@ -103,6 +103,15 @@ def test_make_check_passes_here_and_fails_on_drift(tmp_path):
     (tree / "tests" / "test_lint_bait.py").write_text("import os\n")   # a lint error
     r = make_check(tree)
     assert r.returncode != 0 and "F401" in r.stdout
+    (tree / "tests" / "test_lint_bait.py").unlink()
+    lib = tree / "notebooks" / "lib" / "texts.ipynb"                # a type error in an exported cell
+    nb = json.loads(lib.read_text())
+    cell = next(c for c in nb["cells"] if "".join(c["source"]).startswith("#| export\ndef "))
+    cell["source"] = "".join(cell["source"]) + '\n\ndef typo_bait() -> int:\n    return "not a number"\n'
+    lib.write_text(json.dumps(nb, indent=1))
+    make_check(tree)                                              # exports it (and says the package was out of sync)
+    r = make_check(tree)
+    assert r.returncode != 0 and "[return-value]" in r.stdout, r.stdout[-2000:]
 
 
 # every library notebook but the command line's (its functions are run end to end by test_cli.py and test_robustness.py)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -50,7 +50,7 @@ def pipeline(model) -> Callable:
     # a folder that cannot be loaded fails here, not at the first call
     _cached(model)
     def classify(texts, top_k: Optional[int] = 1):
-        clf, out = _cached(model), []
+        clf, out = _cached(model), list[Any]()
         for row in clf.predict_proba(texts):
             if np.isnan(row).any(): out.append({"label": None, "score": float("nan")} if top_k == 1 else []); continue
             ranked = [{"label": clf.labels[k], "score": float(row[k])} for k in np.argsort(-row)][: top_k or len(row)]

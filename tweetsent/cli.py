@@ -129,13 +129,13 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     import pandas as pd
     from tqdm import tqdm
 
-    from tweetsent.inputs import DataError, iter_input
+    from tweetsent.inputs import DataError, LoadReport, iter_input
     from tweetsent.storage import open_atomically
     from tweetsent.texts import clean_tweets
     from tweetsent.variants import load_model
     clf = load_model(model)                    # every check of the folder, here, before any worker starts
     labels, col = clf.labels, text_col or clf.info.params.get("text_col", "OriginalTweet")
-    if workers > 1: clf = None                 # each worker loads its own
+    if workers > 1: del clf                    # each worker loads its own
     added = ["predicted"] + [f"p_{name}" for name in labels]
 
     def chunks():
@@ -162,7 +162,8 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
                     d, h, f, r, s = pending.popleft(); yield d, h, f.result(), r, s
             while pending: d, h, f, r, s = pending.popleft(); yield d, h, f.result(), r, s
 
-    start, rows, empty, report = time.perf_counter(), 0, 0, None
+    start, rows, empty = time.perf_counter(), 0, 0
+    report = LoadReport(str(source))   # replaced by the reader's as the first chunk comes
     sink = contextlib.nullcontext(
         sys.stdout) if str(output) == "-" else open_atomically(output, "w", newline="", encoding="utf-8")
     with sink as f, tqdm(unit=" tweets", desc="predict", file=sys.stderr, disable=None, smoothing=0.1) as bar:

@@ -115,6 +115,9 @@ def distill(teacher: Classifier, p, data: Dataset) -> TweetClassifier:
     """Train a student on the teacher's soft labels and the true labels: a new network on `distill_backbone` (always for
     an ensemble teacher, see `distill_new`), else the teacher made smaller (`make_student`) through the manual loop."""
     if isinstance(teacher, Ensemble) or p.distill_backbone: return distill_new(teacher, p, data)
+    if not isinstance(teacher, TweetClassifier):
+        raise ParamsError(f"A {type(teacher).__name__} is made smaller by distilling it into a new network: set "
+                          f"distill_backbone")
     student = make_student(teacher, p.distill_layers, p.distill_hidden, p.distill_meta)
     kd = DistillationLoss(p.distill_temperature, p.distill_alpha)
     no_meta = {} if student.info.uses_meta else {"meta": np.zeros(0, np.float32)}   # a text-only student sees none

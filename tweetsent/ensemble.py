@@ -60,7 +60,8 @@ def ensemble_members(p: Params, folders: list, data: Dataset) -> list[tuple[str,
     the training rows."""
     if not folders and not (p.ensemble_ngram or p.ensemble_lexicon):
         raise ParamsError("An ensemble needs members: name model folders with --models")
-    members, taken = [], set()
+    members: list = []
+    taken: set = set()
     for folder in folders:
         clf = load_model(folder)
         if clf.labels != list(p.labels):

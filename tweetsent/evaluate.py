@@ -217,7 +217,8 @@ def ablation_table(results: dict[str, dict], metric: str = "macro_recall", split
     """Runs named `<arch>-seed<k>` and `hybrid-without-<family>-seed<k>` (each a dict with scores per split) as one
     row per architecture (runs, mean, std, min, max of `metric` on `split`) and one per family left out (its score,
     and the change in points against the hybrid run with the same seed)."""
-    rows, by_arch = [], {}
+    rows: list = []
+    by_arch: dict = {}
     for name, r in results.items():
         if m := _ARCH_RUN.match(name): by_arch.setdefault(m.group(1), {})[int(m.group(2))] = r[split][metric]
     for arch in ("text", "concat", "hybrid"):

@@ -80,7 +80,7 @@ class TokenBag:
         for w in self.index.keys() & lexicon.keys():
             for c in lexicon[w]:
                 if c in column: weights[self.index[w], column[c]] += 1
-        counted = np.flatnonzero(weights.any(axis=1)[self.codes])      # the tokens that have a category
+        counted = np.flatnonzero(np.asarray(weights.any(axis=1))[self.codes])      # the tokens that have a category
         # (text, category)
         cells = (self.text_of[counted, None] * len(categories) + np.arange(len(categories))).ravel()
         return np.bincount(cells, weights=weights[self.codes[counted]].ravel(),
@@ -109,13 +109,13 @@ def surface_features(texts: Sequence[str]) -> pd.DataFrame:
         rows.append((len(t), len(words), len("".join(words)), len(set(map(str.lower, words))),
                      len(_TEXT_PIECE.findall(t)),
                      t.count("!"), t.count("?"), digits, sum(len(w) > 1 for w in filter(str.isupper, words))))
-    chars, n_words, word_chars, distinct, sentences, exclaim, question, digits, caps = np.array(
+    chars, n_words, word_chars, distinct, sentences, exclaim, question, n_digits, caps = np.array(
         rows, dtype=float).reshape(-1, 9).T
     per_word = np.maximum(n_words, 1)
     return pd.DataFrame({"char_count": chars, "word_count": n_words, "avg_word_len": word_chars / per_word,
                          "unique_word_ratio": distinct / per_word, "sentence_count": np.maximum(sentences, 1),
                          "exclaim_count": exclaim, "question_count": question,
-                         "digit_ratio": digits / np.maximum(chars, 1),
+                         "digit_ratio": n_digits / np.maximum(chars, 1),
                          "caps_word_ratio": caps / per_word})
 
 # %% ../notebooks/lib/features.ipynb #f0a00005
@@ -196,7 +196,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         needs_tokens = bool(g & {"style", "afinn", "nrc", "mpqa"})
         # lexicon tokens and TF-IDF share it
         stripped = [strip_urls(t) for t in texts] if needs_tokens or "tfidf" in g else []
-        bag = TokenBag(lexicon_tokens(s, stripped=True) for s in stripped) if needs_tokens else None
+        bag = TokenBag(lexicon_tokens(s, stripped=True) for s in stripped) if needs_tokens else TokenBag([])
         if g & {"counts", "style"}:
             surface = surface_features(texts)
             if "counts" in g: blocks.append(("counts", surface[COUNT_COLUMNS]))
@@ -388,7 +388,8 @@ class NgramHasher:
 
     def __init__(self, n_features: int = 2**18, max_cached: int = 200_000):
         self.n_features, self.max_cached = n_features, max_cached
-        self._words, self._chars = {}, {}
+        self._words: dict = {}
+        self._chars: dict = {}
 
     def _word_column(self, gram: str) -> int:
         if (col := self._words.get(gram)) is None:

@@ -137,7 +137,9 @@ def csv_frames(lines: Iterable[str], source: str, label_col: Optional[str] = Non
     maybe empty."""
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
     reader = csv.reader(lines, strict=True)
-    rows, starts, line, done, frames = [], [], 0, 0, 0
+    rows: list = []
+    starts: list = []
+    line, done, frames = 0, 0, 0
     def frame():
         nonlocal rows, starts, done, frames
         _refuse_swallowed_rows(rows, starts, header, source, label_col, labels, first=done + 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,7 +65,7 @@ _MPQA_LINE = re.compile(r"type=(\S*) len=\S* word1=(\S+) pos1=\S* stemmed1=\S* p
 def read_mpqa(path) -> dict[str, tuple[str, str]]:
     """MPQA `.tff` as word -> (type, priorpolarity); type is strongsubj/weaksubj, polarity
     positive/negative/neutral/both."""
-    out = {}
+    out: dict = {}
     for line in Path(path).read_text(encoding="latin-1").splitlines():
         regular = _MPQA_LINE.fullmatch(line)   # 99.8% of the lines; the others have extra or repeated fields
         if regular: kind, word, polarity = regular.groups()
@@ -96,8 +96,9 @@ def textblob_subjectivity_lexicon() -> dict[str, tuple[str, str]]:
     root = ET.parse(Path(textblob.__file__).parent / "en" / "en-sentiment.xml").getroot()
     scores: dict[str, list] = {}
     for w in root.iter("word"):
-        scores.setdefault(w.get("form").lower(), []).append((float(w.get("polarity")), float(w.get("subjectivity"))))
-    out = {}
+        scores.setdefault(w.attrib["form"].lower(), []).append((float(w.attrib["polarity"]),
+                                                                float(w.attrib["subjectivity"])))
+    out: dict = {}
     for word, vals in scores.items():
         pol, subj = np.mean(vals, axis=0)
         kind = "strongsubj" if subj >= 0.5 else "weaksubj" if subj > 0 else ""
@@ -138,7 +139,7 @@ def strip_for_vader(text: str) -> str:
     "URLs, @mentions and #hashtags removed, then non-word characters replaced by spaces."
     return _NON_WORD.sub(" ", _URL_MENTION_HASHTAG.sub("", text))
 
-VADER_VARIANTS = {"raw": str, "clean": clean_for_vader, "stripped": strip_for_vader}
+VADER_VARIANTS: dict[str, Callable[[str], str]] = {"raw": str, "clean": clean_for_vader, "stripped": strip_for_vader}
 
 # %% ../notebooks/lib/lexicons.ipynb #30a8458e
 def vader_rule(compound: np.ndarray, n_labels: int = 5, cuts=(-0.6, -0.05, 0.05, 0.6)) -> np.ndarray:

@@ -33,7 +33,7 @@ def classification_metrics(y_true, proba: np.ndarray, labels: Sequence[str]) -> 
     "Accuracy, macro/weighted P/R/F1, per-class report, ROC AUC (one-vs-rest) and ECE from class probabilities."
     y_true, proba = np.asarray(y_true).astype(int), np.asarray(proba, dtype=float)
     y_pred, ks = proba.argmax(1), list(range(len(labels)))
-    out = {"n": int(len(y_true)), "accuracy": float(accuracy_score(y_true, y_pred))}
+    out: dict = {"n": int(len(y_true)), "accuracy": float(accuracy_score(y_true, y_pred))}
     for avg in ("macro", "weighted"):
         pr, rc, f1, _ = precision_recall_fscore_support(y_true, y_pred, labels=ks, average=avg, zero_division=0)
         out.update({f"{avg}_precision": float(pr), f"{avg}_recall": float(rc), f"{avg}_f1": float(f1)})

@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import torch
@@ -106,7 +106,7 @@ def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 class TransformerWithMeta(nn.Module):
     "Backbone + meta features -> class logits; `arch` is 'hybrid', 'concat' or 'text'."
 
-    def __init__(self, backbone: nn.Module, n_meta: int, n_labels: int, arch: str = "hybrid", dropout: float = 0.1,
+    def __init__(self, backbone: Any, n_meta: int, n_labels: int, arch: str = "hybrid", dropout: float = 0.1,
                  text_dim: int = 256, meta_dim: int = 64, hidden_dim: int = 128):
         super().__init__()
         self.backbone, self.arch = backbone, arch
@@ -149,13 +149,13 @@ def classifier_config(backbone_config, labels: Sequence[str], dropout: float):
 # %% ../notebooks/lib/models.ipynb #3d0c0003
 class TextOnly(nn.Module):
     "`arch: text`: transformers' own sequence classifier (`self.hf`), with `TransformerWithMeta`'s call signature."
-    def __init__(self, hf: nn.Module):
+    def __init__(self, hf: Any):   # a transformers sequence classifier
         super().__init__()
         self.hf, self.arch, self.n_meta, self.n_labels = hf, "text", 0, hf.config.num_labels
         self.register_buffer("class_weight", None, persistent=False)
 
     @property
-    def backbone(self) -> nn.Module: return self.hf.base_model
+    def backbone(self) -> Any: return self.hf.base_model
 
     def forward(self, input_ids, attention_mask, meta=None, labels=None, **_):
         logits = self.hf(input_ids=input_ids, attention_mask=attention_mask).logits
@@ -423,13 +423,13 @@ class Classifier:
 @dataclass
 class TweetClassifier(Classifier):
     "A trained tweet classifier: a network over tokens (and meta features), optionally mixed with an n-gram model."
-    model: Optional[nn.Module]
-    tokenizer: object
-    extractor: object
+    model: Any                            # the nn.Module; None where an ONNX `runner` scores instead
+    tokenizer: Any                        # a transformers tokenizer
+    extractor: Any                        # a fitted FeatureExtractor, or None for a text-only model
     info: ModelInfo
     runner: Optional[Callable] = None     # batch dict -> logits array; default runs `model`
-    # a fitted n-gram model (02_features.NgramModel) mixed in at `info.ngram_weight`
-    ngram: Optional[object] = None
+    # a fitted n-gram model (lib/features' NgramModel) mixed in at `info.ngram_weight`
+    ngram: Any = None
 
     def _logits(self, batch: dict) -> np.ndarray:
         if self.runner is not None: return self.runner(batch)
@@ -485,7 +485,7 @@ class Ensemble(Classifier):
 
     def encode(self, texts: Sequence[str], labels=None, meta: np.ndarray = None) -> list[dict]:
         "Each member reads the text its own way: the items carry the text (cut at `max_text_chars`) and the label."
-        items = [{"text": str(t)[: self.info.max_text_chars]} for t in texts]
+        items: list[dict] = [{"text": str(t)[: self.info.max_text_chars]} for t in texts]
         for item, y in zip(items, labels if labels is not None else []): item["labels"] = int(y)
         return items
 

@@ -243,8 +243,9 @@ def compression_keys() -> list[str]:
 # %% ../notebooks/lib/params.ipynb #9a0a0007
 def help_table() -> str:
     "Every key with its default and help, as a Markdown table (README, `--help`)."
-    rows = [f"| `{f.name}` | `{f.default if f.default is not dataclasses.MISSING else f.default_factory()}` | "
-            f"{f.metadata['help']} |"
+    def default(f):
+        return f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
+    rows = [f"| `{f.name}` | `{default(f)}` | {f.metadata['help']} |"
             for f in dataclasses.fields(Params) if f.name != "source_file"]
     return "\n".join(["| key | default | meaning |", "|---|---|---|", *rows])
 

@@ -44,7 +44,7 @@ class Corpus:
 # %% ../notebooks/lib/pretrain.ipynb #707857cf
 def _scored_texts(p: Params) -> set:
     "The texts of the validation and held-out files, as the classifier reads them."
-    out = set()
+    out: set = set()
     for value in (p.val_path, p.test_path):
         path = resolve_path(p, value) if value else None
         if path is not None and path.exists():
@@ -75,7 +75,7 @@ def pretrain_corpus(p: Params) -> Corpus:
     return Corpus(kept.tolist(), counts)
 
 # %% ../notebooks/lib/pretrain.ipynb #527325a9
-def unlabelled_texts(p: Params, exclude: set = frozenset()) -> list[str]:
+def unlabelled_texts(p: Params, exclude: set | frozenset = frozenset()) -> list[str]:
     """The unlabelled file's texts (`unlabelled_path`, column `text_col`) as the classifier reads them, without
     duplicates, without `exclude` (the training texts, say) and never a text of the validation or held-out file."""
     df, _ = read_input(resolve_path(p, p.unlabelled_path), [p.text_col])

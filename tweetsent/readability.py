@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from functools import cache
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,10 +93,10 @@ class Hyphenator:
             for k, v in enumerate(vals):
                 if v: offsets.append(first + k); values.append(v)
             start.append(len(values))
+        value_start, value_offset, value = (np.array(a, dtype=np.int64) for a in (start, offsets, values))
         return cls(np.array([ord(c) for c in chars], dtype=np.int64),
                    np.array([code(p[:_EXACT_LEN]) for p in names], dtype=np.int64),
-                   np.array([len(p) for p in names], dtype=np.int64),
-                   *(np.array(a, dtype=np.int64) for a in (start, offsets, values)),
+                   np.array([len(p) for p in names], dtype=np.int64), value_start, value_offset, value,
                    np.array([p for p in names if len(p) > _EXACT_LEN]), left, right)
 
     @property
@@ -201,7 +202,7 @@ def readability_tables() -> dict[str, np.ndarray]:
 def write_readability_tables(path: Path):
     "Save `readability_tables()`: they load in 5 ms, where the CMU dictionary takes 700 ms and Pyphen's patterns 70 ms."
     buffer = io.BytesIO()
-    np.savez(buffer, **readability_tables())
+    np.savez(buffer, **readability_tables())   # type: ignore[arg-type]  # stub: **kwds as allow_pickle
     write_file_atomically(path, buffer.getvalue())
 
 @cache
@@ -210,7 +211,8 @@ def _ts_resources(lexicon_dir: str):
     path = Path(lexicon_dir) / READABILITY_FILE
     # a model folder used where no lexicon folder was set up builds the tables from the packages (1 s)
     tables = dict(np.load(path)) if path.exists() else readability_tables()
-    hyphenator = Hyphenator(**{k.removeprefix("hyphen_"): v for k, v in tables.items() if k.startswith("hyphen_")})
+    arrays: dict[str, Any] = {k.removeprefix("hyphen_"): v for k, v in tables.items() if k.startswith("hyphen_")}
+    hyphenator = Hyphenator(**arrays)
     return (tables["cmu_words"], tables["cmu_syllables"]), hyphenator, frozenset(tables["easy_words"].tolist())
 
 def _cmu_syllables(words: list[str], cmu_words: np.ndarray, cmu_syllables: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import yaml
 
 from tweetsent.layout import (
@@ -235,13 +236,14 @@ def learning_curve(history: list[dict], metric: str):
     "Training loss and the selected validation score per epoch."
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     epochs = [r["epoch"] for r in history]
-    ax.plot(epochs, [r.get(f"val_{metric}") for r in history], "o-", color="tab:blue",
+    ax.plot(epochs, np.array([r.get(f"val_{metric}") for r in history], dtype=float), "o-", color="tab:blue",
             label=f"validation {metric.replace('_', '-')}")
     ax.set_xlabel("epoch"); ax.set_ylabel(metric.replace("_", "-")); ax.set_xticks(epochs)
     losses = [r.get("train_loss") for r in history]
     if any(v is not None for v in losses):
         ax2 = ax.twinx()
-        ax2.plot(epochs, losses, "s--", color="tab:gray", label="training loss"); ax2.set_ylabel("training loss")
+        ax2.plot(epochs, np.array(losses, dtype=float), "s--", color="tab:gray", label="training loss")
+        ax2.set_ylabel("training loss")
         fig.legend(loc="upper center", ncol=2, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.9))
     return fig
@@ -391,7 +393,7 @@ SORTABLE_JS = """document.querySelectorAll('table.sortable th').forEach((th, i) 
   th.dataset.dir = up ? 'up' : 'down'; rows.forEach(r => table.appendChild(r)); }));"""
 
 def _run_row(run: Path, metrics: dict, params: dict) -> dict:
-    m = metrics.get("model") or next(iter(metrics.values()), {})
+    m: dict = metrics.get("model") or next(iter(metrics.values()), {})
     metric, started = params.get("select_metric", "macro_f1"), read_json(run / RUN_FILE, {}).get("started", "")
     return {"run": f'<a href="{RUNS_DIR}/{run.name}/{REPORT_FILE}">{html.escape(run.name)}</a>'
             if (run / REPORT_FILE).exists() else run.name,
@@ -410,7 +412,7 @@ def build_runs_index(out_dir) -> Path:
     for f in sorted((out_dir / RUNS_DIR).glob(f"*/{METRICS_FILE}")):
         run, metrics = f.parent, read_json(f, {})
         params = yaml.safe_load((run / PARAMS_FILE).read_text()) if (run / PARAMS_FILE).exists() else {}
-        m = metrics.get("model") or next(iter(metrics.values()), {})
+        m: dict = metrics.get("model") or next(iter(metrics.values()), {})
         data = (m.get("data") or {})
         source = read_json(run / DATA_SUMMARY_FILE, {}).get("source", "")
         key = data.get("fingerprint", "unknown")

@@ -29,7 +29,7 @@ def as_texts(texts) -> list[Optional[str]]:
     if isinstance(texts, str): texts = [texts]
     elif isinstance(texts, (bytes, bytearray, dict)) or not isinstance(texts, Iterable) or hasattr(texts, "read"):
         raise TypeError(f"texts must be a str or a sequence of str, not {type(texts).__name__}")
-    out = []
+    out: list = []
     for t in texts:
         if _missing(t): out.append(None); continue
         if not isinstance(t, str):

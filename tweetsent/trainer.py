@@ -100,7 +100,9 @@ def validation_scores(clf: TweetClassifier, items: list[dict], batch_size: int, 
 # %% ../notebooks/lib/trainer.ipynb #7c0a0012
 class EarlyStopper:
     "Keeps the best weights by a validation score; says stop after `patience` epochs without gain."
-    def __init__(self, patience: int): self.patience, self.best, self.best_epoch, self.state = patience, -1.0, -1, None
+    def __init__(self, patience: int):
+        self.patience, self.best, self.best_epoch = patience, -1.0, -1
+        self.state: Optional[dict] = None   # the best weights so far
     def update(self, model, score: float, epoch: int) -> bool:
         if score > self.best:
             self.best, self.best_epoch = score, epoch
@@ -252,7 +254,7 @@ def hf_loop(clf: TweetClassifier, train_items, val_items, p: Params,
     work = cache_dir(p) / f"hf-checkpoints-{p.run_name}"   # shared by all ranks under torchrun
     use_cuda = torch.cuda.is_available()
     args = TrainingArguments(
-        output_dir=work, per_device_train_batch_size=p.batch_size, per_device_eval_batch_size=2 * p.batch_size,
+        output_dir=str(work), per_device_train_batch_size=p.batch_size, per_device_eval_batch_size=2 * p.batch_size,
         num_train_epochs=p.epochs, eval_strategy="epoch", save_strategy="epoch", save_total_limit=1,
         load_best_model_at_end=True, metric_for_best_model=p.select_metric, greater_is_better=True,
         max_grad_norm=p.grad_clip, seed=p.seed, data_seed=p.seed, train_sampling_strategy="group_by_length",
@@ -338,9 +340,9 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     uses_meta = p.arch != "text"
     extractor = extractor_from_params(p) if uses_meta else None
     # one pass: fit needs the features
-    meta = {"train": extractor.fit_transform(train_df["text"]) if uses_meta else None,
-            "val": cached_transform(extractor, val_df["text"], cache / "features") if uses_meta else None}
-    n_meta = meta["train"].shape[1] if uses_meta else 0
+    meta = {"train": extractor.fit_transform(train_df["text"]) if extractor is not None else None,
+            "val": cached_transform(extractor, val_df["text"], cache / "features") if extractor is not None else None}
+    n_meta = meta["train"].shape[1] if meta["train"] is not None else 0
     model = network(p.arch, backbone, n_meta, p.labels, p.dropout)
     if p.class_weight == "balanced":
         model.class_weight = balanced_class_weight(train_df["label"].to_numpy(), len(p.labels))
@@ -349,7 +351,8 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
                      hidden_size=backbone.config.hidden_size,
                      n_layers=backbone.config.num_hidden_layers,
                      n_parameters=sum(x.numel() for x in model.parameters()),
-                     trainer=p.trainer, feature_names=list(extractor.get_feature_names_out()) if uses_meta else [],
+                     trainer=p.trainer, feature_names=list(extractor.get_feature_names_out())
+                     if extractor is not None else [],
                      params={k: getattr(p, k) for k in TRAINING_KEYS}, run_name=p.run_name,
                      select_metric=p.select_metric,
                      data_fingerprint={"train": data_fingerprint(train_df), "val": data_fingerprint(val_df)},

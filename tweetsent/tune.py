@@ -8,6 +8,7 @@ import re
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pandas as pd
@@ -94,7 +95,7 @@ def open_study(p: Params) -> optuna.Study:
     """Create the study, or load it when it exists (also when another worker creates it at the same moment). The
     sampler's seed moves on with the trials already in the study, so a resumed study or a second worker never
     replays the parameters of earlier trials."""
-    kw = {"study_name": study_name(p), "storage": study_storage(p),
+    kw: dict[str, Any] = {"study_name": study_name(p), "storage": study_storage(p),
               "pruner": optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)}
     try:
         study = optuna.create_study(direction="maximize", load_if_exists=True, **kw)
@@ -145,5 +146,5 @@ def plot_history(study: optuna.Study):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         ax = optuna.visualization.matplotlib.plot_optimization_history(study)
-    ax.figure.tight_layout()
+    ax.figure.tight_layout()   # type: ignore[union-attr]  # optuna draws on a Figure
     return ax.figure

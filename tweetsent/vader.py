@@ -130,7 +130,8 @@ class Vader:
         if not hits: return {"neg": 0.0, "neu": 1.0, "pos": 0.0, "compound": 0.0}
         caps = sum(map(str.isupper, words))
         is_cap_diff = 0 < n - caps < n
-        sentiments, first = [0] * n, {}
+        sentiments: list[float] = [0] * n
+        first: dict = {}
         for k in hits:                   # a repeated word is scored where it first occurs
             if words[k] not in first: first[words[k]] = self._valence(k, words, low, is_cap_diff)
             sentiments[k] = first[words[k]]

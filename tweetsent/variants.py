@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import torch
@@ -180,10 +180,10 @@ class Variant:
     weights: str                                               # the weights file in the folder
     # (classifier, folder) -> writes `weights`; may return facts for model_info.json
     write: Callable[[TweetClassifier, Path], Optional[dict]]
-    load: Callable[[TweetClassifier, Path], TweetClassifier]   # (skeleton, folder) -> classifier with its weights
+    load: Optional[Callable[[TweetClassifier, Path], TweetClassifier]]   # (skeleton, folder) -> classifier with weights
     needs_skeleton: bool = True                                # False: the variant runs without the PyTorch model
     # (folder, info) -> classifier, for a folder that is not one network
-    assemble: Optional[Callable[[Path, ModelInfo], object]] = None
+    assemble: Optional[Callable[[Path, ModelInfo], Any]] = None
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0008
 def _write_fp32(clf: TweetClassifier, folder: Path) -> None:
@@ -274,7 +274,7 @@ def _shrink(first: nn.Linear, second: nn.Linear, keep: torch.Tensor) -> tuple[nn
     b.weight.data, b.bias.data = second.weight.data[:, keep].clone(), second.bias.data.clone()
     return a, b
 
-def shrink_ffn(model: nn.Module, sizes: list[int], scores: Optional[list[torch.Tensor]] = None) -> nn.Module:
+def shrink_ffn(model: Any, sizes: list[int], scores: Optional[list[torch.Tensor]] = None) -> nn.Module:
     "Cut each layer's FFN to `sizes[i]` neurons, keeping the highest `scores` (or the first neurons: shapes only)."
     for i, (o1, n1, o2, n2) in enumerate(ffn_pairs(model.backbone)):
         first, second = getattr(o1, n1), getattr(o2, n2)
@@ -431,7 +431,8 @@ def _card_metadata(info: ModelInfo) -> dict:
                      and info.rows.get("test") == SEMEVAL_TEST_ROWS)
     text_only = info.arch == "text" and info.variant == "fp32" and not info.ngram_weight and not any(
         info.class_bias or [])
-    meta = {"license": "apache-2.0", "language": ["en"], "library_name": "transformers" if text_only else "tweetsent",
+    meta: dict[str, Any] = {"license": "apache-2.0", "language": ["en"], "library_name": "transformers"
+                            if text_only else "tweetsent",
             "pipeline_tag": "text-classification", "tags": ["tweetsent", "sentiment-analysis", "twitter"]}
     if semeval: meta["datasets"] = ["tweet_eval"]
     names = {"accuracy": ("accuracy", "Accuracy"), "macro_f1": ("f1", "Macro F1"),
@@ -601,4 +602,5 @@ def load_model(path) -> TweetClassifier:
     if variant.assemble is not None: return variant.assemble(folder, info)
     clf = load_parts(folder, info, with_model=variant.needs_skeleton)
     if variant.needs_skeleton and clf.model is None: raise ModelError(f"{folder}: the model's config.json is missing")
+    if variant.load is None: raise ModelError(f"{folder}: variant '{info.variant}' has no loader")
     return variant.load(clf, folder)
