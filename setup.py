@@ -32,7 +32,7 @@ min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 # experiment trackers: pip install 'tweetsent[track]'
 track_requirements = (cfg.get('track_requirements') or '').split()
-# Parquet input: pip install 'tweetsent[scale]'
+# Parquet input and Dask: pip install 'tweetsent[scale]'
 scale_requirements = (cfg.get('scale_requirements') or '').split()
 dev_requirements = (cfg.get('dev_requirements') or '').split() + track_requirements + scale_requirements
 project_urls = {}

@@ -49,8 +49,10 @@ def test_predict_keeps_rows_without_text(model):
 
 
 
-def test_predict_and_evaluate_read_parquet_and_json_lines_alike(model, tmp_path):
-    "The same rows as CSV, gzip CSV, Parquet and JSON-lines: the same labels, and the same scores from evaluate."
+def test_predict_and_evaluate_read_parquet_and_json_lines_alike(model, tmp_path, capsys):
+    "The same rows as CSV, gzip CSV, Parquet and JSON-lines: the same labels and probabilities, the same rows scored."
+    from tweetsent.cli import predict_csv
+    from tweetsent.datasets import read_tweets
     rows = pd.DataFrame({"id": [1, 2, 3, 4], "OriginalTweet": ["Thank you, wonderful nurses!", None, "Awful shelves",
                                                                "Stay home"],
                          "Sentiment": ["Positive", "Negative", "Negative", "Neutral"]})
@@ -58,26 +60,27 @@ def test_predict_and_evaluate_read_parquet_and_json_lines_alike(model, tmp_path)
     rows.to_csv(tmp_path / "in.csv.gz", index=False, compression="gzip")
     rows.to_parquet(tmp_path / "in.parquet")
     rows.to_json(tmp_path / "in.jsonl", orient="records", lines=True)
-    outs, scores = {}, {}
+    outs, scored = {}, {}
     for name in ("in.csv", "in.csv.gz", "in.parquet", "in.jsonl"):
-        r = run_cli("predict", "--model", model, "--input", tmp_path / name, "--output", tmp_path / f"{name}.out.csv")
-        assert r.returncode == 0, r.stderr
-        assert "1 rows have no text" in r.stderr
+        predict_csv(model, tmp_path / name, tmp_path / f"{name}.out.csv", None, 64, 10_000, 1)
+        assert "1 rows have no text" in capsys.readouterr().err
         outs[name] = pd.read_csv(tmp_path / f"{name}.out.csv")
-        r = run_cli("evaluate", "--model", model, "--input", tmp_path / name)
-        assert r.returncode == 0, r.stderr
-        scores[name] = json.loads(r.stdout)["accuracy"]
+        df, _ = read_tweets(tmp_path / name, "OriginalTweet", "Sentiment", ["Negative", "Neutral", "Positive"])
+        scored[name] = df[["text", "label"]].values.tolist()
     first = outs["in.csv"]
     assert first["id"].tolist() == [1, 2, 3, 4] and first["predicted"].isna().tolist() == [False, True, False, False]
     for name, out in outs.items():
         assert out["predicted"].fillna("").tolist() == first["predicted"].fillna("").tolist(), name
         diff = (out.filter(like="p_").astype(float) - first.filter(like="p_").astype(float)).abs().fillna(0)
         assert diff.to_numpy().max() < 1e-6, name
-    assert len(set(scores.values())) == 1, scores
+        assert scored[name] == scored["in.csv"], name
+    r = run_cli("evaluate", "--model", model, "--input", tmp_path / "in.parquet")
+    assert r.returncode == 0 and json.loads(r.stdout)["n"] == 3, r.stderr
     (tmp_path / "bad.jsonl").write_text('{"OriginalTweet": "fine"}\n{"OriginalTweet": \n')
     r = run_cli("predict", "--model", model, "--input", tmp_path / "bad.jsonl", "--output", tmp_path / "bad.csv")
     assert r.returncode != 0 and "bad.jsonl: line 2 is not valid JSON" in r.stderr
     assert not (tmp_path / "bad.csv").exists()
+
 
 def test_python_predict(model):
     import tweetsent

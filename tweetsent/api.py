@@ -14,7 +14,7 @@ from .models import Classifier
 from .variants import load_model
 
 # %% auto #0
-__all__ = ['predict', 'pipeline']
+__all__ = ['cached_model', 'predict', 'pipeline', 'predicted_columns', 'with_predictions']
 
 # %% ../notebooks/lib/api.ipynb #7a0e0026
 _LOADED: dict = {}   # resolved folder -> (what it was when loaded, the classifier)
@@ -24,7 +24,7 @@ def _identity(folder: Path) -> tuple:
     st, info = folder.stat(), (folder / INFO_FILE).stat()
     return st.st_dev, st.st_ino, info.st_ino, info.st_mtime_ns, info.st_size
 
-def _cached(model) -> Classifier:
+def cached_model(model) -> Classifier:
     """The model folder `model`, loaded once and again whenever the folder is replaced; gone or damaged: the one-line
     error."""
     folder = Path(model).resolve()
@@ -37,7 +37,7 @@ def predict(texts, model, probabilities: bool = False):
     """Labels (`None` for a missing or blank text) or a frame of class probabilities (NaN there) for one text or a
     sequence (`texts.as_texts`), from the model folder `model` as it is now."""
     import pandas as pd
-    clf = _cached(model)
+    clf = cached_model(model)
     proba = clf.predict_proba(texts)
     if probabilities: return pd.DataFrame(proba, columns=clf.labels)
     labels = [None if np.isnan(row).any() else clf.labels[int(row.argmax())] for row in proba]
@@ -48,12 +48,28 @@ def pipeline(model) -> Callable:
     `{"label", "score"}` per text (a list of them per text with `top_k=None` or k > 1); a missing or blank text gets
     `{"label": None, "score": nan}` (an empty list with top_k)."""
     # a folder that cannot be loaded fails here, not at the first call
-    _cached(model)
+    cached_model(model)
     def classify(texts, top_k: Optional[int] = 1):
-        clf, out = _cached(model), list[Any]()
+        clf, out = cached_model(model), list[Any]()
         for row in clf.predict_proba(texts):
             if np.isnan(row).any(): out.append({"label": None, "score": float("nan")} if top_k == 1 else []); continue
             ranked = [{"label": clf.labels[k], "score": float(row[k])} for k in np.argsort(-row)][: top_k or len(row)]
             out.append(ranked[0] if top_k == 1 else ranked)
         return out
     return classify
+
+# %% ../notebooks/lib/api.ipynb #8e0d72e0
+def predicted_columns(labels) -> list[str]:
+    "The columns `predict` adds: `predicted`, then `p_<label>` per class."
+    return ["predicted"] + [f"p_{name}" for name in labels]
+
+# %% ../notebooks/lib/api.ipynb #677ef8fd
+def with_predictions(df, has, proba: np.ndarray, labels) -> Any:
+    """`df` (a pandas frame) with `predicted_columns(labels)` filled from `proba`, the probabilities of the rows where
+    `has` is true; the other rows keep an empty label and missing probabilities."""
+    import pandas as pd
+    df["predicted"] = ""
+    df.loc[has, "predicted"] = [labels[k] for k in proba.argmax(1)]
+    for k, name in enumerate(labels):
+        df[f"p_{name}"] = pd.Series(proba[:, k].round(5), index=df.index[has]).reindex(df.index)
+    return df

@@ -126,9 +126,9 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     import time
     from concurrent.futures import ProcessPoolExecutor
 
-    import pandas as pd
     from tqdm import tqdm
 
+    from tweetsent.api import predicted_columns, with_predictions
     from tweetsent.inputs import DataError, LoadReport, iter_input
     from tweetsent.storage import open_atomically
     from tweetsent.texts import clean_tweets
@@ -136,7 +136,7 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     clf = load_model(model)                    # every check of the folder, here, before any worker starts
     labels, col = clf.labels, text_col or clf.info.params.get("text_col", "OriginalTweet")
     if workers > 1: del clf                    # each worker loads its own
-    added = ["predicted"] + [f"p_{name}" for name in labels]
+    added = predicted_columns(labels)
 
     def chunks():
         for df, report in iter_input(source, [col], stdin=stdin, chunk_rows=chunk_rows):
@@ -168,12 +168,7 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
         sys.stdout) if str(output) == "-" else open_atomically(output, "w", newline="", encoding="utf-8")
     with sink as f, tqdm(unit=" tweets", desc="predict", file=sys.stderr, disable=None, smoothing=0.1) as bar:
         for i, (df, has, proba, report, (seen_rows, seen_bytes)) in enumerate(labelled()):
-            df["predicted"] = ""
-            df.loc[has, "predicted"] = [labels[k] for k in proba.argmax(1)]
-            for k, name in enumerate(labels):
-                # NaN where no text
-                df[f"p_{name}"] = pd.Series(proba[:, k].round(5), index=df.index[has]).reindex(df.index)
-            df.to_csv(f, index=False, header=i == 0)
+            with_predictions(df, has, proba, labels).to_csv(f, index=False, header=i == 0)
             rows, empty = rows + len(df), empty + int((~has).sum())
             # for the ETA
             if report.bytes_total and seen_bytes:
@@ -200,6 +195,13 @@ def _writable(path: Path) -> Path:
 
 def cmd_predict(args):
     "Predicted label and class probabilities for every row (see `predict_csv`)."
+    if args.engine == "dask":
+        from tweetsent.inputs import DataError
+        from tweetsent.scale import dask_predict
+        if args.output == "-": raise DataError("--engine dask writes a folder of part files: name it with --output")
+        dask_predict(args.input, args.model, Path(args.output), args.text_col, args.scheduler, args.local_workers,
+                     args.output_format, args.batch_size)
+        return
     out = "-" if args.output == "-" else _writable(Path(args.output))
     predict_csv(args.model, args.input, out, args.text_col, args.batch_size, args.chunk_rows, args.workers)
 
@@ -260,7 +262,8 @@ EXAMPLES = {   # the epilog of each command's --help: what a user types
             "tune_storage=postgresql+psycopg2://user@host/db",
     "evaluate": "python -m tweetsent evaluate --model models/semeval --input data/semeval/test.csv",
     "predict": "python -m tweetsent predict --model models/semeval --input tweets.csv --output labelled.csv "
-               "--text-col text",
+               "--text-col text; on a cluster: python -m tweetsent predict --model models/semeval --input "
+               "'tweets/*.parquet' --output labelled/ --engine dask --scheduler tcp://host:8786",
     "compress": "python -m tweetsent compress --model models/semeval --method onnx-int8 --out models/semeval-int8",
     "report": "python -m tweetsent report --run outputs/runs/minilm-manual",
     "tweeteval": "python -m tweetsent tweeteval --out data/semeval",
@@ -322,6 +325,15 @@ def build_parser() -> argparse.ArgumentParser:
                             help="rows read, labelled and written at a time (default 10000)")
             sp.add_argument("--workers", type=positive_int, default=1, metavar="N",
                             help="processes labelling chunks (default 1; one per core pays from ~100,000 rows)")
+            sp.add_argument("--engine", choices=["local", "dask"], default="local",
+                            help="local: this machine (default); dask: every file of --input (a folder or glob) as "
+                                 "one partition on a Dask cluster, --output a folder of part files")
+            sp.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: a running scheduler "
+                            "(tcp://host:8786); without it a LocalCluster starts here")
+            sp.add_argument("--local-workers", type=positive_int, default=2, metavar="N",
+                            help="with --engine dask and no --scheduler: the LocalCluster's processes (default 2)")
+            sp.add_argument("--output-format", choices=["parquet", "csv"], default="parquet",
+                            help="with --engine dask: the part files' format (default parquet)")
         sp.set_defaults(fn=fn)
     sp = command("compress", "make a compressed variant of a model folder (an ensemble: distil it into one network)")
     model_in(sp)
