@@ -82,8 +82,7 @@ class MLflowTracker(Tracker):
         import mlflow
         with warnings.catch_warnings():   # MLflow's hints (two sources match a path; integer columns) are not ours
             warnings.filterwarnings("ignore", category=UserWarning, module=r"mlflow\.")
-            data = mlflow.data.from_pandas(frame, source=str(source), name=name)
-        mlflow.log_input(data, context=context)
+            mlflow.log_input(mlflow.data.from_pandas(frame, source=str(source), name=name), context=context)
 
     def finish(self, state="finished"):
         import mlflow
