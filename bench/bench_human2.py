@@ -167,15 +167,25 @@ def section() -> str:
                          f(r["test"]["macro_recall"]),
                          f"{r['pretrain'].get('seconds_total', 0) / 3600:.1f}"
                          if r["pretrain"].get("seconds_total") else ""])
+        done = {p: r for p, r in runs.items() if r}
+        best = max(done, key=lambda p: done[p]["val"]["macro_recall"])
+        above = done[best]["val"]["macro_recall"] > max(bv)
+        verdict_line = (f"\n\nThe best snapshot ({best:g} passes) scores {f(done[best]['val']['macro_recall'])} on val "
+                        f"against the plain MiniLM's {min(bv):.3f}-{max(bv):.3f}: pre-training up to {max(done):g} "
+                        f"passes {'raises' if above else 'does not raise'} the validation score beyond the seeds' "
+                        "spread.")
         parts.append("**Pre-training budget**: the ablation's fine-tune (8,000 tweets, 2 epochs, hybrid, network "
                      "alone, seed 1) on "
                      "each snapshot of one pre-training run (constant learning rate after warm-up, so the snapshot "
                      "after k passes is "
                      "what a k-pass budget gives):\n\n"
                      + table(rows, ["backbone", "passes", "val macro-recall", "test macro-recall",
-                                    "pre-training CPU hours"]))
+                                    "pre-training wall hours (pauses for other jobs included)"])
+                     + verdict_line)
     recipe = load("recipe")
-    if recipe:
+    if recipe and not any(k.startswith("members/") or k in ("ensemble", "student") for k in recipe):
+        parts.append(f"\n**The recipe**: not finished yet; steps done: {', '.join(recipe['minutes']) or 'none'}.")
+    elif recipe:
         rows = []
         for name in sorted(k for k in recipe if k.startswith("members/")) + ["ensemble", "student"]:
             r = recipe.get(name)
