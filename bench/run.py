@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 # module bench/bench_<name>.py, function run() -> markdown
-BENCHMARKS = ["pipeline", "features", "model", "compression", "semeval", "human2", "predict"]
+BENCHMARKS = ["pipeline", "features", "model", "compression", "semeval", "human2", "predict", "scale"]
 
 
 def machine() -> str:
