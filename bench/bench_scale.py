@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_predict import MODELS, measure, tree_rss_mb, write_tweets
+from bench_predict import MODELS, measure, write_tweets
 from bench_predict import WORK as PREDICT_WORK
 
 from run import RESULTS, ROOT, header
@@ -59,8 +59,7 @@ def measure_dask(model: Path, folder: Path, workers: int) -> dict:
     rows, parts, labelling = int(found.group(1)), int(found.group(2)), float(found.group(3))
     top = sorted(peaks.values(), reverse=True)
     return {"rows": rows, "partitions": parts, "workers": workers, "seconds": seconds, "rows_per_s": rows / labelling,
-            "peak_rss_mb_per_process": top, "peak_rss_mb_worker": top[0] if top else 0.0,
-            "peak_tree_rss_mb": tree_rss_mb(child.pid)}
+            "peak_rss_mb_per_process": top, "peak_rss_mb_worker": top[0] if top else 0.0}
 
 
 def run(rows: int = 1_000_000, model: Path | None = None) -> str:
