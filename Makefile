@@ -84,7 +84,8 @@ bench: setup
 DATA ?= data/semeval
 UNLABELLED ?= data/unlabelled/tweets.csv
 OUT ?= outputs/semeval-model
-BACKBONE ?= $(OUT)/backbone
+PRETRAIN ?= yes
+BACKBONE ?= $(if $(filter no,$(PRETRAIN)),minilm,$(OUT)/backbone)
 MEMBERS ?= tweets-hybrid-1 tweets-hybrid-2 tweets-text-3 minilm-hybrid-1
 SEMEVAL = --set train_path=$(abspath $(DATA))/train.csv --set val_path=$(abspath $(DATA))/val.csv --set test_path=$(abspath $(DATA))/test.csv \
           --set unlabelled_path=$(if $(UNLABELLED),$(abspath $(UNLABELLED))) --set out_dir=$(abspath $(OUT))/work --set lexicon_dir=$(CURDIR)/lexicons \
@@ -98,9 +99,12 @@ semeval-model: $(OUT)/student/model_info.json
 $(BACKBONE)/pretrain.json: | $(STAMP)
 	$(PY) -m tweetsent pretrain --params params/semeval-pretrain.yaml $(SEMEVAL) --out $(BACKBONE)
 
-$(OUT)/members/%/model_info.json: $(BACKBONE)/pretrain.json
+# PRETRAIN=no skips pre-training: the members and the student start from BACKBONE as it is (a name or a folder).
+PRETRAINED = $(if $(filter no,$(PRETRAIN)),,$(BACKBONE)/pretrain.json)
+BACKBONE_ARG = $(if $(wildcard $(BACKBONE)),$(abspath $(BACKBONE)),$(if $(filter no,$(PRETRAIN)),$(BACKBONE),$(abspath $(BACKBONE))))
+$(OUT)/members/%/model_info.json: $(PRETRAINED)
 	$(PY) -m tweetsent train --params params/semeval-member.yaml $(SEMEVAL) --set run_name=$* --set arch=$(call member_word,2,$*) \
-	  --set seed=$(call member_word,3,$*) --set backbone=$(if $(filter tweets,$(call member_word,1,$*)),$(abspath $(BACKBONE)),minilm) \
+	  --set seed=$(call member_word,3,$*) --set backbone=$(if $(filter tweets,$(call member_word,1,$*)),$(BACKBONE_ARG),minilm) \
 	  --out $(OUT)/members/$*
 
 $(OUT)/ensemble/model_info.json: $(foreach m,$(MEMBERS),$(OUT)/members/$(m)/model_info.json)
@@ -109,4 +113,4 @@ $(OUT)/ensemble/model_info.json: $(foreach m,$(MEMBERS),$(OUT)/members/$(m)/mode
 
 $(OUT)/student/model_info.json: $(OUT)/ensemble/model_info.json
 	$(PY) -m tweetsent compress --model $(OUT)/ensemble --method distill --params params/semeval-student.yaml $(SEMEVAL) \
-	  --set run_name=student --set distill_backbone=$(abspath $(BACKBONE)) --out $(OUT)/student
+	  --set run_name=student --set distill_backbone=$(BACKBONE_ARG) --out $(OUT)/student

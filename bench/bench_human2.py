@@ -28,7 +28,11 @@ WORK = ROOT / "outputs" / "bench-semeval"
 PRETRAINED = WORK / "minilm-tweets"                # the full pre-training; its snapshots sit beside it
 BACKBONE = Path(os.environ.get("HUMAN2_BACKBONE", PRETRAINED))   # `make semeval-model BACKBONE=...`
 OUT = WORK / "served"
-PARTS = ["budget", "recipe", "ablation"]
+PARTS = ["budget", "recipe", "ablation", "cpu"]
+# the recipe at a CPU budget, without pre-training: three plain-MiniLM members on 8,000 tweets each, the ensemble, and a
+# student distilled on 8,000 training and 24,000 unlabelled tweets (one sitting here, not a day)
+CPU = {"OUT": WORK / "cpu-budget", "PRETRAIN": "no", "MEMBERS": "minilm-hybrid-1 minilm-hybrid-2 minilm-text-3",
+       "SET": "max_rows=8000 distill_max_unlabelled=24000"}
 SNAPSHOTS = [0.5, 1.0, 1.5, 2.0]
 STEPS = ["backbone", "members", "ensemble", "student"]
 
@@ -45,11 +49,11 @@ def load(name: str):
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def make(*targets: str) -> float:
-    "Minutes `make` took for `targets`, with the benchmark's data and folders."
+def make(*targets: str, **variables) -> float:
+    "Minutes `make` took for `targets`, with the benchmark's data and folders (`variables` override them)."
     start = time.perf_counter()
-    subprocess.run(["make", "--no-print-directory", *targets, f"DATA={DATA}", f"UNLABELLED={UNLABELLED}",
-                    f"OUT={OUT}", f"BACKBONE={BACKBONE}"],
+    variables = {"DATA": DATA, "UNLABELLED": UNLABELLED, "OUT": OUT, "BACKBONE": BACKBONE, **variables}
+    subprocess.run(["make", "--no-print-directory", *targets, *(f"{k}={v}" for k, v in variables.items())],
                    cwd=ROOT, check=True)
     return (time.perf_counter() - start) / 60
 
@@ -81,33 +85,45 @@ def scores(folder: Path) -> dict:
             "train_seconds": info.get("train_seconds"), "size_bytes": folder_bytes(folder), "rows": info.get("rows")}
 
 
-def part_recipe():
-    "`make semeval-model`, step by step: minutes per step (resumed steps add up), scores of every folder."
-    from bench_semeval import params
+def build(name: str, out: Path, variables: dict) -> None:
+    "`make semeval-model` into `out`, step by step: minutes per step (resumed steps add up), scores of every folder."
+    from bench_semeval import lexicons, params
     from bench_semeval import scores as table_scores
     from tweetsent.datasets import load_dataset
     from tweetsent.evaluate import evaluate_model
     from tweetsent.variants import load_model
-    done = load("recipe") or {"minutes": {}}
-    targets = {"backbone": [f"{BACKBONE}/pretrain.json"],
-               "members": [f"{OUT}/members/{m}/model_info.json"
-                           for m in os.environ.get("MEMBERS",
-                                                   "tweets-hybrid-1 tweets-hybrid-2 tweets-text-3 "
-                                                   "minilm-hybrid-1").split()],
-               "ensemble": [f"{OUT}/ensemble/model_info.json"], "student": [f"{OUT}/student/model_info.json"]}
+    done = load(name) or {"minutes": {}}
+    variables = {**variables, "SET": f"lexicon_dir={lexicons()} {variables.get('SET', '')}".strip()}
+    backbone = Path(variables.get("BACKBONE", BACKBONE))
+    pretrain = variables.get("PRETRAIN", "yes") != "no"
+    members = variables.get("MEMBERS", os.environ.get("MEMBERS", "tweets-hybrid-1 tweets-hybrid-2 tweets-text-3 "
+                                                                 "minilm-hybrid-1")).split()
+    targets = {"backbone": [f"{backbone}/pretrain.json"] if pretrain else [],
+               "members": [f"{out}/members/{m}/model_info.json" for m in members],
+               "ensemble": [f"{out}/ensemble/model_info.json"], "student": [f"{out}/student/model_info.json"]}
     for step in STEPS:
-        if all(Path(t).exists() for t in targets[step]) and step in done["minutes"]: continue
-        done["minutes"][step] = done["minutes"].get(step, 0) + make(*targets[step])
-        save("recipe", done)
+        if not targets[step] or all(Path(t).exists() for t in targets[step]) and step in done["minutes"]: continue
+        done["minutes"][step] = done["minutes"].get(step, 0) + make(*targets[step], **{"OUT": out, **variables})
+        save(name, done)
     test = load_dataset(params()).test
-    for name in ["ensemble", "student"] + [f"members/{m}" for m in sorted(p.name for p in (OUT / "members").iterdir())]:
-        done[name] = scores(OUT / name)
-    m, _ = evaluate_model(load_model(OUT / "student"), test, OUT / "student")
+    for folder in ["ensemble", "student"] + [f"members/{m}" for m in members]:
+        done[folder] = scores(out / folder)
+    m, _ = evaluate_model(load_model(out / "student"), test, out / "student")
     done["student_test"] = {**table_scores(m), "tweets_per_s": m["tweets_per_s"],
                             "latency_ms_batch1": m["latency_ms_batch1"],
                             "load_before": os.getloadavg()[0]}
-    done["pretrain"] = json.loads((BACKBONE / "pretrain.json").read_text())
-    save("recipe", done)
+    if pretrain: done["pretrain"] = json.loads((backbone / "pretrain.json").read_text())
+    save(name, done)
+
+
+def part_recipe():
+    "The full recipe on the pre-trained backbone (`HUMAN2_BACKBONE`, or the full pre-training)."
+    build("recipe", OUT, {})
+
+
+def part_cpu():
+    "The recipe at a CPU budget without pre-training (CPU above)."
+    build("cpu", CPU["OUT"], {k: v for k, v in CPU.items() if k != "OUT"})
 
 
 def part_ablation():

@@ -19,8 +19,8 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['SAMPLE_BYTES', 'MAX_FIELD_CHARS', 'DataError', 'LoadReport', 'decoded_lines', 'decode_csv_bytes', 'csv_frames',
-           'parse_csv', 'input_format', 'iter_csv_input', 'read_csv_input', 'as_text_columns', 'parquet_frames',
-           'jsonl_frames', 'iter_input', 'read_input']
+           'parse_csv', 'input_format', 'iter_csv_input', 'as_text_columns', 'parquet_frames', 'jsonl_frames',
+           'iter_input', 'read_input']
 
 # %% ../notebooks/lib/inputs.ipynb #444979bb
 class DataError(ValueError):
@@ -47,7 +47,7 @@ class LoadReport:
         return (f"{self.path}: {self.rows_read} rows read ({self.encoding}), {self.rows_kept} kept; dropped: {drop}; "
                 f"repaired: {fix}{notes}")
 
-# %% ../notebooks/lib/inputs.ipynb #e1da0001
+# %% ../notebooks/lib/inputs.ipynb #8bd62290
 _BOMS = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]
 _NOT_CSV = [(b"PK\x03\x04", "an Excel workbook or zip archive; export it as CSV"),
@@ -114,11 +114,29 @@ def decoded_lines(stream, source: str, report: LoadReport) -> Iterator[str]:
         offset += len(raw); report.bytes_read = offset
         yield line
 
+# %% ../notebooks/lib/inputs.ipynb #7aa37a1e
 def decode_csv_bytes(raw: bytes, source: str, report: LoadReport) -> str:
     "Text of a CSV's bytes, by the same rules."
     return "".join(decoded_lines(io.BytesIO(raw), source, report))
 
-# %% ../notebooks/lib/inputs.ipynb #e1da0003
+# %% ../notebooks/lib/inputs.ipynb #71a06fca
+def _refuse_swallowed_rows(rows, starts, header, source, label_col, labels, first: int = 1):
+    """A quoted field that holds, after a line break, text that parses as a whole record of this file: an unbalanced
+    quote."""
+    label_at = header.index(label_col) if label_col in header and labels else None
+    for i, (record, (start, end)) in enumerate(zip(rows, starts), first):
+        if end == start: continue
+        for col, value in zip(header, record):
+            for piece in value.splitlines()[1:]:
+                fields = next(csv.reader([piece]), [])
+                looks_whole = len(
+                    fields) == len(header) and (fields[label_at].strip() in labels
+                                                if label_at is not None else len(header) >= 3)
+                if looks_whole:
+                    raise DataError(f"{source}: row {i} (lines {start}-{end}): field '{col}' holds what looks like "
+                                    f"whole CSV rows; "
+                                    "an unbalanced quote? Fix the quoting of that row")
+
 def _check_header(header: list[str], source: str) -> None:
     if len(header) == 1 and "\t" in header[0]:
         raise DataError(f"{source} looks tab-separated (its header holds tabs but no commas); save it as a "
@@ -166,27 +184,11 @@ def csv_frames(lines: Iterable[str], source: str, label_col: Optional[str] = Non
                         f"unbalanced quote?") from None
     if rows or not frames: yield frame()
 
+# %% ../notebooks/lib/inputs.ipynb #03a1650c
 def parse_csv(text: str, source: str, label_col: Optional[str] = None, labels: Optional[list] = None) -> pd.DataFrame:
     "Rows of a CSV's text as one frame of strings."
     if not text.strip(): raise DataError(f"{source} is empty")
     return next(csv_frames(io.StringIO(text, newline=""), source, label_col, labels))
-
-def _refuse_swallowed_rows(rows, starts, header, source, label_col, labels, first: int = 1):
-    """A quoted field that holds, after a line break, text that parses as a whole record of this file: an unbalanced
-    quote."""
-    label_at = header.index(label_col) if label_col in header and labels else None
-    for i, (record, (start, end)) in enumerate(zip(rows, starts), first):
-        if end == start: continue
-        for col, value in zip(header, record):
-            for piece in value.splitlines()[1:]:
-                fields = next(csv.reader([piece]), [])
-                looks_whole = len(
-                    fields) == len(header) and (fields[label_at].strip() in labels
-                                                if label_at is not None else len(header) >= 3)
-                if looks_whole:
-                    raise DataError(f"{source}: row {i} (lines {start}-{end}): field '{col}' holds what looks like "
-                                    f"whole CSV rows; "
-                                    "an unbalanced quote? Fix the quoting of that row")
 
 # %% ../notebooks/lib/inputs.ipynb #636790b3
 def input_format(source) -> str:
@@ -223,12 +225,6 @@ def iter_csv_input(source, required: list[str], label_col: Optional[str] = None,
         raise DataError(f"{name} is a damaged gzip file ({e or 'it ends early'}); compress it again") from None
     finally:
         if mine: stream.close()
-
-def read_csv_input(source, required: list[str], label_col: Optional[str] = None, labels: Optional[list] = None,
-                   stdin=None) -> tuple[pd.DataFrame, LoadReport]:
-    "The whole CSV as one frame (for training and evaluation, which need every row at once)."
-    (df, report), = iter_csv_input(source, required, label_col, labels, stdin, chunk_rows=None)
-    return df, report
 
 # %% ../notebooks/lib/inputs.ipynb #37f523cc
 _NOT_TEXT = "values that were not text (read as text)"

@@ -29,7 +29,7 @@ def resolve_path(p, value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else project_root(Path(p.source_file).parent if p.source_file else None) / path
 
-# %% ../notebooks/lib/layout.ipynb #b12af259
+# %% ../notebooks/lib/layout.ipynb #198748ab
 RUNS_DIR, CACHE_DIR, RUNS_INDEX = "runs", "cache", "index.html"
 OPTUNA_DB, MLFLOW_DB, TENSORBOARD_DIR = "optuna.db", "mlflow.db", "tensorboard"
 
@@ -37,11 +37,12 @@ def out_dir(p) -> Path:
     "The run's output folder (`out_dir` of the params, made absolute)."
     return resolve_path(p, p.out_dir)
 
+# %% ../notebooks/lib/layout.ipynb #901eec57
 def cache_dir(p) -> Path:
     "Caches that any run may reuse: features, the tiny backbone, teacher labels, checkpoints."
     return out_dir(p) / CACHE_DIR
 
-# %% ../notebooks/lib/layout.ipynb #ef1ec775
+# %% ../notebooks/lib/layout.ipynb #efa2c2a5
 PARAMS_FILE, RUN_FILE, REPORT_FILE, METRICS_FILE = "params.yaml", "run.json", "index.html", "metrics.json"
 DATA_SUMMARY_FILE, SLICES_FILE, MISTAKES_FILE, EXPLANATIONS_FILE = (
     "data_summary.json", "error_slices.json", "mistakes.json", "explanations.json")
@@ -55,14 +56,17 @@ def run_dir(p) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     return d
 
+# %% ../notebooks/lib/layout.ipynb #662f9a4c
 def model_dir(p) -> Path:
     "The run's model folder."
     return run_dir(p) / MODEL_DIR
 
+# %% ../notebooks/lib/layout.ipynb #784bf3a0
 def tuned_file(p) -> Path:
     "Where 04_tune writes the study's best values: the run's own folder (not created here)."
     return out_dir(p) / RUNS_DIR / p.run_name / TUNED_FILE
 
+# %% ../notebooks/lib/layout.ipynb #e2ff72e6
 def figure_path(run_folder, name: str) -> Path:
     "A figure of the report: `<run>/figures/<name>.png`."
     return Path(run_folder) / FIGURES_DIR / f"{name}.png"

@@ -126,7 +126,7 @@ def lexicon_tokens(text: str, stripped: bool = False) -> list[str]:
     "Lower-case words of a text for lexicon look-ups (`stripped`: `text` is already `strip_urls(text)`)."
     return _WORD.findall((text if stripped else strip_urls(text)).replace("’", "'"))
 
-# %% ../notebooks/lib/lexicons.ipynb #1e0c0019
+# %% ../notebooks/lib/lexicons.ipynb #e1f0d1c6
 _NON_WORD = re.compile(r"\W+")
 
 _URL_MENTION_HASHTAG = re.compile(r"https?://\S+|@\w+|#\w+")
@@ -135,6 +135,7 @@ def clean_for_vader(text: str) -> str:
     "Every non-word character replaced by a space."
     return _NON_WORD.sub(" ", text)
 
+# %% ../notebooks/lib/lexicons.ipynb #a6c4439f
 def strip_for_vader(text: str) -> str:
     "URLs, @mentions and #hashtags removed, then non-word characters replaced by spaces."
     return _NON_WORD.sub(" ", _URL_MENTION_HASHTAG.sub("", text))

@@ -18,11 +18,11 @@ from .layout import project_root, tuned_file
 
 # %% auto #0
 __all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'ARCHS', 'RENAMED', 'TRACKERS', 'RANGES',
-           'ALIASES', 'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'validate', 'check_run_name', 'training_keys',
-           'compression_keys', 'help_table', 'parse_overrides', 'load_params', 'make_params', 'params_dict',
+           'ALIASES', 'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'check_run_name', 'validate', 'training_keys',
+           'compression_keys', 'help_table', 'parse_overrides', 'make_params', 'load_params', 'params_dict',
            'changed_values', 'with_tuned']
 
-# %% ../notebooks/lib/params.ipynb #e5d2cc92
+# %% ../notebooks/lib/params.ipynb #c8ddbf92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
 
 FEATURE_GROUPS = ["counts", "style", "afinn", "nrc", "mpqa", "readability", "vader", "vader_bins", "tfidf"]
@@ -37,6 +37,7 @@ TRACKERS = ["none", "mlflow", "tensorboard", "wandb"]
 class ParamsError(ValueError):
     "A params file or override that cannot be used; the message names the key."
 
+# %% ../notebooks/lib/params.ipynb #a8794ca8
 RANGES = {  # name -> (low, high, low included, high included)
     "positive": (0, math.inf, False, False), "non_negative": (0, math.inf, True, False),
     "open_unit": (0, 1, False, False), "unit": (0, 1, True, False), "closed_unit": (0, 1, True, True),
@@ -171,7 +172,14 @@ class Params:
     out_dir: str = arg("outputs", "where runs, caches and studies go")
     source_file: str = arg("", "set by load_params: where these params came from")
 
-# %% ../notebooks/lib/params.ipynb #c1fd7f17
+# %% ../notebooks/lib/params.ipynb #16a26019
+def check_run_name(name: str, where: str) -> None:
+    "A run name is one folder under out_dir/runs: no path separators, not hidden, not '..'."
+    if name and (any(c in name for c in "/\\\0") or name.startswith(".") or name.strip() != name):
+        raise ParamsError(f"Bad value for 'run_name' in {where}: {name!r}; it names one folder under out_dir/runs "
+                          "(no '/' or '\\', not starting with '.')")
+
+# %% ../notebooks/lib/params.ipynb #18cd484e
 def _check_type(key: str, value: Any, hint: Any, where: str) -> Any:
     "Coerce ints to floats where a float is wanted; reject anything else of the wrong type, and non-finite numbers."
     if get_origin(hint) is Union:
@@ -224,17 +232,12 @@ def validate(p: Params, where: str = "params", sources: Optional[dict] = None) -
     check_run_name(p.run_name, (sources or {}).get("run_name", where))
     return p
 
-def check_run_name(name: str, where: str) -> None:
-    "A run name is one folder under out_dir/runs: no path separators, not hidden, not '..'."
-    if name and (any(c in name for c in "/\\\0") or name.startswith(".") or name.strip() != name):
-        raise ParamsError(f"Bad value for 'run_name' in {where}: {name!r}; it names one folder under out_dir/runs "
-                          "(no '/' or '\\', not starting with '.')")
-
-# %% ../notebooks/lib/params.ipynb #9a0a0005
+# %% ../notebooks/lib/params.ipynb #b7b68efc
 def training_keys() -> list[str]:
     "The fields that decide the trained model (declared with `training=True`)."
     return [f.name for f in dataclasses.fields(Params) if f.metadata["training"]]
 
+# %% ../notebooks/lib/params.ipynb #35a93ded
 def compression_keys() -> list[str]:
     """The fields that decide how a trained model is compressed (a model folder keeps them, so `compress` needs no
     params file)."""
@@ -278,7 +281,18 @@ def parse_overrides(items) -> dict:
                               "quote it, e.g. --set 'labels=[a, b]'") from None
     return out
 
-# %% ../notebooks/lib/params.ipynb #9a0a000f
+# %% ../notebooks/lib/params.ipynb #f0aac6c5
+def _checked(values: dict, where: str) -> dict:
+    names = {f.name for f in dataclasses.fields(Params)}
+    for key in values:
+        if key not in names: raise _unknown_key(key, where)
+    return values
+
+def make_params(values: dict, where: str = "params", sources: Optional[dict] = None) -> Params:
+    "Params from a dict of keys and values, checked like a params file."
+    return validate(Params(**_checked(values, where)), where, sources)
+
+# %% ../notebooks/lib/params.ipynb #f7c747ba
 # when set, the out_dir of every run that does not override it (the tests use a temporary folder)
 OUT_DIR_ENV = "TWEETSENT_OUT_DIR"
 
@@ -302,16 +316,6 @@ def load_params(path: Union[str, Path], overrides=None) -> Params:
     if not p.run_name: p.run_name = path.stem; check_run_name(p.run_name, f"the name of {path}")
     if os.environ.get(OUT_DIR_ENV) and "out_dir" not in extra: p.out_dir = os.environ[OUT_DIR_ENV]
     return p
-
-def _checked(values: dict, where: str) -> dict:
-    names = {f.name for f in dataclasses.fields(Params)}
-    for key in values:
-        if key not in names: raise _unknown_key(key, where)
-    return values
-
-def make_params(values: dict, where: str = "params", sources: Optional[dict] = None) -> Params:
-    "Params from a dict of keys and values, checked like a params file."
-    return validate(Params(**_checked(values, where)), where, sources)
 
 # %% ../notebooks/lib/params.ipynb #9a0a0010
 def params_dict(p: Params) -> dict:

@@ -181,7 +181,7 @@ def _ts_sentences(text: str) -> int:
     if not text: return 0
     return max(1, sum(map(bool, map(_TS_THREE_WORDS.match, _TS_SENTENCE.findall(text)))))
 
-# %% ../notebooks/lib/readability.ipynb #b0ad0012
+# %% ../notebooks/lib/readability.ipynb #4889da5c
 READABILITY_FILE = "readability-en_US.npz"
 
 READABILITY_COLUMNS = ["flesch_reading_ease", "smog_index", "dale_chall"]
@@ -199,6 +199,7 @@ def readability_tables() -> dict[str, np.ndarray]:
             "easy_words": np.array(sorted(get_lang_easy_words("en_US"))),
             **{f"hyphen_{k}": v for k, v in hyphenator.arrays.items()}}
 
+# %% ../notebooks/lib/readability.ipynb #59498887
 def write_readability_tables(path: Path):
     "Save `readability_tables()`: they load in 5 ms, where the CMU dictionary takes 700 ms and Pyphen's patterns 70 ms."
     buffer = io.BytesIO()

@@ -36,7 +36,7 @@ from .params import Params, changed_values, params_dict
 from .storage import StorageError, write_file_atomically
 
 # %% auto #0
-__all__ = ['FIGURES', 'SECTIONS', 'STYLE', 'SORTABLE_JS', 'save_figure', 'show_notice', 'params_table', 'load_table',
+__all__ = ['FIGURES', 'SECTIONS', 'STYLE', 'SORTABLE_JS', 'save_figure', 'show_notice', 'load_table', 'params_table',
            'render_html', 'read_json', 'stage_headline', 'number', 'learning_curve', 'params_changed', 'build_report',
            'build_runs_index']
 
@@ -63,14 +63,7 @@ def show_notice(text: str):
                      f'<b>Notice:</b> {html.escape(text)}</div>'))
     except ImportError: pass
 
-# %% ../notebooks/lib/report.ipynb #cc1b303b
-def params_table(p: Params):
-    "The settings of `p` that differ from the defaults, one row each (a frame the notebook shows as a table)."
-    import pandas as pd
-    rows = [{"setting": r["key"], "this run": _short(r["value"]), "default": _short(r["default"])}
-            for r in changed_values(params_dict(p))]
-    return pd.DataFrame(rows, columns=["setting", "this run", "default"]).set_index("setting")
-
+# %% ../notebooks/lib/report.ipynb #6126b8d1
 def _short(value) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -87,6 +80,14 @@ def load_table(data):
                           "dropped": "none", "repaired": "none"}]
     return pd.DataFrame(rows).set_index("file")
 
+# %% ../notebooks/lib/report.ipynb #fc6b70c0
+def params_table(p: Params):
+    "The settings of `p` that differ from the defaults, one row each (a frame the notebook shows as a table)."
+    import pandas as pd
+    rows = [{"setting": r["key"], "this run": _short(r["value"]), "default": _short(r["default"])}
+            for r in changed_values(params_dict(p))]
+    return pd.DataFrame(rows, columns=["setting", "this run", "default"]).set_index("setting")
+
 # %% ../notebooks/lib/report.ipynb #d78bd570
 def render_html(notebook: Path, target: Path) -> Path:
     "An executed notebook as a standalone HTML page (nbconvert, lab template)."
@@ -95,10 +96,11 @@ def render_html(notebook: Path, target: Path) -> Path:
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(notebook, as_version=4))
     return write_file_atomically(target, body)
 
-# %% ../notebooks/lib/report.ipynb #e6a00008
+# %% ../notebooks/lib/report.ipynb #d8b55d7c
 def read_json(path: Path, default=None):
     return json.loads(path.read_text()) if path.exists() else default
 
+# %% ../notebooks/lib/report.ipynb #cf28beeb
 def stage_headline(out: Path, name: str, metric: str) -> str:
     "The one number worth printing after a stage, read from what it wrote."
     metrics = read_json(out / METRICS_FILE, {})

@@ -23,13 +23,14 @@ class StorageError(ValueError):
 __all__ = ['PUBLISH_STEPS', 'StorageError', 'no_space', 'fsync_path', 'open_atomically', 'write_file_atomically', 'sha256_file',
            'stale_siblings', 'check_out', 'resolved_folder', 'folder_lock', 'publish_folder']
 
-# %% ../notebooks/lib/storage.ipynb #5a0e0005
+# %% ../notebooks/lib/storage.ipynb #a2c42a83
 def no_space(e: BaseException) -> bool:
     """The error of a write that found the disk (or the user's quota, or the file size limit) full, from the OS or a
     library."""
     if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG): return True
     return "No space left on device" in str(e) or "os error 28" in str(e)
 
+# %% ../notebooks/lib/storage.ipynb #42fbe2b2
 def _kept(path: Path) -> str:
     return (f"the previous {path.name} is unchanged; free some space and run again" if path.exists()
             else "nothing was written; free some space and run again")
@@ -40,6 +41,7 @@ def fsync_path(path) -> None:
     try: os.fsync(fd)
     finally: os.close(fd)
 
+# %% ../notebooks/lib/storage.ipynb #a14c9f74
 @contextmanager
 def open_atomically(path, mode: str = "wb", **kw) -> Iterator:
     """A file object for `path` that writes to a temporary sibling; when the block ends it is flushed, fsynced and moved
@@ -58,11 +60,13 @@ def open_atomically(path, mode: str = "wb", **kw) -> Iterator:
         raise
     fsync_path(path.parent)
 
+# %% ../notebooks/lib/storage.ipynb #33399da9
 def write_file_atomically(path, data: bytes | str) -> Path:
     "Write `data` to `path` at once (through `open_atomically`); return `path`."
     with open_atomically(path) as f: f.write(data.encode("utf-8") if isinstance(data, str) else data)
     return Path(path)
 
+# %% ../notebooks/lib/storage.ipynb #2229eb72
 def sha256_file(path) -> str:
     "Hex sha256 of a file, read in 1 MiB blocks."
     h = hashlib.sha256()
@@ -70,7 +74,7 @@ def sha256_file(path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
     return h.hexdigest()
 
-# %% ../notebooks/lib/storage.ipynb #5a0e0008
+# %% ../notebooks/lib/storage.ipynb #27f96d32
 PUBLISH_STEPS = ("written", "synced", "renamed-old", "swapped", "cleaned")
 _fault: Callable[[str], None] = lambda step: None   # tests replace it to stop the writer after a step
 
@@ -89,6 +93,7 @@ def stale_siblings(path) -> list[Path]:
     path = Path(path)
     return sorted(path.parent.glob(f".{path.name}.tmp-*")) + sorted(path.parent.glob(f".{path.name}.old-*"))
 
+# %% ../notebooks/lib/storage.ipynb #7d43d010
 def check_out(path, marker: str) -> Path:
     """`path` may be written: it does not exist, or it is a folder holding `marker` (a folder this tool wrote).
     Anything else is the user's."""
@@ -100,6 +105,7 @@ def check_out(path, marker: str) -> Path:
                            f"replaced: name a new folder")
     return path
 
+# %% ../notebooks/lib/storage.ipynb #46d3ddaf
 def resolved_folder(path) -> Path:
     "`path`, or (when a writer died between its two renames) the previous folder it had moved aside."
     path = Path(path)
@@ -107,6 +113,7 @@ def resolved_folder(path) -> Path:
     old = sorted(Path(path).parent.glob(f".{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
     return old[-1] if old else path
 
+# %% ../notebooks/lib/storage.ipynb #b79876d2
 _HELD: set = set()   # folders this process holds the lock of (a command locks before it trains, publishing locks again)
 
 def _holder(f) -> str:
@@ -134,6 +141,7 @@ def folder_lock(path) -> Iterator[None]:
         try: yield
         finally: _HELD.discard(path); fcntl.flock(f, fcntl.LOCK_UN)
 
+# %% ../notebooks/lib/storage.ipynb #4e98f616
 def _sync_tree(folder: Path) -> None:
     "Make every file readable as the user's umask allows (some writers create theirs 0600) and durable."
     umask = os.umask(0); os.umask(umask)

@@ -17,7 +17,7 @@ from .layout import MLFLOW_DB, TENSORBOARD_DIR
 __all__ = ['STEP_KEYS', 'Tracker', 'metric_name', 'MLflowTracker', 'TensorBoardTracker', 'WandbTracker', 'Trackers',
            'tracker_names', 'make_tracker', 'epoch_logger']
 
-# %% ../notebooks/lib/tracking.ipynb #7e0a0005
+# %% ../notebooks/lib/tracking.ipynb #a1caa066
 class Tracker:
     """A run in an experiment tracker: `start`, `log` metrics per step, attach files with `artifact`, record the data it
     read with `dataset`, `finish`. This one does nothing."""
@@ -27,6 +27,7 @@ class Tracker:
     def dataset(self, name: str, frame, source: str, context: str) -> None: pass
     def finish(self, state: str = "finished") -> None: pass
 
+# %% ../notebooks/lib/tracking.ipynb #f21cba38
 STEP_KEYS = ("epoch", "step")   # what counts the steps is the step, not a metric
 
 def metric_name(key: str) -> str:
@@ -155,12 +156,13 @@ class Trackers(Tracker):
     def finish(self, state="finished"):
         for t in self.trackers: t.finish(state)
 
-# %% ../notebooks/lib/tracking.ipynb #7e0a000f
+# %% ../notebooks/lib/tracking.ipynb #4f295adb
 def tracker_names(tracker) -> list[str]:
     "The trackers asked for, 'none' left out."
     names = [tracker] if isinstance(tracker, str) else list(tracker)
     return [n for n in names if n != "none"]
 
+# %% ../notebooks/lib/tracking.ipynb #0ee7d9e7
 def make_tracker(tracker, out_dir, tracking_uri: str = "") -> Tracker:
     """A tracker for the names in `tracker` (a name or a list), storing under `out_dir` unless `tracking_uri` names
     an MLflow store."""
@@ -173,6 +175,7 @@ def make_tracker(tracker, out_dir, tracking_uri: str = "") -> Tracker:
     chosen = [made[n]() for n in tracker_names(tracker)]
     return Trackers(chosen) if len(chosen) > 1 else chosen[0] if chosen else Tracker()
 
+# %% ../notebooks/lib/tracking.ipynb #5e51543d
 def epoch_logger(tracker: Tracker) -> Callable[[int, dict], None]:
     "An epoch callback `(epoch, row)` that logs the row's numbers at that epoch."
     return lambda epoch, row: tracker.log(row, step=epoch)

@@ -22,7 +22,7 @@ from .tracking import make_tracker
 from .trainer import train_model
 
 # %% auto #0
-__all__ = ['HEARTBEAT_S', 'GRACE_S', 'search_space', 'storage_url', 'study_name', 'safe_name', 'objective', 'study_storage',
+__all__ = ['HEARTBEAT_S', 'GRACE_S', 'search_space', 'storage_url', 'safe_name', 'study_name', 'objective', 'study_storage',
            'open_study', 'report_trial', 'tune', 'write_tuned', 'plot_history']
 
 # %% ../notebooks/lib/tune.ipynb #0a667f09
@@ -36,7 +36,7 @@ def search_space(trial: optuna.Trial, p: Params) -> Params:
         warmup_ratio=trial.suggest_float("warmup_ratio", 0.0, 0.2),
         epochs=p.tune_epochs)   # a trial's budget on a subset, not a schedule for the full run: not tuned
 
-# %% ../notebooks/lib/tune.ipynb #800a282d
+# %% ../notebooks/lib/tune.ipynb #9561bb7e
 def storage_url(p: Params) -> str:
     "The study's storage: `tune_storage`, or a SQLite file under `out_dir`."
     if p.tune_storage: return p.tune_storage
@@ -44,11 +44,13 @@ def storage_url(p: Params) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 
-def study_name(p: Params) -> str:
-    return f"{p.run_name}-{safe_name(p.backbone)}-{p.trainer}"
-
+# %% ../notebooks/lib/tune.ipynb #9d19d6ed
 def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(text).name if Path(text).exists() else text).strip("_")
+
+# %% ../notebooks/lib/tune.ipynb #f17f1f25
+def study_name(p: Params) -> str:
+    return f"{p.run_name}-{safe_name(p.backbone)}-{p.trainer}"
 
 # %% ../notebooks/lib/tune.ipynb #97311cb7
 def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
@@ -72,7 +74,7 @@ def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
         return max(r[key] for r in clf.info.history)
     return run
 
-# %% ../notebooks/lib/tune.ipynb #4d2d96da
+# %% ../notebooks/lib/tune.ipynb #60f036ef
 HEARTBEAT_S, GRACE_S = 60, 180   # a RUNNING trial whose worker has been silent this long is failed and retried
 
 def study_storage(p: Params) -> optuna.storages.RDBStorage:
@@ -91,6 +93,7 @@ def study_storage(p: Params) -> optuna.storages.RDBStorage:
             time.sleep(0.5 * (attempt + 1))
     raise AssertionError("not reached: the last attempt returns or raises")
 
+# %% ../notebooks/lib/tune.ipynb #e4d91183
 def open_study(p: Params) -> optuna.Study:
     """Create the study, or load it when it exists (also when another worker creates it at the same moment). The
     sampler's seed moves on with the trials already in the study, so a resumed study or a second worker never
