@@ -16,7 +16,7 @@ from .variants import load_model
 # %% auto #0
 __all__ = ['cached_model', 'predict', 'pipeline', 'predicted_columns', 'with_predictions']
 
-# %% ../notebooks/lib/api.ipynb #7a0e0026
+# %% ../notebooks/lib/api.ipynb #0fe4eb26
 _LOADED: dict = {}   # resolved folder -> (what it was when loaded, the classifier)
 
 def _identity(folder: Path) -> tuple:
@@ -33,6 +33,7 @@ def cached_model(model) -> Classifier:
     if folder not in _LOADED or _LOADED[folder][0] != now: _LOADED[folder] = (now, load_model(model))
     return _LOADED[folder][1]
 
+# %% ../notebooks/lib/api.ipynb #29596e6b
 def predict(texts, model, probabilities: bool = False):
     """Labels (`None` for a missing or blank text) or a frame of class probabilities (NaN there) for one text or a
     sequence (`texts.as_texts`), from the model folder `model` as it is now."""
@@ -43,6 +44,7 @@ def predict(texts, model, probabilities: bool = False):
     labels = [None if np.isnan(row).any() else clf.labels[int(row.argmax())] for row in proba]
     return labels[0] if isinstance(texts, str) else labels
 
+# %% ../notebooks/lib/api.ipynb #b3758c33
 def pipeline(model) -> Callable:
     """Like `transformers.pipeline("text-classification")`: `pipeline(folder)(texts, top_k=1)` gives one
     `{"label", "score"}` per text (a list of them per text with `top_k=None` or k > 1); a missing or blank text gets

@@ -134,7 +134,7 @@ def distill(teacher: Classifier, p, data: Dataset) -> TweetClassifier:
     student.info.distill = {"temperature": p.distill_temperature, "alpha": p.distill_alpha, "epochs": p.distill_epochs}
     return student
 
-# %% ../notebooks/lib/compress.ipynb #349e2dc5
+# %% ../notebooks/lib/compress.ipynb #5739d70f
 def teacher_logits(teacher: Classifier, texts: list[str], folder: Path, chunk_rows: int = 5000) -> np.ndarray:
     """The teacher's logits (with its class offsets) for `texts`, chunk by chunk, each chunk kept in `folder` as it
     is done."""
@@ -155,6 +155,7 @@ def teacher_logits(teacher: Classifier, texts: list[str], folder: Path, chunk_ro
               f"{time.strftime('%H:%M:%S', time.gmtime(left / max(rate, 1e-9)))} left", flush=True)
     return np.concatenate(parts) if parts else np.zeros((0, len(teacher.labels)), np.float32)
 
+# %% ../notebooks/lib/compress.ipynb #5ec16b3b
 def distill_new(teacher: Classifier, p: Params, data: Dataset) -> TweetClassifier:
     "A new student on `distill_backbone` (default: the params' backbone) learning from `teacher` (see above)."
     train = data.train["text"].tolist()

@@ -47,7 +47,7 @@ def fit_stacker(x: np.ndarray, y: np.ndarray, labels: list, metric: str,
     weights[search.classes_], bias[search.classes_] = search.coef_, search.intercept_
     return weights, bias, {**scores, "C": float(best.C), "folds": 5}
 
-# %% ../notebooks/lib/ensemble.ipynb #04f7b5fc
+# %% ../notebooks/lib/ensemble.ipynb #2d4a80fb
 def member_name(folder: Path, taken: set) -> str:
     "A plain, unused name for the member stored from `folder`."
     base = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(folder).resolve().name).strip("-._") or "model"
@@ -55,6 +55,7 @@ def member_name(folder: Path, taken: set) -> str:
     while name in taken: name, k = f"{base}-{k}", k + 1
     return name
 
+# %% ../notebooks/lib/ensemble.ipynb #0a7f1e6b
 def ensemble_members(p: Params, folders: list, data: Dataset) -> list[tuple[str, str, object]]:
     """(name, kind, member) for every model folder, then the n-gram and lexicon models the params ask for, fitted on
     the training rows."""

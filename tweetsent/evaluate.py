@@ -89,7 +89,7 @@ def plot_reliability(y_true, proba: np.ndarray, n_bins: int = 10):
     fig.tight_layout()
     return fig
 
-# %% ../notebooks/lib/evaluate.ipynb #f869dd45
+# %% ../notebooks/lib/evaluate.ipynb #bddcf883
 def confident_mistakes(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str], k: int = 10) -> pd.DataFrame:
     "The k wrong predictions made with the highest confidence."
     pred = proba.argmax(1)
@@ -98,6 +98,7 @@ def confident_mistakes(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str
     return pd.DataFrame({"text": df["text"].iloc[top].values, "true": [labels[i] for i in df["label"].iloc[top]],
                          "predicted": [labels[i] for i in pred[top]], "confidence": proba[top].max(1).round(3)})
 
+# %% ../notebooks/lib/evaluate.ipynb #3b45b32c
 def accuracy_by_length(df: pd.DataFrame, proba: np.ndarray, bins=(0, 10, 20, 30, 40, 60, 1000)) -> pd.DataFrame:
     "Accuracy per bucket of words per tweet."
     words = df["text"].str.split().str.len()
@@ -127,7 +128,7 @@ def slice_masks(texts) -> pd.DataFrame:
                          "mostly_hashtags": texts.map(hashtag_share) >= 0.5,
                          "emoji_heavy": texts.map(lambda t: len(_EMOJI.findall(t)) >= 2)})
 
-# %% ../notebooks/lib/evaluate.ipynb #d6e0a005
+# %% ../notebooks/lib/evaluate.ipynb #8d417791
 def error_slices(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str]) -> pd.DataFrame:
     """Per slice of `slice_masks`: tweets, share, the tweets of each class in it (support), accuracy, macro-recall
     over the classes the slice holds (a class absent from a small slice is not a recall of 0), and the most common
@@ -147,6 +148,7 @@ def error_slices(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str]) -> 
                      "most common mistake": wrong.value_counts().index[0] if len(wrong) else ""})
     return pd.DataFrame(rows)
 
+# %% ../notebooks/lib/evaluate.ipynb #cb7bcbb1
 def slice_mistakes(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str], name: str, k: int = 5) -> pd.DataFrame:
     "The k most confident mistakes inside one slice."
     mask = slice_masks(df["text"])[name].to_numpy()

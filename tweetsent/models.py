@@ -461,7 +461,7 @@ class TweetClassifier(Classifier):
         if not w or self.ngram is None or not len(items): return logits
         return (1 - w) * logits + w * self.ngram.predict_log_proba([it["text"] for it in items]).astype(np.float32)
 
-# %% ../notebooks/lib/models.ipynb #7e740340
+# %% ../notebooks/lib/models.ipynb #0f1de1f2
 FLOOR = 1e-7   # the smallest probability a member is taken to give (log of it for classes it never saw)
 
 def log_proba(member, texts: list[str], n_labels: int) -> np.ndarray:
@@ -475,6 +475,7 @@ def log_proba(member, texts: list[str], n_labels: int) -> np.ndarray:
                                                                                       np.log(FLOOR))
     return out
 
+# %% ../notebooks/lib/models.ipynb #96046bd6
 @dataclass
 class Ensemble(Classifier):
     "Members stacked: `logits = [log p_1 | ... | log p_M] @ weights.T + bias`, one row of log-probabilities per member."

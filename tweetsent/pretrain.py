@@ -174,11 +174,12 @@ class PassSetter(TrainerCallback):
     def __init__(self, masker: WholeWordMasker): self.masker = masker
     def on_epoch_begin(self, args, state, control, **kw): self.masker.epoch = int(state.epoch or 0)
 
-# %% ../notebooks/lib/pretrain.ipynb #a55f9e58
+# %% ../notebooks/lib/pretrain.ipynb #6c520f08
 def pretrain_work(out: Path) -> Path:
     "Where `pretrain` keeps its checkpoints while it runs: a hidden folder beside `out`, removed when it ends."
     return out.parent / f".{out.name}.pretrain"
 
+# %% ../notebooks/lib/pretrain.ipynb #75108a2a
 def snapshot_dir(out: Path, passes: float) -> Path:
     "The backbone saved after `passes` passes, beside `out`."
     return out.parent / f"{out.name}.pass-{passes:g}"

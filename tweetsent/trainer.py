@@ -45,7 +45,7 @@ from .params import Params, ParamsError, compression_keys, training_keys
 __all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'parameter_groups', 'make_optimizer', 'class_shares',
            'scores_from_logits', 'validation_scores', 'EarlyStopper', 'epoch_line', 'DistillationLoss', 'TeacherLabels',
            'world_size', 'is_main_process', 'manual_loop', 'hf_loop', 'check_max_length', 'balanced_class_weight',
-           'with_teacher', 'checkpoint_dir', 'train_model', 'finish_training']
+           'with_teacher', 'checkpoint_dir', 'finish_training', 'train_model']
 
 # %% ../notebooks/lib/trainer.ipynb #27b8f5ad
 _LAYER = re.compile(r"\.(?:layer|layers|block|blocks|h)\.(\d+)\.")
@@ -119,7 +119,7 @@ def epoch_line(epoch: int, epochs: int, row: dict, metric: str, seconds: float) 
     speed = f", {row['train_tweets_per_s']:.0f} tweets/s" if row.get("train_tweets_per_s") else ""
     return f"epoch {epoch}/{epochs}: {loss}val {metric} {row[f'val_{metric}']:.3f} ({others}), {seconds:.0f} s{speed}"
 
-# %% ../notebooks/lib/trainer.ipynb #11282a8c
+# %% ../notebooks/lib/trainer.ipynb #fddd1d52
 class DistillationLoss(nn.Module):
     """alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * cross-entropy, per tweet; unlabelled tweets (label
     -100): the KL term only."""
@@ -135,6 +135,7 @@ class DistillationLoss(nn.Module):
         alpha = torch.where(has, torch.full_like(kl, self.alpha), torch.ones_like(kl))
         return (alpha * kl + (1 - alpha) * ce).mean()
 
+# %% ../notebooks/lib/trainer.ipynb #41911137
 @dataclass
 class TeacherLabels:
     """What a teacher says about the training tweets (rows in order) and about extra, unlabelled ones, and how to
@@ -145,13 +146,15 @@ class TeacherLabels:
     temperature: float = 2.0
     alpha: float = 0.5
 
-# %% ../notebooks/lib/trainer.ipynb #0a9692a2
+# %% ../notebooks/lib/trainer.ipynb #b3648619
 EpochCallback = Callable[[int, dict], None]   # (epoch, validation scores); may raise to stop (Optuna pruning)
 
 def world_size() -> int: return int(os.environ.get("WORLD_SIZE", 1))
 
+# %% ../notebooks/lib/trainer.ipynb #51d46e25
 def is_main_process() -> bool: return int(os.environ.get("RANK", 0)) == 0
 
+# %% ../notebooks/lib/trainer.ipynb #35a7b8d9
 def _save_checkpoint(folder: Path, state: dict) -> None:
     "The loop's state, written atomically (a kill while writing leaves the previous checkpoint)."
     folder.mkdir(parents=True, exist_ok=True)
@@ -309,7 +312,7 @@ def with_teacher(tokenizer, extractor, teacher: TeacherLabels, p: Params, cache:
     for it, t in zip(items, teacher.extra_logits): it["teacher_logits"] = np.asarray(t, np.float32)
     return items
 
-# %% ../notebooks/lib/trainer.ipynb #4ca7c543
+# %% ../notebooks/lib/trainer.ipynb #2fc4953c
 def checkpoint_dir(p: Params, train_df: pd.DataFrame, val_df: pd.DataFrame,
                    teacher: Optional[TeacherLabels] = None) -> Path:
     "Where a training's checkpoints go: one folder per training params, data and teacher, under out_dir/cache."
@@ -321,6 +324,18 @@ def checkpoint_dir(p: Params, train_df: pd.DataFrame, val_df: pd.DataFrame,
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return cache_dir(p) / "checkpoints" / f"{p.run_name}-{digest}"
 
+# %% ../notebooks/lib/trainer.ipynb #d45ec17e
+def finish_training(clf: TweetClassifier, train_items: list[dict], val_items: list[dict], p: Params) -> TweetClassifier:
+    """After a trainer ends on the best epoch's weights: fit the class offsets and record the validation scores, as
+    the model will decide."""
+    clf.model.eval()
+    clf.model.class_weight = None
+    final = validation_scores(clf, val_items, 2 * p.batch_size, p, class_shares(train_items, len(clf.labels)))
+    clf.info.class_bias = final.pop("class_bias")
+    clf.info.metrics["val"] = final
+    return clf
+
+# %% ../notebooks/lib/trainer.ipynb #4dd179ba
 def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame] = None,
                 on_epoch_end: Optional[EpochCallback] = None,
                 teacher: Optional[TeacherLabels] = None) -> TweetClassifier:
@@ -389,13 +404,3 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     info.history, info.train_seconds = history, round(seconds, 1)
     info.train_tweets_per_s = round(len(items["train"]) * len(history) / seconds, 2)
     return finish_training(clf, items["train"], items["val"], p)
-
-def finish_training(clf: TweetClassifier, train_items: list[dict], val_items: list[dict], p: Params) -> TweetClassifier:
-    """After a trainer ends on the best epoch's weights: fit the class offsets and record the validation scores, as
-    the model will decide."""
-    clf.model.eval()
-    clf.model.class_weight = None
-    final = validation_scores(clf, val_items, 2 * p.batch_size, p, class_shares(train_items, len(clf.labels)))
-    clf.info.class_bias = final.pop("class_bias")
-    clf.info.metrics["val"] = final
-    return clf
