@@ -114,8 +114,8 @@ def test_make_check_passes_here_and_fails_on_drift(tmp_path):
     assert r.returncode != 0 and "[return-value]" in r.stdout, r.stdout[-2000:]
 
 
-# every library notebook but the command line's (its functions are run end to end by test_cli.py and test_robustness.py)
-TEACHING = sorted(p for p in (ROOT / "notebooks" / "lib").glob("*.ipynb") if p.stem != "cli")
+# every library notebook, the command line's too
+TEACHING = sorted((ROOT / "notebooks" / "lib").glob("*.ipynb"))
 
 
 def test_stage_notebooks_are_analyses():
@@ -150,6 +150,18 @@ def test_stage_notebooks_document_like_fastcore():
             following = next((d for d in cells[i + 1:] if d["cell_type"] == "code"), None)
             assert following is not None and not "".join(following["source"]).startswith("#| export"), \
                 f"{path.relative_to(ROOT)}: export cell {c['id']} has no check after it"
+
+
+def test_every_export_cell_holds_one_public_definition():
+    """fastcore's shape: a sentence, one definition (with the private helpers it alone uses), then its check; a cell
+    of several public definitions hides which check covers which."""
+    for path in sorted((ROOT / "notebooks" / "lib").glob("*.ipynb")):
+        for c in json.loads(path.read_text())["cells"]:
+            src = "".join(c["source"])
+            if c["cell_type"] != "code" or not src.startswith("#| export"): continue
+            public = [n.name for n in ast.parse(src).body
+                      if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")]
+            assert len(public) <= 1, f"{path.relative_to(ROOT)}: export cell {c['id']} defines {public}; one per cell"
 
 
 def test_every_run_and_model_folder_name_is_defined_once():

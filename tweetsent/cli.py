@@ -18,7 +18,7 @@ __all__ = ['EXAMPLES', 'cmd_train', 'cmd_pretrain', 'cmd_ensemble', 'cmd_tune', 
            'cmd_compress', 'cmd_run', 'cmd_report', 'cmd_tweeteval', 'cmd_lexicons', 'positive_int', 'build_parser',
            'main']
 
-# %% ../notebooks/lib/cli.ipynb #b6b4ec3f
+# %% ../notebooks/lib/cli.ipynb #9130bf98
 def _params(args):
     from tweetsent.params import load_params, parse_overrides
     return load_params(args.params, parse_overrides(args.set))
@@ -54,18 +54,21 @@ def cmd_train(args):
         finally:
             if work: shutil.rmtree(work, ignore_errors=True)
 
+# %% ../notebooks/lib/cli.ipynb #388b86c3
 def cmd_pretrain(args):
     "Masked-LM pre-training of the params' backbone on unlabelled tweets into --out (resumes a killed run)."
     from tweetsent.layout import PRETRAIN_FILE
     from tweetsent.pretrain import pretrain
     with _writing(args, PRETRAIN_FILE) as out: print(pretrain(_params(args), out))
 
+# %% ../notebooks/lib/cli.ipynb #f9a6faf9
 def cmd_ensemble(args):
     "Stack model folders (and an n-gram and a lexicon model) on the params' validation rows into --out."
     from tweetsent.ensemble import build_ensemble
     from tweetsent.layout import INFO_FILE
     with _writing(args, INFO_FILE) as out: print(build_ensemble(_params(args), args.models, out))
 
+# %% ../notebooks/lib/cli.ipynb #b71165d5
 def cmd_tune(args):
     "One tuning worker; start several with the same params and a shared `tune_storage` to split a study."
     import optuna
@@ -81,6 +84,7 @@ def cmd_tune(args):
           file=sys.stderr)
     print(write_tuned(p, study))
 
+# %% ../notebooks/lib/cli.ipynb #3ce8d36c
 def cmd_evaluate(args):
     from tweetsent.datasets import read_tweets
     from tweetsent.evaluate import evaluate_model
@@ -181,7 +185,7 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     print(f"predicted {rows} rows in {seconds:.1f} s ({rows / max(seconds, 1e-9):.0f} rows/s)", file=sys.stderr)
     return report
 
-# %% ../notebooks/lib/cli.ipynb #998fe01d
+# %% ../notebooks/lib/cli.ipynb #89579b9c
 def _writable(path: Path) -> Path:
     "Check that `path` can be written before any work is done; a one-line error if not."
     import tempfile
@@ -205,6 +209,7 @@ def cmd_predict(args):
     out = "-" if args.output == "-" else _writable(Path(args.output))
     predict_csv(args.model, args.input, out, args.text_col, args.batch_size, args.chunk_rows, args.workers)
 
+# %% ../notebooks/lib/cli.ipynb #12429628
 def cmd_compress(args):
     "Method settings: the model's own training and compression settings, then --params, then --set."
     from tweetsent.compress import compress
@@ -223,27 +228,31 @@ def cmd_compress(args):
     else: p = make_params({**recorded, **sets}, "--set")
     with _writing(args, INFO_FILE) as out: print(compress(args.model, args.method, p, out))
 
+# %% ../notebooks/lib/cli.ipynb #2039980b
 def cmd_run(args):
     from tweetsent.params import parse_overrides
     from tweetsent.pipeline import run_notebooks
     page = run_notebooks(args.params, parse_overrides(args.set))
     print(f"report: {page}")
 
+# %% ../notebooks/lib/cli.ipynb #ac2a3709
 def cmd_report(args):
     from tweetsent.report import build_report
     print(build_report(Path(args.run)))
 
+# %% ../notebooks/lib/cli.ipynb #86c8605c
 def cmd_tweeteval(args):
     "Download (or convert a local copy of) TweetEval sentiment into text,label CSVs."
     from tweetsent.tweeteval import tweeteval_to_csv
     rows = tweeteval_to_csv(args.out, *([args.source] if args.source else []))
     print(", ".join(f"{Path(args.out) / f'{k}.csv'}: {v} rows" for k, v in rows.items()))
 
+# %% ../notebooks/lib/cli.ipynb #9185fc46
 def cmd_lexicons(args):
     from tweetsent.lexicons import ensure_lexicons
     print(json.dumps(ensure_lexicons(args.dir)))
 
-# %% ../notebooks/lib/cli.ipynb #9a3dd18d
+# %% ../notebooks/lib/cli.ipynb #d6b755bb
 def positive_int(value: str) -> int:
     "argparse type: an integer > 0."
     try: n = int(value)
@@ -251,6 +260,7 @@ def positive_int(value: str) -> int:
     if n <= 0: raise argparse.ArgumentTypeError(f"{n} is not > 0")
     return n
 
+# %% ../notebooks/lib/cli.ipynb #0a5de78c
 EXAMPLES = {   # the epilog of each command's --help: what a user types
     "run": "python -m tweetsent run --params params/minilm-manual.yaml --set epochs=1 --set out_dir=/tmp/tweetsent",
     "train": "python -m tweetsent train --params params/semeval-minilm.yaml --out models/semeval",
@@ -355,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(fn=cmd_lexicons)
     return ap
 
+# %% ../notebooks/lib/cli.ipynb #1a48e627
 def main(argv=None) -> int:
     "Entry point; known user errors print one line and exit 2."
     from tweetsent.inputs import DataError

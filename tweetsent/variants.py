@@ -124,7 +124,7 @@ def folder_digests(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
             and p != folder / INFO_FILE}
 
-# %% ../notebooks/lib/variants.ipynb #7a0e0006
+# %% ../notebooks/lib/variants.ipynb #441bfac5
 DECISION_KEYS = ("labels", "n_meta", "arch", "variant", "uses_meta", "max_length", "max_text_chars",
                  "class_bias", "ngram_weight",
                  # the values of model_info.json that change what the model answers
@@ -136,12 +136,14 @@ def decision_digest(info: ModelInfo) -> str:
     values = {k: getattr(info, k) for k in DECISION_KEYS if k != "members" or info.members is not None}
     return hashlib.sha256(json.dumps(values, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
+# %% ../notebooks/lib/variants.ipynb #ec85d48d
 def weights_metadata(info: ModelInfo) -> dict[str, str]:
     "What the weights file records about the model it belongs to."
     return {"tweetsent_labels": json.dumps(list(info.labels)), "tweetsent_n_meta": str(info.n_meta),
             "tweetsent_arch": info.arch,
             "tweetsent_decision": decision_digest(info)}
 
+# %% ../notebooks/lib/variants.ipynb #70de698f
 def check_metadata(meta: Optional[dict], info: ModelInfo, where: str) -> None:
     "The weights' own record agrees with model_info.json."
     meta = meta or {}
@@ -514,7 +516,7 @@ English tweets like the training data, scored as a whole (no aspects or targets)
 hard; the run's report shows where this model errs. Do not use it to make decisions about individual people.
 """
 
-# %% ../notebooks/lib/variants.ipynb #7a0e0021
+# %% ../notebooks/lib/variants.ipynb #c1d66f81
 def write_model_folder(clf, folder: Path) -> None:
     """Everything of `clf` into a new `folder`: weights, configs, tokenizer, features, n-gram model, card, and
     model_info.json (with the manifest) last."""
@@ -533,6 +535,7 @@ def write_model_folder(clf, folder: Path) -> None:
     info = dataclasses.replace(clf.info, format_version=FORMAT_VERSION, files=folder_digests(folder), **facts)
     (folder / INFO_FILE).write_text(json.dumps(info.to_dict(), indent=2, default=str), encoding="utf-8")
 
+# %% ../notebooks/lib/variants.ipynb #a051c293
 def save_model(clf, path) -> Path:
     "Write `clf` as a self-contained, checksummed model folder at `path`, published atomically."
     # replaces only a model folder
