@@ -69,3 +69,27 @@ def test_a_stage_notebook_runs_on_the_project_kernel(tmp_path):
                         progress_bar=False)
     cells = json.loads(out.read_text())["cells"]
     assert not [o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def kernel_language_info() -> dict:
+    "What the project kernel answers about its language, as JupyterLab asks when it starts the kernel."
+    from jupyter_client.manager import start_new_kernel
+    km, kc = start_new_kernel(kernel_name="tweetsent")
+    try: return kc.kernel_info(reply=True, timeout=60)["content"]["language_info"]
+    finally: kc.stop_channels(); km.shutdown_kernel(now=True)
+
+
+def test_notebooks_open_unmodified_in_jupyterlab():
+    """JupyterLab writes the kernel's language_info into a notebook whose own differs (deep-equal or not written), which
+    marks it modified the moment it opens: every notebook keeps the project kernel's, and `nbdev_clean` keeps it. The
+    Python patch version is this machine's; on another it differs, and that is the one key allowed to."""
+    expected = kernel_language_info()
+    same = lambda info: {k: v for k, v in info.items() if k != "version"}      # noqa: E731
+    for path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts: continue
+        meta = json.loads(path.read_text())["metadata"]
+        assert meta["kernelspec"] == {"display_name": "tweetsent", "language": "python", "name": "tweetsent"}, path
+        info = meta.get("language_info")
+        assert info is not None, f"{path.relative_to(ROOT)} has no language_info: JupyterLab marks it modified on open"
+        assert same(info) == same(expected), path
+        assert info["version"].split(".")[:2] == expected["version"].split(".")[:2], path
