@@ -4,6 +4,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -99,3 +100,29 @@ def test_a_killed_worker_loses_and_repeats_no_row(model, tmp_path):
     got = read_parts(tmp_path / "out")
     expected = [i for k in range(24) for i in range(100 * k, 100 * k + 40)]
     assert got["id"].astype(int).tolist() == expected and summary["rows"] == len(expected)   # every row once, in order
+
+
+def test_tuning_trials_run_as_dask_tasks_sharing_one_study(tmp_path):
+    "`tune --engine dask`: one tuning worker per Dask worker, one study, the trial count across them, no trial twice."
+    import optuna
+    import yaml
+
+    from tweetsent.params import load_params
+    from tweetsent.tune import open_study
+    r = run_cli("tune", "--params", "params/smoke.yaml", "--set", f"out_dir={tmp_path}", "--set", "tune_trials=3",
+                "--set", "tune_max_rows=64", "--set", "run_name=dask-tune", "--engine", "dask", "--local-workers", "2")
+    assert r.returncode == 0, r.stderr[-2000:]
+    study = open_study(load_params("params/smoke.yaml", {"out_dir": str(tmp_path), "run_name": "dask-tune"}))
+    done = [t for t in study.trials if t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)]
+    # MaxTrialsCallback stops each worker once the study holds 3; a worker's running trial may finish as a 4th
+    assert 3 <= len(done) <= 4 and len(study.trials) == len(done)
+    drawn = [tuple(sorted(t.params.items())) for t in done]
+    assert len(set(drawn)) == len(drawn), "two workers drew the same trial"
+    tuned = yaml.safe_load(Path(r.stdout.strip().splitlines()[-1]).read_text())
+    assert tuned["lr"] == study.best_params["lr"]
+
+
+def test_tuning_on_a_remote_cluster_refuses_a_sqlite_study(tmp_path):
+    r = run_cli("tune", "--params", "params/smoke.yaml", "--set", f"out_dir={tmp_path}", "--engine", "dask",
+                "--scheduler", "tcp://127.0.0.1:9")
+    assert r.returncode == 2 and r.stderr.startswith("error: Tuning on a remote cluster needs a study database")

@@ -70,15 +70,20 @@ def cmd_ensemble(args):
 
 # %% ../notebooks/lib/cli.ipynb #b71165d5
 def cmd_tune(args):
-    "One tuning worker; start several with the same params and a shared `tune_storage` to split a study."
+    """One tuning worker (start several with the same params and a shared `tune_storage` to split a study), or with
+    `--engine dask` one per worker of a Dask cluster."""
     import optuna
 
     from tweetsent.datasets import load_dataset
     from tweetsent.tune import tune, write_tuned
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     p = _params(args)
-    data = load_dataset(p)
-    study = tune(p, data.train, val_df=data.val)
+    if getattr(args, "engine", "local") == "dask":
+        from tweetsent.scale import dask_tune
+        study = dask_tune(p, args.scheduler, args.local_workers)
+    else:
+        data = load_dataset(p)
+        study = tune(p, data.train, val_df=data.val)
     best = study.best_trial
     print(f"best of {len(study.trials)} trials: #{best.number}, val {p.select_metric} {best.value:.4f}, {best.params}",
           file=sys.stderr)
@@ -269,7 +274,8 @@ EXAMPLES = {   # the epilog of each command's --help: what a user types
     "ensemble": "python -m tweetsent ensemble --params params/semeval-minilm.yaml --models models/a models/b --out "
                 "models/ensemble",
     "tune": "python -m tweetsent tune --params params/minilm-manual.yaml --set "
-            "tune_storage=postgresql+psycopg2://user@host/db",
+            "tune_storage=postgresql+psycopg2://user@host/db; on a cluster: add --engine dask --scheduler "
+            "tcp://host:8786",
     "evaluate": "python -m tweetsent evaluate --model models/semeval --input data/semeval/test.csv",
     "predict": "python -m tweetsent predict --model models/semeval --input tweets.csv --output labelled.csv "
                "--text-col text; on a cluster: python -m tweetsent predict --model models/semeval --input "
@@ -293,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="params YAML file (params/*.yaml; `python -m tweetsent run --help` for outputs)")
         sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one params key, value read as YAML (repeatable), e.g. --set epochs=1")
+    def on_cluster(sp, what: str):
+        sp.add_argument("--engine", choices=["local", "dask"], default="local",
+                        help=f"local: this machine (default); dask: {what}")
+        sp.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: a running scheduler "
+                        "(tcp://host:8786); without it a LocalCluster starts here")
+        sp.add_argument("--local-workers", type=positive_int, default=2, metavar="N",
+                        help="with --engine dask and no --scheduler: the LocalCluster's processes (default 2)")
     def model_in(sp):
         sp.add_argument("--model", required=True, metavar="DIR",
                         help="a model folder tweetsent wrote (any variant, an ensemble too)")
@@ -316,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(fn=cmd_ensemble)
     sp = command("tune", "run one tuning worker (resumes the study in tune_storage; start several to share it)")
     with_params(sp); sp.set_defaults(fn=cmd_tune)
+    on_cluster(sp, "one tuning worker per Dask worker, sharing the study (tune_storage: a database every worker "
+                   "reaches)")
     for name, fn, help in (("evaluate", cmd_evaluate, "score a model folder on a labelled CSV: metrics as JSON"),
                            ("predict", cmd_predict, "label every row of a CSV with a model folder")):
         sp = command(name, help); model_in(sp)
@@ -335,13 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="rows read, labelled and written at a time (default 10000)")
             sp.add_argument("--workers", type=positive_int, default=1, metavar="N",
                             help="processes labelling chunks (default 1; one per core pays from ~100,000 rows)")
-            sp.add_argument("--engine", choices=["local", "dask"], default="local",
-                            help="local: this machine (default); dask: every file of --input (a folder or glob) as "
-                                 "one partition on a Dask cluster, --output a folder of part files")
-            sp.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: a running scheduler "
-                            "(tcp://host:8786); without it a LocalCluster starts here")
-            sp.add_argument("--local-workers", type=positive_int, default=2, metavar="N",
-                            help="with --engine dask and no --scheduler: the LocalCluster's processes (default 2)")
+            on_cluster(sp, "every file of --input (a folder or glob) as one partition on a Dask cluster, --output a "
+                           "folder of part files")
             sp.add_argument("--output-format", choices=["parquet", "csv"], default="parquet",
                             help="with --engine dask: the part files' format (default parquet)")
         sp.set_defaults(fn=fn)

@@ -10,10 +10,10 @@ from typing import Union
 # %% auto #0
 __all__ = ['RUNS_DIR', 'CACHE_DIR', 'RUNS_INDEX', 'OPTUNA_DB', 'MLFLOW_DB', 'TENSORBOARD_DIR', 'PARAMS_FILE', 'RUN_FILE',
            'REPORT_FILE', 'METRICS_FILE', 'DATA_SUMMARY_FILE', 'SLICES_FILE', 'MISTAKES_FILE', 'EXPLANATIONS_FILE',
-           'FEATURES_SUMMARY_FILE', 'TUNED_FILE', 'FIGURES_DIR', 'MODEL_DIR', 'STAGES', 'INFO_FILE', 'CARD_FILE',
-           'FEATURES_FILE', 'BACKBONE_DIR', 'NGRAM_FILE', 'FP32_FILE', 'INT8_FILE', 'PRUNED_FILE', 'ONNX_FILE',
-           'STACKER_FILE', 'MEMBERS_DIR', 'PRETRAIN_FILE', 'project_root', 'resolve_path', 'out_dir', 'cache_dir',
-           'run_dir', 'model_dir', 'tuned_file', 'figure_path']
+           'FEATURES_SUMMARY_FILE', 'TUNED_FILE', 'FIGURES_DIR', 'MODEL_DIR', 'PARTITIONS_DIR',
+           'CLUSTER_PREDICTIONS_DIR', 'STAGES', 'INFO_FILE', 'CARD_FILE', 'FEATURES_FILE', 'BACKBONE_DIR', 'NGRAM_FILE',
+           'FP32_FILE', 'INT8_FILE', 'PRUNED_FILE', 'ONNX_FILE', 'STACKER_FILE', 'MEMBERS_DIR', 'PRETRAIN_FILE',
+           'project_root', 'resolve_path', 'out_dir', 'cache_dir', 'run_dir', 'model_dir', 'tuned_file', 'figure_path']
 
 # %% ../notebooks/lib/layout.ipynb #2307a1c0
 def project_root(start: Union[str, Path, None] = None) -> Path:
@@ -48,6 +48,8 @@ DATA_SUMMARY_FILE, SLICES_FILE, MISTAKES_FILE, EXPLANATIONS_FILE = (
     "data_summary.json", "error_slices.json", "mistakes.json", "explanations.json")
 FEATURES_SUMMARY_FILE = "features_summary.json"
 TUNED_FILE, FIGURES_DIR, MODEL_DIR = "tuned.yaml", "figures", "model"
+# 06's cluster section: the held-out rows as Parquet partitions, and what predict --engine dask wrote from them
+PARTITIONS_DIR, CLUSTER_PREDICTIONS_DIR = "partitions", "cluster_predictions"
 STAGES = ["01_eda", "02_features", "03_baselines", "04_tune", "05_train", "06_evaluate", "07_explain", "08_compression"]
 
 def run_dir(p) -> Path:

@@ -7,16 +7,29 @@ import glob
 import json
 import sys
 import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
+import pandas as pd
+
 from .api import cached_model, predicted_columns, with_predictions
+from .datasets import load_dataset
+from .eda import tweet_lengths, tweets_per_day
 from .inputs import DataError, read_input
+from .models import ModelError, TweetClassifier
+from .params import Params, ParamsError, make_params, params_dict
 from .storage import check_out, open_atomically, publish_folder
 from .texts import clean_tweets
+from .tune import open_study, storage_url, tune
 
 # %% auto #0
-__all__ = ['PART', 'DONE_FILE', 'partition_paths', 'local_path', 'label_partition', 'dask_predict']
+__all__ = ['PART', 'DONE_FILE', 'partition_paths', 'local_path', 'read_partition', 'label_partition', 'open_cluster',
+           'dask_predict', 'write_partitions', 'tweet_frame', 'partition_counts', 'dask_counts', 'featurise_partition',
+           'dask_features', 'tune_task', 'dask_tune']
 
 # %% ../notebooks/lib/scale.ipynb #17ebb67a
 def partition_paths(inputs: str) -> list[str]:
@@ -39,6 +52,12 @@ def local_path(path: str) -> str:
     import fsspec
     return fsspec.open_local(f"simplecache::{path}")
 
+# %% ../notebooks/lib/scale.ipynb #39f3c5bb
+def read_partition(path: str, columns: Sequence[str], k: Optional[int] = None):
+    "The file of one partition (fetched first when remote) as a frame, and its load report; `columns` must be there."
+    try: return read_input(local_path(path), list(columns))
+    except DataError as e: raise DataError(f"partition {'' if k is None else f'{k} '}({path}): {e}") from None
+
 # %% ../notebooks/lib/scale.ipynb #95aef39e
 PART = "part-{:05d}"   # the output file of partition k (its format's ending added)
 
@@ -46,8 +65,7 @@ def label_partition(path: str, k: int, model: str, text_col: str, out: str, fmt:
                     batch_size: int = 64) -> dict:
     "Label partition `k` (the file `path`) and write it to `out`; its row counts."
     clf = cached_model(model)
-    try: df, report = read_input(local_path(path), [text_col])
-    except DataError as e: raise DataError(f"partition {k} ({path}): {e}") from None
+    df, report = read_partition(path, [text_col], k)
     clash = [c for c in predicted_columns(clf.labels) if c in df.columns]
     if clash: raise DataError(f"{path} already has column(s) {clash}, which predict writes; rename them first")
     texts = clean_tweets(df[text_col])
@@ -60,44 +78,135 @@ def label_partition(path: str, k: int, model: str, text_col: str, out: str, fmt:
     return {"partition": k, "path": path, "rows": len(df), "empty": int((~has).sum()), "repaired": report.repaired,
             "dropped": report.dropped}
 
+# %% ../notebooks/lib/scale.ipynb #267cfedc
+@contextmanager
+def open_cluster(scheduler: Optional[str] = None, local_workers: int = 2) -> Iterator:
+    "A `distributed.Client` on `scheduler`'s address, or on a LocalCluster of `local_workers` processes started here."
+    from distributed import Client, LocalCluster
+    cluster = None if scheduler else LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
+                                                  host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                                  env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+    try:
+        with Client(scheduler or cluster) as client: yield client
+    finally:
+        if cluster is not None: cluster.close()
+
 # %% ../notebooks/lib/scale.ipynb #e9462588
 DONE_FILE = "predict.json"   # what a finished run writes beside its partitions (and how a re-run knows the folder)
 
 def dask_predict(inputs: str, model: str, out, text_col: Optional[str] = None, scheduler: Optional[str] = None,
                  local_workers: int = 2, fmt: str = "parquet", batch_size: int = 64, progress: bool = True) -> dict:
-    """Label every partition of `inputs` on a Dask cluster (`scheduler`'s address, or a LocalCluster of
-    `local_workers` single-threaded processes on loopback) into `out`; a summary of the run."""
-    from distributed import Client, LocalCluster, as_completed
+    """Label every partition of `inputs` on a Dask cluster (`open_cluster`) into `out`; a summary of the run. With
+    `progress`, the dashboard's address, a progress bar and the rate go to stderr (the command line)."""
+    from distributed import as_completed
     from tqdm import tqdm
 
     clf = cached_model(model)                       # every check of the folder, here, before the cluster starts
     col = text_col or clf.info.params.get("text_col", "OriginalTweet")
     paths, out = partition_paths(inputs), check_out(out, DONE_FILE)
     if fmt not in ("parquet", "csv"): raise DataError(f"Unknown output format {fmt!r}: parquet or csv")
-    cluster = None if scheduler else LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                                                  host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                                  env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+    summary: dict = {"inputs": str(inputs), "model": str(model), "format": fmt, "text_col": col}
     start = time.perf_counter()
-    try:
-        with Client(scheduler or cluster) as client:
-            print(f"dask: {client.dashboard_link or 'no dashboard (pip install bokeh)'}", file=sys.stderr)
-            def write(tmp: Path) -> None:
-                futures = [client.submit(label_partition, p, k, str(Path(model).resolve()), col,
-                                         str(tmp), fmt, batch_size,
-                                         key=f"tweetsent-partition-{k}-{tmp.name}", retries=2)
-                           for k, p in enumerate(paths)]
-                parts = []
-                with tqdm(total=len(paths), unit=" partitions", desc="predict", file=sys.stderr,
-                          disable=None if progress else True) as bar:
-                    for fut in as_completed(futures): parts.append(fut.result()); bar.update()
-                summary["partitions"] = sorted(parts, key=lambda r: r["partition"])
-                (tmp / DONE_FILE).write_text(json.dumps(summary, indent=1))
-            summary: dict = {"inputs": str(inputs), "model": str(model), "format": fmt, "text_col": col}
-            publish_folder(out, write, marker=DONE_FILE)
-    finally:
-        if cluster is not None: cluster.close()
-    rows = sum(r["rows"] for r in summary["partitions"])
-    summary.update(rows=rows, seconds=round(time.perf_counter() - start, 2))
-    print(f"predicted {rows} rows in {len(paths)} partitions in {summary['seconds']:.1f} s "
-          f"({rows / max(summary['seconds'], 1e-9):.0f} rows/s) -> {out}", file=sys.stderr)
+    with open_cluster(scheduler, local_workers) as client:
+        if progress: print(f"dask: {client.dashboard_link or 'no dashboard (pip install bokeh)'}", file=sys.stderr)
+        def write(tmp: Path) -> None:
+            futures = [client.submit(label_partition, p, k, str(Path(model).resolve()), col, str(tmp), fmt, batch_size,
+                                     key=f"tweetsent-partition-{k}-{tmp.name}", retries=2)
+                       for k, p in enumerate(paths)]
+            parts = []
+            with tqdm(total=len(paths), unit=" partitions", desc="predict", file=sys.stderr,
+                      disable=None if progress else True) as bar:
+                for fut in as_completed(futures): parts.append(fut.result()); bar.update()
+            parts.sort(key=lambda r: r["partition"])
+            summary.update(partitions=parts, rows=sum(r["rows"] for r in parts),
+                           seconds=round(time.perf_counter() - start, 2))
+            (tmp / DONE_FILE).write_text(json.dumps(summary, indent=1))
+        publish_folder(out, write, marker=DONE_FILE)
+    if progress:
+        print(f"predicted {summary['rows']} rows in {len(paths)} partitions in {summary['seconds']:.1f} s "
+              f"({summary['rows'] / max(summary['seconds'], 1e-9):.0f} rows/s) -> {out}", file=sys.stderr)
     return summary
+
+# %% ../notebooks/lib/scale.ipynb #a63c361f
+def write_partitions(df: pd.DataFrame, folder, n: int) -> list[Path]:
+    "`df` as `n` Parquet files `part-<k>.parquet` in `folder`, rows in order, each written atomically."
+    folder = Path(folder)
+    paths = []
+    for k, rows in enumerate(np.array_split(np.arange(len(df)), max(1, min(n, len(df))))):
+        with open_atomically(folder / f"{PART.format(k)}.parquet") as f: df.iloc[rows].to_parquet(f, index=False)
+        paths.append(folder / f"{PART.format(k)}.parquet")
+    return paths
+
+# %% ../notebooks/lib/scale.ipynb #2825b964
+def tweet_frame(inputs: str, text_col: str):
+    "The files of `inputs` as one Dask DataFrame, a partition per file (only the first file is read here: its columns)."
+    import dask.dataframe as dd
+    return dd.from_map(lambda path: read_partition(path, [text_col])[0], partition_paths(inputs))
+
+# %% ../notebooks/lib/scale.ipynb #c7840f63
+def partition_counts(df: pd.DataFrame, text_col: str, label_col: Optional[str] = None,
+                     date_col: Optional[str] = None) -> dict:
+    "One partition's counts: rows, tweets per words-per-tweet, per class, per day (dates that do not parse counted)."
+    out: dict = {"rows": len(df), "words": tweet_lengths(pd.DataFrame({"text": df[text_col]})).value_counts()}
+    if label_col: out["classes"] = df[label_col].value_counts()
+    if date_col and date_col in df:
+        days = tweets_per_day(df, date_col)
+        out["days"], out["unparsed_dates"] = days, days.attrs.get("unparsed", 0)
+    return out
+
+# %% ../notebooks/lib/scale.ipynb #3b580f01
+def dask_counts(frame, text_col: str, label_col: Optional[str] = None, date_col: Optional[str] = None) -> dict:
+    "`partition_counts` of every partition of the Dask DataFrame `frame`, computed on the cluster and added up."
+    import dask
+    parts = dask.compute(*[dask.delayed(partition_counts)(part, text_col, label_col, date_col)
+                           for part in frame.to_delayed()])
+    total: dict = {"rows": sum(p["rows"] for p in parts),
+                   "unparsed_dates": sum(p.get("unparsed_dates", 0) for p in parts)}
+    for key in ("words", "classes", "days"):
+        found = [p[key] for p in parts if key in p]
+        if found: total[key] = pd.concat(found).groupby(level=0).sum().sort_index()
+    return total
+
+# %% ../notebooks/lib/scale.ipynb #e792617f
+def _extractor(model):
+    "The model folder's `FeatureExtractor` (the folder loaded once per process, with every check)."
+    clf = cached_model(model)
+    if not isinstance(clf, TweetClassifier) or clf.extractor is None:
+        raise ModelError(f"{model} reads the text alone (no meta features to compute)")
+    return clf.extractor
+
+def featurise_partition(df: pd.DataFrame, model: str, text_col: str, keep: Sequence[str] = ()) -> pd.DataFrame:
+    "The meta features of one partition's tweets (cleaned as `predict` cleans them), after its `keep` columns."
+    extractor = _extractor(model)
+    names = list(extractor.get_feature_names_out())
+    texts = clean_tweets(df[text_col]).tolist()
+    x = extractor.transform(texts) if texts else np.zeros((0, len(names)), np.float32)
+    return pd.concat([df[list(keep)], pd.DataFrame(x, columns=names, index=df.index)], axis=1)
+
+# %% ../notebooks/lib/scale.ipynb #82be2509
+def dask_features(frame, model, text_col: str, keep: Sequence[str] = ()):
+    "`featurise_partition` over every partition of `frame`: a lazy Dask DataFrame of the model's meta features."
+    names = list(_extractor(model).get_feature_names_out())   # the folder's checks, here, before the workers
+    meta = pd.concat([frame._meta[list(keep)], pd.DataFrame({n: pd.Series(dtype=np.float32) for n in names})], axis=1)
+    return frame.map_partitions(featurise_partition, str(Path(model).resolve()), text_col, list(keep), meta=meta)
+
+# %% ../notebooks/lib/scale.ipynb #7516327e
+def tune_task(values: dict, worker: int) -> int:
+    "One tuning worker, as a Dask task runs it: `tune` with these params' values; the trials the study then holds."
+    p = make_params(values, "the tuning task")
+    data = load_dataset(p)
+    return len(tune(p, data.train, val_df=data.val, worker=worker).trials)
+
+# %% ../notebooks/lib/scale.ipynb #2e65ea26
+def dask_tune(p: Params, scheduler: Optional[str] = None, local_workers: int = 2):
+    """`tune_task` on every worker of a Dask cluster (`open_cluster`), sharing one study until it holds `tune_trials`
+    trials; the study."""
+    if scheduler and storage_url(p).startswith("sqlite"):
+        raise ParamsError("Tuning on a remote cluster needs a study database every worker reaches: set tune_storage to "
+                          "a server URL (postgresql://...), not a SQLite file on this machine")
+    values, run = params_dict(p), uuid.uuid4().hex[:8]
+    with open_cluster(scheduler, local_workers) as client:
+        workers = len(client.scheduler_info()["workers"])
+        client.gather([client.submit(tune_task, values, k, key=f"tweetsent-tune-{k}-{run}", pure=False)
+                       for k in range(workers)])
+    return open_study(p)

@@ -94,10 +94,10 @@ def study_storage(p: Params) -> optuna.storages.RDBStorage:
     raise AssertionError("not reached: the last attempt returns or raises")
 
 # %% ../notebooks/lib/tune.ipynb #e4d91183
-def open_study(p: Params) -> optuna.Study:
+def open_study(p: Params, worker: int = 0) -> optuna.Study:
     """Create the study, or load it when it exists (also when another worker creates it at the same moment). The
     sampler's seed moves on with the trials already in the study, so a resumed study or a second worker never
-    replays the parameters of earlier trials."""
+    replays the parameters of earlier trials; workers started at the same moment pass their own `worker` number."""
     kw: dict[str, Any] = {"study_name": study_name(p), "storage": study_storage(p),
               "pruner": optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)}
     try:
@@ -105,7 +105,7 @@ def open_study(p: Params) -> optuna.Study:
     except Exception as e:  # the race surfaces as DuplicatedStudyError or the database's IntegrityError
         if "exist" not in str(e).lower() and "unique" not in str(e).lower() and "duplicate" not in str(e).lower(): raise
         study = optuna.load_study(**kw)
-    study.sampler = optuna.samplers.TPESampler(seed=p.seed + len(study.trials))
+    study.sampler = optuna.samplers.TPESampler(seed=p.seed + len(study.trials) + 100_003 * worker)
     return study
 
 # %% ../notebooks/lib/tune.ipynb #dd44e910
@@ -119,9 +119,9 @@ def report_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
 
 # %% ../notebooks/lib/tune.ipynb #57188783
 def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None,
-         val_df: pd.DataFrame | None = None) -> optuna.Study:
+         val_df: pd.DataFrame | None = None, worker: int = 0) -> optuna.Study:
     """Run (or resume) the study until it holds `n_trials` finished trials, counted across all workers; `val_df`: the
-    validation file, else a split of the training rows."""
+    validation file, else a split of the training rows; `worker`: this worker's number among those started together."""
     n_trials = n_trials or p.tune_trials
     rows = train_df if not p.tune_max_rows or len(train_df) <= p.tune_max_rows else \
         stratified_split(train_df, 1 - p.tune_max_rows / len(train_df), p.seed)[0]
@@ -129,7 +129,7 @@ def tune(p: Params, train_df: pd.DataFrame, n_trials: int | None = None,
     else: train, val = stratified_split(rows, p.val_size if len(rows) * p.val_size >= len(p.labels) else 0.25, p.seed)
     # one line per trial (report_trial), not Optuna's log on stderr
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = open_study(p)
+    study = open_study(p, worker)
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     if len(study.get_trials(states=done)) < n_trials:
         study.optimize(objective(p, train, val), n_trials=n_trials,
