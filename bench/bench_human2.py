@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from run import RESULTS, ROOT, header
+from run import RESULTS, ROOT, header, stamp
 
 SHARED = ROOT.parent / "shared" / "data"
 DATA, UNLABELLED = SHARED / "semeval", SHARED / "unlabelled" / "tweets.csv"
@@ -31,7 +31,8 @@ OUT = WORK / "served"
 PARTS = ["budget", "recipe", "ablation", "cpu"]
 # the recipe at a CPU budget, without pre-training: three plain-MiniLM members on 8,000 tweets each, the ensemble, and a
 # student distilled on 8,000 training and 24,000 unlabelled tweets (one sitting here, not a day)
-CPU = {"OUT": WORK / "cpu-budget", "PRETRAIN": "no", "MEMBERS": "minilm-hybrid-1 minilm-hybrid-2 minilm-text-3",
+CPU = {"OUT": WORK / "cpu-budget", "PRETRAIN": "no", "BACKBONE": "minilm",
+       "MEMBERS": "minilm-hybrid-1 minilm-hybrid-2 minilm-text-3",
        "SET": "max_rows=8000 distill_max_unlabelled=24000"}
 SNAPSHOTS = [0.5, 1.0, 1.5, 2.0]
 STEPS = ["backbone", "members", "ensemble", "student"]
@@ -40,7 +41,8 @@ STEPS = ["backbone", "members", "ensemble", "student"]
 def save(name: str, value) -> Path:
     path = STORE / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(value, indent=1, default=float))
+    path.write_text(json.dumps({**value, "measured": stamp()} if isinstance(value, dict) else value, indent=1,
+                               default=float))
     return path
 
 
@@ -149,6 +151,30 @@ def part_ablation():
     save("ablation", {"leave_one_out": out})
 
 
+def steps(title: str, how: str, result: dict) -> str:
+    "A built recipe's folders (val, test, size), the student's gap to its teacher, and the CPU minutes per step."
+    rows, test = [], {**{k: (v or {}).get("test") for k, v in result.items() if isinstance(v, dict)},
+                      "student": result.get("student_test") or (result.get("student") or {}).get("test")}
+    for name in sorted(k for k in result if k.startswith("members/")) + ["ensemble", "student"]:
+        r = result.get(name)
+        if not r: continue
+        rows.append([name.removeprefix("members/"), f((r["val"] or {}).get("macro_recall")),
+                     f((test[name] or {}).get("macro_recall")), f"{r['size_bytes'] / 1e6:.0f}"])
+    out = (f"\n**{title}** ({how}val: the folder's own validation score; the ensemble's is out-of-fold 5-fold CV "
+           "on val):\n\n"
+           + table(rows, ["folder", "val macro-recall", "test macro-recall", "size MB"]))
+    st, ens = result.get("student_test"), (result.get("ensemble") or {}).get("test")
+    if st and ens:
+        gap = ens["macro_recall"] - st["macro_recall"]
+        out += (f"\n\nThe student scores {f(st['macro_recall'])} on test, {f(gap)} "
+                f"below its teacher ({f(ens['macro_recall'])}), at {st['tweets_per_s']:.0f} tweets/s fp32 with "
+                f"features (batch 64, load {st['load_before']:.1f} before).")
+    mins = result["minutes"]
+    return out + ("\n\nCPU time per step on this 2-core machine (minutes, resumed sittings added): "
+                  + ", ".join(f"{k} {v:.0f}" for k, v in mins.items())
+                  + f"; total {sum(mins.values()) / 60:.1f} hours.")
+
+
 def f(v) -> str:
     return f"{v:.3f}" if isinstance(v, (int, float)) else ""
 
@@ -160,8 +186,9 @@ def table(rows: list[list], head: list[str]) -> str:
 
 def section() -> str:
     from bench_semeval import load as semeval
+    stored = [load(n) for n in [f"budget/pass-{p:g}" for p in SNAPSHOTS] + ["recipe", "cpu", "ablation"]]
     parts = [header("Human judgement II: tweet pre-training, an ensemble teacher, one student",
-                    "python bench/run.py human2"),
+                    "python bench/run.py human2", [r["measured"] for r in stored if r and "measured" in r]),
              "SemEval-2017 Task 4A (TweetEval sentiment), macro-averaged recall, as the previous section. Built by "
              "`make semeval-model DATA=../shared/data/semeval UNLABELLED=../shared/data/unlabelled/tweets.csv`: "
              "MiniLM pre-trained "
@@ -202,21 +229,13 @@ def section() -> str:
     if recipe and not any(k.startswith("members/") or k in ("ensemble", "student") for k in recipe):
         parts.append(f"\n**The recipe**: not finished yet; steps done: {', '.join(recipe['minutes']) or 'none'}.")
     elif recipe:
-        rows = []
-        for name in sorted(k for k in recipe if k.startswith("members/")) + ["ensemble", "student"]:
-            r = recipe.get(name)
-            if not r: continue
-            rows.append([name.removeprefix("members/"), f((r["val"] or {}).get("macro_recall")),
-                         f((r["test"] or {}).get("macro_recall")),
-                         f"{r['size_bytes'] / 1e6:.0f}"])
-        parts.append("\n**The recipe, step by step** (val: the member's own validation score; the ensemble's "
-                     "is out-of-fold "
-                     "5-fold CV on val):\n\n"
-                     + table(rows, ["folder", "val macro-recall", "test macro-recall", "size MB"]))
-        mins = recipe["minutes"]
-        parts.append("\nCPU time per step on this 2-core machine (minutes, resumed sittings added): " +
-                     ", ".join(f"{k} {v:.0f}" for k, v in mins.items())
-                     + f"; total {sum(mins.values()) / 60:.1f} hours.")
+        parts.append(steps("The recipe, step by step", "", recipe))
+    cpu = load("cpu")
+    if cpu and "student" in cpu:
+        parts.append(steps("The recipe at a CPU budget, without pre-training",
+                           "`python bench/bench_human2.py cpu`: three plain-MiniLM members on 8,000 training tweets "
+                           "each, the ensemble with the n-gram and lexicon models, a student distilled on the 8,000 "
+                           "training and 24,000 unlabelled tweets; ", cpu))
     abl = load("ablation")
     if abl:
         loo = abl["leave_one_out"]

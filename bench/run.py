@@ -26,9 +26,16 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {gpu}, Python {platform.python_version()}, torch {torch.__version__}"
 
 
-def header(title: str, command: str) -> str:
-    return (f"## {title}\n\n- command: `{command}`\n- machine: {machine()}\n"
-            f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC\n\n")
+def stamp() -> dict:
+    "Where and when a result was measured, stored beside it so that a section rendered later says so."
+    return {"machine": machine(), "date": f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"}
+
+
+def header(title: str, command: str, measured: list[dict] | None = None) -> str:
+    "A section's heading, command, machine and date: those of `measured` (stored stamps) where given, else now."
+    where = sorted({m["machine"] for m in measured or []}) or [machine()]
+    when = max((m["date"] for m in measured or []), default=stamp()["date"])
+    return f"## {title}\n\n- command: `{command}`\n- machine: {'; '.join(where)}\n- date: {when}\n\n"
 
 
 def rebuild() -> Path:
