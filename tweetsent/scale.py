@@ -3,6 +3,7 @@
 # %% ../notebooks/lib/scale.ipynb #316c7547
 from __future__ import annotations
 
+import asyncio
 import glob
 import json
 import sys
@@ -89,7 +90,10 @@ def open_cluster(scheduler: Optional[str] = None, local_workers: int = 2) -> Ite
     try:
         with Client(scheduler or cluster) as client: yield client
     finally:
-        if cluster is not None: cluster.close()
+        if cluster is not None:   # distributed gives a closing worker 4 s, then kills it with a warning on stderr;
+            # on a loaded machine a worker that holds torch takes longer to exit, so each is given 24 s first
+            cluster.sync(lambda: asyncio.gather(*(w.close(timeout=30) for w in cluster.workers.values())))
+            cluster.close()
 
 # %% ../notebooks/lib/scale.ipynb #e9462588
 DONE_FILE = "predict.json"   # what a finished run writes beside its partitions (and how a re-run knows the folder)
