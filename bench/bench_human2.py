@@ -28,7 +28,7 @@ WORK = ROOT / "outputs" / "bench-semeval"
 PRETRAINED = WORK / "minilm-tweets"                # the full pre-training; its snapshots sit beside it
 BACKBONE = Path(os.environ.get("HUMAN2_BACKBONE", PRETRAINED))   # `make semeval-model BACKBONE=...`
 OUT = WORK / "served"
-PARTS = ["budget", "recipe", "ablation", "cpu", "tricks"]
+PARTS = ["budget", "recipe", "ablation", "cpu", "tricks", "distill"]
 # training tricks, each one change to the ablation's fine-tune on the plain backbone (issue 20, item 4)
 TRICKS = {"layer-wise rates (layer_lr_decay 0.8)": {"layer_lr_decay": 0.8},
           "a longer schedule (3 epochs instead of 2)": {"epochs": 3},
@@ -80,6 +80,20 @@ def part_budget():
         result = train_and_score(params({"run_name": f"budget-{passes:g}", **extra}),
                                  WORK / "budget" / f"pass-{passes:g}")
         save(name, {"passes": passes, "pretrain": json.loads((folder / "pretrain.json").read_text()), **result})
+
+
+def part_distill():
+    """The distillation data's ablation: the CPU recipe built again (members, ensemble, student on training and
+    unlabelled tweets), then a student of the same ensemble on the training tweets alone (a copy of the ensemble and
+    members beside it, so `make` builds only the student)."""
+    import shutil
+    out, alone = WORK / "distill-data", WORK / "distill-data-training-only"
+    variables = {k: v for k, v in CPU.items() if k != "OUT"}
+    build("distill/with-unlabelled", out, variables)
+    if load("distill/training-only"): return
+    for part in ("members", "ensemble"):
+        if not (alone / part).exists(): shutil.copytree(out / part, alone / part, copy_function=shutil.copy2)
+    build("distill/training-only", alone, {**variables, "SET": variables["SET"] + " distill_unlabelled=false"})
 
 
 def part_tricks():
@@ -203,7 +217,8 @@ def table(rows: list[list], head: list[str]) -> str:
 def section() -> str:
     from bench_semeval import load as semeval
     stored = [load(n) for n in [f"budget/pass-{p:g}" for p in SNAPSHOTS] + ["recipe", "cpu", "ablation"]
-                                          + [f"tricks/trick-{k}" for k in range(len(TRICKS))]]
+                                          + [f"tricks/trick-{k}" for k in range(len(TRICKS))]
+                                          + ["distill/with-unlabelled", "distill/training-only"]]
     parts = [header("Human judgement II: tweet pre-training, an ensemble teacher, one student",
                     "python bench/run.py human2", [r["measured"] for r in stored if r and "measured" in r]),
              "SemEval-2017 Task 4A (TweetEval sentiment), macro-averaged recall, as the previous section. Built by "
@@ -264,6 +279,24 @@ def section() -> str:
                            "`python bench/bench_human2.py cpu`: three plain-MiniLM members on 8,000 training tweets "
                            "each, the ensemble with the n-gram and lexicon models, a student distilled on the 8,000 "
                            "training and 24,000 unlabelled tweets; ", cpu))
+    both = {"training and 24,000 unlabelled tweets": load("distill/with-unlabelled"),
+            "training tweets only": load("distill/training-only")}
+    if all(r and "student_test" in r for r in both.values()):
+        ens = both["training and 24,000 unlabelled tweets"]["ensemble"]
+        rows = [[k, f(r["student"]["val"]["macro_recall"]), f(r["student_test"]["macro_recall"]),
+                 f"{r['minutes']['student']:.0f}"] for k, r in both.items()]
+        w, wo = both["training and 24,000 unlabelled tweets"], both["training tweets only"]
+        dv = w["student"]["val"]["macro_recall"] - wo["student"]["val"]["macro_recall"]
+        dt = w["student_test"]["macro_recall"] - wo["student_test"]["macro_recall"]
+        parts.append("\n**Distillation data** (`python bench/bench_human2.py distill`: the CPU recipe built again on "
+                     f"{both['training tweets only']['measured']['machine']}, then a second student of the same "
+                     f"ensemble, val {f(ens['val']['macro_recall'])} (CV) / test {f(ens['test']['macro_recall'])}, "
+                     "distilled on the 8,000 training tweets alone):\n\n"
+                     + table(rows, ["student distilled on", "val macro-recall", "test macro-recall",
+                                    "student minutes"])
+                     + f"\n\nThe unlabelled tweets change the student's val score by {dv:+.3f} (test {dt:+.3f}), "
+                       f"one run each, at {w['minutes']['student'] / wo['minutes']['student']:.1f}× the student's "
+                       f"minutes: on val they {'pay' if dv > 0 else 'do not pay'}.")
     abl = load("ablation")
     if abl:
         loo = abl["leave_one_out"]
