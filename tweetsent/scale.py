@@ -209,6 +209,7 @@ def dask_tune(p: Params, scheduler: Optional[str] = None, local_workers: int = 2
         raise ParamsError("Tuning on a remote cluster needs a study database every worker reaches: set tune_storage to "
                           "a server URL (postgresql://...), not a SQLite file on this machine")
     values, run = params_dict(p), uuid.uuid4().hex[:8]
+    open_study(p)   # the study and its tables made once here: workers creating them together race
     with open_cluster(scheduler, local_workers) as client:
         workers = len(client.scheduler_info()["workers"])
         client.gather([client.submit(tune_task, values, k, key=f"tweetsent-tune-{k}-{run}", pure=False)
