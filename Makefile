@@ -91,6 +91,10 @@ SEMEVAL = --set train_path=$(abspath $(DATA))/train.csv --set val_path=$(abspath
           --set unlabelled_path=$(if $(UNLABELLED),$(abspath $(UNLABELLED))) --set out_dir=$(abspath $(OUT))/work --set lexicon_dir=$(CURDIR)/lexicons \
           $(foreach s,$(SET),--set $(s))
 member_word = $(word $(1),$(subst -, ,$(2)))
+# a member's first word names its backbone: tweets (BACKBONE, pre-trained or not), minilm, or any WORD given a folder or
+# hub name as BACKBONE_WORD (MEMBERS="minilm-hybrid-1 mpnet-hybrid-1" BACKBONE_mpnet=<all-mpnet-base-v2 folder>);
+# SET_WORD adds settings for those members alone (SET_mpnet="epochs=1")
+member_backbone = $(if $(filter tweets,$(1)),$(BACKBONE_ARG),$(if $(BACKBONE_$(1)),$(if $(wildcard $(BACKBONE_$(1))),$(abspath $(BACKBONE_$(1))),$(BACKBONE_$(1))),$(1)))
 
 semeval-model: $(OUT)/student/model_info.json
 	@$(PY) -m tweetsent evaluate --model $(OUT)/student --input $(DATA)/test.csv --text-col text --label-col label 2>/dev/null | \
@@ -104,8 +108,8 @@ PRETRAINED = $(if $(filter no,$(PRETRAIN)),,$(BACKBONE)/pretrain.json)
 BACKBONE_ARG = $(if $(wildcard $(BACKBONE)),$(abspath $(BACKBONE)),$(if $(filter no,$(PRETRAIN)),$(BACKBONE),$(abspath $(BACKBONE))))
 $(OUT)/members/%/model_info.json: $(PRETRAINED)
 	$(PY) -m tweetsent train --params params/semeval-member.yaml $(SEMEVAL) --set run_name=$* --set arch=$(call member_word,2,$*) \
-	  --set seed=$(call member_word,3,$*) --set backbone=$(if $(filter tweets,$(call member_word,1,$*)),$(BACKBONE_ARG),minilm) \
-	  --out $(OUT)/members/$*
+	  --set seed=$(call member_word,3,$*) --set backbone=$(call member_backbone,$(call member_word,1,$*)) \
+	  $(foreach s,$(SET_$(call member_word,1,$*)),--set $(s)) --out $(OUT)/members/$*
 
 $(OUT)/ensemble/model_info.json: $(foreach m,$(MEMBERS),$(OUT)/members/$(m)/model_info.json)
 	$(PY) -m tweetsent ensemble --params params/semeval-minilm.yaml $(SEMEVAL) --set run_name=ensemble \

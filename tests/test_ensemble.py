@@ -119,3 +119,20 @@ def test_make_semeval_model_builds_the_served_model_step_by_step(data, tmp_path)
     again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "tweetsent train" not in again.stdout
     assert again.stdout.strip().splitlines()[-1] == last
+
+
+def test_a_members_first_word_names_its_backbone_and_its_own_settings(tmp_path):
+    "MEMBERS words: tweets (BACKBONE), minilm, or WORD with BACKBONE_WORD and SET_WORD for those members alone."
+    import subprocess
+    large = tmp_path / "all-mpnet-base-v2"
+    large.mkdir()
+    def dry(member: str) -> str:
+        r = subprocess.run(["make", "-n", "--no-print-directory", f"{tmp_path}/served/members/{member}/model_info.json",
+                            f"OUT={tmp_path}/served", "PRETRAIN=no", f"BACKBONE_mpnet={large}", "SET_mpnet=epochs=1"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return " ".join(r.stdout.replace("\\\n", " ").split())
+    mpnet, minilm, tweets = dry("mpnet-hybrid-1"), dry("minilm-text-3"), dry("tweets-hybrid-2")
+    assert f"--set backbone={large} " in mpnet and "--set epochs=1 " in mpnet and "--set arch=hybrid " in mpnet
+    assert "--set backbone=minilm " in minilm and "--set epochs=1" not in minilm and "--set seed=3 " in minilm
+    assert "--set backbone=minilm " in tweets and "--set epochs=1" not in tweets   # PRETRAIN=no: the plain BACKBONE

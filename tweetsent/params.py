@@ -96,6 +96,16 @@ class Params:
     patience: int = arg(2, "epochs without a better validation score before stopping",
                         training=True, check="non_negative")
     grad_clip: float = arg(1.0, "gradient norm clip", training=True, check="non_negative")
+    weight_average: str = arg("none",
+                              "weights that validation, early stopping and the saved model use: 'ema', an exponential "
+                              "moving average over the steps; 'swa', the plain average of every step's weights in the "
+                              "schedule's second half (trainer: manual)",
+                              training=True, choices=["none", "ema", "swa"])
+    ema_decay: float = arg(0.99, "the EMA's decay per step (weight_average: ema)", training=True, check="open_unit")
+    rdrop_alpha: float = arg(0.0,
+                             "R-Drop: weight of the symmetric KL divergence between two dropout passes of each batch "
+                             "(0: off; a step costs twice; trainer: manual, without a teacher)",
+                             training=True, check="non_negative")
     checkpoint_steps: int = arg(500,
                                 "steps between the checkpoints a killed training resumes from (trainer: manual)",
                                 check="positive")

@@ -11,6 +11,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -20,6 +21,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
@@ -43,9 +45,10 @@ from .params import Params, ParamsError, compression_keys, training_keys
 
 # %% auto #0
 __all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'parameter_groups', 'make_optimizer', 'class_shares',
-           'scores_from_logits', 'validation_scores', 'EarlyStopper', 'epoch_line', 'DistillationLoss', 'TeacherLabels',
-           'world_size', 'is_main_process', 'manual_loop', 'hf_loop', 'check_max_length', 'balanced_class_weight',
-           'with_teacher', 'checkpoint_dir', 'finish_training', 'train_model']
+           'scores_from_logits', 'validation_scores', 'EarlyStopper', 'epoch_line', 'DistillationLoss', 'rdrop_loss',
+           'TeacherLabels', 'world_size', 'is_main_process', 'weight_averager', 'averaged_weights', 'manual_loop',
+           'hf_loop', 'check_max_length', 'balanced_class_weight', 'with_teacher', 'checkpoint_dir', 'finish_training',
+           'train_model']
 
 # %% ../notebooks/lib/trainer.ipynb #27b8f5ad
 _LAYER = re.compile(r"\.(?:layer|layers|block|blocks|h)\.(\d+)\.")
@@ -135,6 +138,17 @@ class DistillationLoss(nn.Module):
         alpha = torch.where(has, torch.full_like(kl, self.alpha), torch.ones_like(kl))
         return (alpha * kl + (1 - alpha) * ce).mean()
 
+# %% ../notebooks/lib/trainer.ipynb #a8cbd9eb
+def rdrop_loss(alpha: float) -> Callable:
+    "`loss_fn(model, batch)` for R-Drop: two passes' mean cross-entropy plus `alpha` times their symmetric KL."
+    def loss(model, batch):
+        a, b = model(**batch), model(**batch)
+        la, lb = F.log_softmax(a.logits.float(), -1), F.log_softmax(b.logits.float(), -1)
+        kl = (F.kl_div(la, lb, log_target=True, reduction="batchmean")
+              + F.kl_div(lb, la, log_target=True, reduction="batchmean")) / 2
+        return (a.loss + b.loss) / 2 + alpha * kl
+    return loss
+
 # %% ../notebooks/lib/trainer.ipynb #41911137
 @dataclass
 class TeacherLabels:
@@ -154,6 +168,27 @@ def world_size() -> int: return int(os.environ.get("WORLD_SIZE", 1))
 # %% ../notebooks/lib/trainer.ipynb #51d46e25
 def is_main_process() -> bool: return int(os.environ.get("RANK", 0)) == 0
 
+# %% ../notebooks/lib/trainer.ipynb #6ba7d804
+def weight_averager(model: nn.Module, p: Params) -> Optional[AveragedModel]:
+    "torch's `AveragedModel` of `model`'s parameters for `p.weight_average` (None: no averaging)."
+    if p.weight_average == "none": return None
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(p.ema_decay) if p.weight_average == "ema" else None)
+
+# %% ../notebooks/lib/trainer.ipynb #7268416d
+@contextmanager
+def averaged_weights(model: nn.Module, averager: Optional[AveragedModel]):
+    "Inside the block `model` holds the averaged parameters (once a step was averaged); after it, its own again."
+    if averager is None or int(averager.n_averaged) == 0:
+        yield model
+        return
+    own = [x.detach().clone() for x in model.parameters()]
+    with torch.no_grad():
+        for x, a in zip(model.parameters(), averager.module.parameters()): x.copy_(a)
+    try: yield model
+    finally:
+        with torch.no_grad():
+            for x, o in zip(model.parameters(), own): x.copy_(o)
+
 # %% ../notebooks/lib/trainer.ipynb #35a7b8d9
 def _save_checkpoint(folder: Path, state: dict) -> None:
     "The loop's state, written atomically (a kill while writing leaves the previous checkpoint)."
@@ -167,8 +202,9 @@ def _load_checkpoint(folder: Optional[Path]) -> Optional[dict]:
 
 def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoch_end: Optional[EpochCallback],
                 loss_fn: Optional[Callable] = None, checkpoint: Optional[Path] = None) -> list[dict]:
-    """Our own loop: length-grouped batches, AdamW, clipping, autocast on GPU, early stopping on `select_metric`;
-    `loss_fn(model, batch)` replaces the model's cross-entropy (distillation). With `checkpoint`, the loop's state is
+    """Our own loop: length-grouped batches, AdamW, clipping, autocast on GPU, early stopping on `select_metric`,
+    validation on the averaged weights under `weight_average`; `loss_fn(model, batch)` replaces the model's
+    cross-entropy (distillation, R-Drop). With `checkpoint`, the loop's state is
     saved there every `checkpoint_steps` steps and after every epoch, and a loop started again with the same folder
     goes on from it: the same batches, masks and random draws, so the same weights as a run never stopped."""
     if world_size() > 1:
@@ -179,6 +215,7 @@ def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoc
                                    generator=torch.Generator().manual_seed(p.seed))
     per_epoch, collate = math.ceil(len(train_items) / p.batch_size), Collator(clf.tokenizer)
     opt, sched = make_optimizer(model, p, per_epoch * p.epochs)
+    averager = weight_averager(model, p)       # after the move: the average lives on the same device
     stopper, history, prior = EarlyStopper(p.patience), [], class_shares(train_items, len(clf.labels))
     # (epoch, step, tweets seen, loss sum, seconds, stopped early)
     at, state = (1, 0, 0, 0.0, 0.0, 0), _load_checkpoint(checkpoint)
@@ -188,13 +225,14 @@ def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoc
                                                            state["best_state"] or None)
         history, at = json.loads(state["history"]), tuple(state["at"].tolist())
         torch.set_rng_state(state["rng"])
+        if averager is not None: averager.load_state_dict(state["averaged"])
         print(f"resuming from {checkpoint}: epoch {int(at[0])}, step {int(at[1])} of {per_epoch}", flush=True)
     def save(epoch, step, seen, total_loss, seconds, stopped=False):
         if checkpoint: _save_checkpoint(checkpoint, {
             "model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "best": stopper.best,
             "best_epoch": stopper.best_epoch, "best_state": stopper.state or {}, "history": json.dumps(history),
             "at": torch.tensor([epoch, step, seen, total_loss, seconds, stopped], dtype=torch.float64),
-            "rng": torch.get_rng_state()})
+            "rng": torch.get_rng_state(), "averaged": averager.state_dict() if averager is not None else {}})
     for epoch in range(1, p.epochs + 1):
         # drawn every epoch, resumed or not, so a resumed run sees the same batches
         order = list(sampler)
@@ -210,16 +248,20 @@ def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoc
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), p.grad_clip)
             opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
+            if averager is not None and (p.weight_average == "ema"
+                                         or 2 * ((epoch - 1) * per_epoch + step + 1) > per_epoch * p.epochs):
+                averager.update_parameters(model)
             seen += len(batch["labels"]); total_loss += loss.item() * len(batch["labels"])
             if (step + 1) % p.checkpoint_steps == 0 and step + 1 < len(batches):
                 save(epoch, step + 1, seen, total_loss, before + time.perf_counter() - start)
         seconds = before + time.perf_counter() - start
-        row = {"epoch": epoch, "train_loss": total_loss / seen, "train_tweets_per_s": seen / seconds,
-               **{f"val_{k}": v for k, v in validation_scores(clf, val_items, 2 * p.batch_size, p, prior).items()}}
-        history.append(row)
-        print(epoch_line(epoch, p.epochs, row, p.select_metric, seconds), flush=True)
-        if on_epoch_end: on_epoch_end(epoch, row)
-        stop = stopper.update(model, row[f"val_{p.select_metric}"], epoch)
+        with averaged_weights(model, averager):
+            row = {"epoch": epoch, "train_loss": total_loss / seen, "train_tweets_per_s": seen / seconds,
+                   **{f"val_{k}": v for k, v in validation_scores(clf, val_items, 2 * p.batch_size, p, prior).items()}}
+            history.append(row)
+            print(epoch_line(epoch, p.epochs, row, p.select_metric, seconds), flush=True)
+            if on_epoch_end: on_epoch_end(epoch, row)
+            stop = stopper.update(model, row[f"val_{p.select_metric}"], epoch)
         save(epoch + 1, 0, 0, 0.0, 0.0, stop)
         if stop: break
     model.load_state_dict(stopper.state)
@@ -390,6 +432,10 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
                          b["teacher_logits"], b["labels"]))
         info.distill = {"temperature": teacher.temperature, "alpha": teacher.alpha, "epochs": p.epochs,
                         "unlabelled": len(teacher.extra_texts)}
+    if p.rdrop_alpha:
+        if teacher is not None:
+            raise ParamsError("rdrop_alpha with a teacher is not built: set rdrop_alpha: 0 to distil")
+        loss_fn = rdrop_loss(p.rdrop_alpha)
     start = time.perf_counter()
     if p.trainer == "manual":
         folder = checkpoint_dir(p, train_df, val_df, teacher)
@@ -399,6 +445,8 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
         shutil.rmtree(folder, ignore_errors=True)
     else:
         if teacher is not None: raise ParamsError("learning from a teacher runs in trainer: manual")
+        if p.weight_average != "none" or p.rdrop_alpha:
+            raise ParamsError("weight_average and rdrop_alpha run in trainer: manual")
         history = TRAINERS[p.trainer](clf, items["train"], items["val"], p, on_epoch_end)
     seconds = time.perf_counter() - start
     info.history, info.train_seconds = history, round(seconds, 1)
