@@ -115,6 +115,8 @@ $(OUT)/ensemble/model_info.json: $(foreach m,$(MEMBERS),$(OUT)/members/$(m)/mode
 	$(PY) -m tweetsent ensemble --params params/semeval-minilm.yaml $(SEMEVAL) --set run_name=ensemble \
 	  --models $(addprefix $(OUT)/members/,$(MEMBERS)) --out $(OUT)/ensemble
 
-$(OUT)/student/model_info.json: $(OUT)/ensemble/model_info.json
-	$(PY) -m tweetsent compress --model $(OUT)/ensemble --method distill --params params/semeval-student.yaml $(SEMEVAL) \
+# TEACHER=<model folder> distils another teacher (an ensemble built before, say) into OUT/student
+TEACHER ?= $(OUT)/ensemble
+$(OUT)/student/model_info.json: $(TEACHER)/model_info.json
+	$(PY) -m tweetsent compress --model $(TEACHER) --method distill --params params/semeval-student.yaml $(SEMEVAL) \
 	  --set run_name=student --set distill_backbone=$(BACKBONE_ARG) --out $(OUT)/student

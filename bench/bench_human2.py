@@ -96,16 +96,13 @@ def part_budget():
 
 def part_distill():
     """The distillation data's ablation: the CPU recipe built again (members, ensemble, student on training and
-    unlabelled tweets), then a student of the same ensemble on the training tweets alone (a copy of the ensemble and
-    members beside it, so `make` builds only the student)."""
-    import shutil
+    unlabelled tweets), then a student of the same ensemble (`TEACHER`) on the training tweets alone."""
     out, alone = WORK / "distill-data", WORK / "distill-data-training-only"
     variables = {k: v for k, v in CPU.items() if k != "OUT"}
     build("distill/with-unlabelled", out, variables)
     if load("distill/training-only"): return
-    for part in ("members", "ensemble"):
-        if not (alone / part).exists(): shutil.copytree(out / part, alone / part, copy_function=shutil.copy2)
-    build("distill/training-only", alone, {**variables, "SET": variables["SET"] + " distill_unlabelled=false"})
+    build("distill/training-only", alone, {**variables, "SET": variables["SET"] + " distill_unlabelled=false",
+                                           "TEACHER": out / "ensemble"})
 
 
 def mpnet_folder() -> Path:
@@ -178,16 +175,19 @@ def build(name: str, out: Path, variables: dict) -> None:
     pretrain = variables.get("PRETRAIN", "yes") != "no"
     members = variables.get("MEMBERS", os.environ.get("MEMBERS", "tweets-hybrid-1 tweets-hybrid-2 tweets-text-3 "
                                                                  "minilm-hybrid-1")).split()
-    targets = {"backbone": [f"{backbone}/pretrain.json"] if pretrain else [],
-               "members": [f"{out}/members/{m}/model_info.json" for m in members],
-               "ensemble": [f"{out}/ensemble/model_info.json"], "student": [f"{out}/student/model_info.json"]}
+    teacher = Path(variables.get("TEACHER", out / "ensemble"))   # another build's ensemble: only the student here
+    built = out if teacher == out / "ensemble" else teacher.parent
+    targets = {"backbone": [f"{backbone}/pretrain.json"] if pretrain and built == out else [],
+               "members": [f"{built}/members/{m}/model_info.json" for m in members],
+               "ensemble": [f"{teacher}/model_info.json"], "student": [f"{out}/student/model_info.json"]}
     for step in STEPS:
-        if not targets[step] or all(Path(t).exists() for t in targets[step]) and step in done["minutes"]: continue
+        if not targets[step] or all(Path(t).exists() for t in targets[step]) and (step in done["minutes"]
+                                                                                  or built != out): continue
         done["minutes"][step] = done["minutes"].get(step, 0) + make(*targets[step], **{"OUT": out, **variables})
         save(name, done)
     test = load_dataset(params()).test
     for folder in ["ensemble", "student"] + [f"members/{m}" for m in members]:
-        done[folder] = scores(out / folder)
+        done[folder] = scores(out / folder if folder == "student" else built / folder)
     m, _ = evaluate_model(load_model(out / "student"), test, out / "student")
     done["student_test"] = {**table_scores(m), "tweets_per_s": m["tweets_per_s"],
                             "latency_ms_batch1": m["latency_ms_batch1"],

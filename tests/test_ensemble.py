@@ -136,3 +136,20 @@ def test_a_members_first_word_names_its_backbone_and_its_own_settings(tmp_path):
     assert f"--set backbone={large} " in mpnet and "--set epochs=1 " in mpnet and "--set arch=hybrid " in mpnet
     assert "--set backbone=minilm " in minilm and "--set epochs=1" not in minilm and "--set seed=3 " in minilm
     assert "--set backbone=minilm " in tweets and "--set epochs=1" not in tweets   # PRETRAIN=no: the plain BACKBONE
+
+
+def test_teacher_distils_another_builds_ensemble_without_building_members(tmp_path):
+    import subprocess
+    teacher = tmp_path / "first" / "ensemble"
+    teacher.mkdir(parents=True)
+    (teacher / INFO_FILE).write_text("{}")
+    r = subprocess.run(["make", "-n", "--no-print-directory", f"{tmp_path}/second/student/model_info.json",
+                        f"OUT={tmp_path}/second", "PRETRAIN=no", f"TEACHER={teacher}"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert f"--model {teacher} --method distill" in r.stdout and "tweetsent train" not in r.stdout
+    assert "tweetsent ensemble" not in r.stdout and f"--out {tmp_path}/second/student" in r.stdout
+    missing = subprocess.run(["make", "-n", "--no-print-directory", f"{tmp_path}/third/student/model_info.json",
+                              f"OUT={tmp_path}/third", "PRETRAIN=no", f"TEACHER={tmp_path}/none"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert missing.returncode != 0 and f"{tmp_path}/none/model_info.json" in missing.stderr
