@@ -316,13 +316,17 @@ def section() -> str:
     if tricks and all(base):
         bv = [r["val"]["macro_recall"] for r in base]
         rows = [[t["trick"], f(t["val"]["macro_recall"]), f(t["test"]["macro_recall"]), f"{t['minutes']:.1f}",
+                 f"{t['history'][0]['train_tweets_per_s']:.0f}",
+                 t["measured"]["machine"].split("cores (", 1)[1].split("), ", 1)[0],
                  "" if not t["change"] else "pays" if t["val"]["macro_recall"] > max(bv) else "does not pay"]
                 for t in tricks]
         parts.append("\n**Training tricks** (item 4): the same fine-tune on the plain MiniLM (seed 1) with one change "
                      f"each, against the plain runs' val {min(bv):.3f}-{max(bv):.3f} over 3 seeds (mean "
                      f"{sum(bv) / len(bv):.3f}); a trick pays only when its val score is above every seed's. Minutes "
-                     f"from data to scored folder, measured on {tricks[0]['measured']['machine']}:\n\n"
-                     + table(rows, ["trick", "val macro-recall", "test macro-recall", "minutes", "on val"]))
+                     "from data to scored folder and the first epoch's training speed, on 2 cores of the processor "
+                     "named (compare minutes within one processor):\n\n"
+                     + table(rows, ["trick", "val macro-recall", "test macro-recall", "minutes",
+                                    "train tweets/s", "processor", "on val"]))
     recipe = load("recipe")
     if recipe and not any(k.startswith("members/") or k in ("ensemble", "student") for k in recipe):
         parts.append(f"\n**The recipe**: not finished yet; steps done: {', '.join(recipe['minutes']) or 'none'}.")
