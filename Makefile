@@ -94,7 +94,7 @@ member_word = $(word $(1),$(subst -, ,$(2)))
 # a member's first word names its backbone: tweets (BACKBONE, pre-trained or not), minilm, or any WORD given a folder or
 # hub name as BACKBONE_WORD (MEMBERS="minilm-hybrid-1 mpnet-hybrid-1" BACKBONE_mpnet=<all-mpnet-base-v2 folder>);
 # SET_WORD adds settings for those members alone (SET_mpnet="epochs=1")
-member_backbone = $(if $(filter tweets,$(1)),$(BACKBONE_ARG),$(if $(BACKBONE_$(1)),$(if $(wildcard $(BACKBONE_$(1))),$(abspath $(BACKBONE_$(1))),$(BACKBONE_$(1))),$(1)))
+member_backbone = $(if $(filter tweets,$(1)),$(BACKBONE_ARG),$(if $(BACKBONE_$(1)),$(call folder_or_name,$(BACKBONE_$(1))),$(1)))
 
 semeval-model: $(OUT)/student/model_info.json
 	@$(PY) -m tweetsent evaluate --model $(OUT)/student --input $(DATA)/test.csv --text-col text --label-col label 2>/dev/null | \
@@ -105,7 +105,9 @@ $(BACKBONE)/pretrain.json: | $(STAMP)
 
 # PRETRAIN=no skips pre-training: the members and the student start from BACKBONE as it is (a name or a folder).
 PRETRAINED = $(if $(filter no,$(PRETRAIN)),,$(BACKBONE)/pretrain.json)
-BACKBONE_ARG = $(if $(wildcard $(BACKBONE)),$(abspath $(BACKBONE)),$(if $(filter no,$(PRETRAIN)),$(BACKBONE),$(abspath $(BACKBONE))))
+# a folder that exists as an absolute path, anything else (a hub name) as it is
+folder_or_name = $(if $(wildcard $(1)),$(abspath $(1)),$(1))
+BACKBONE_ARG = $(if $(filter no,$(PRETRAIN)),$(call folder_or_name,$(BACKBONE)),$(abspath $(BACKBONE)))
 $(OUT)/members/%/model_info.json: $(PRETRAINED)
 	$(PY) -m tweetsent train --params params/semeval-member.yaml $(SEMEVAL) --set run_name=$* --set arch=$(call member_word,2,$*) \
 	  --set seed=$(call member_word,3,$*) --set backbone=$(call member_backbone,$(call member_word,1,$*)) \

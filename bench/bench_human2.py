@@ -132,13 +132,11 @@ def part_large():
     """The CPU recipe with a fourth member on a larger encoder (all-mpnet-base-v2, 5x MiniLM's parameters), fine-tuned
     like the others; the student stays MiniLM-size. The weights' SHA-256 is kept with the result."""
     import hashlib
-    folder = mpnet_folder()
-    build("large", LARGE["OUT"], {**{k: v for k, v in LARGE.items() if k != "OUT"}, "BACKBONE_mpnet": folder})
-    done = load("large")
-    if "weights_sha256" not in done:
+    folder, done = mpnet_folder(), load("large") or {"minutes": {}}
+    if "weights_sha256" not in done:    # recorded before the build, which keeps it (and may stop part-way)
         with (folder / "model.safetensors").open("rb") as fh:
-            done["weights_sha256"] = hashlib.file_digest(fh, "sha256").hexdigest()
-        save("large", done)
+            save("large", {**done, "weights_sha256": hashlib.file_digest(fh, "sha256").hexdigest()})
+    build("large", LARGE["OUT"], {**{k: v for k, v in LARGE.items() if k != "OUT"}, "BACKBONE_mpnet": folder})
 
 
 def part_tricks():

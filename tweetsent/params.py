@@ -239,6 +239,8 @@ def validate(p: Params, where: str = "params", sources: Optional[dict] = None) -
         raise ParamsError(f"'labels' in {where} must be non-empty names: {p.labels}")
     twice = sorted({x for x in p.labels if p.labels.count(x) > 1})
     if twice: raise ParamsError(f"'labels' in {where} names {twice[0]!r} more than once; each label once, in order")
+    if p.trainer != "manual" and (p.weight_average != "none" or p.rdrop_alpha):
+        raise ParamsError(f"'weight_average' and 'rdrop_alpha' in {where} run in trainer: manual, not {p.trainer!r}")
     check_run_name(p.run_name, (sources or {}).get("run_name", where))
     return p
 

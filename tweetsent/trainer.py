@@ -384,6 +384,8 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
     """Fit features and model on `train_df` (validation split from it unless given); the held-out set never enters.
     With `teacher`, the network also learns the teacher's soft labels, of these rows and of its extra unlabelled tweets.
     The manual loop keeps checkpoints (`checkpoint_dir`) while it runs: a killed training started again goes on."""
+    if p.rdrop_alpha and teacher is not None:       # before any work: a one-line refusal
+        raise ParamsError("rdrop_alpha with a teacher is not built: set rdrop_alpha: 0 to distil")
     present = sorted(set(train_df["label"]))
     if len(present) < 2:
         only = f" (all {len(train_df)} rows are {p.labels[present[0]]!r})" if present else " (no rows)"
@@ -432,10 +434,7 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
                          b["teacher_logits"], b["labels"]))
         info.distill = {"temperature": teacher.temperature, "alpha": teacher.alpha, "epochs": p.epochs,
                         "unlabelled": len(teacher.extra_texts)}
-    if p.rdrop_alpha:
-        if teacher is not None:
-            raise ParamsError("rdrop_alpha with a teacher is not built: set rdrop_alpha: 0 to distil")
-        loss_fn = rdrop_loss(p.rdrop_alpha)
+    if p.rdrop_alpha: loss_fn = rdrop_loss(p.rdrop_alpha)
     start = time.perf_counter()
     if p.trainer == "manual":
         folder = checkpoint_dir(p, train_df, val_df, teacher)
@@ -445,8 +444,6 @@ def train_model(p: Params, train_df: pd.DataFrame, val_df: Optional[pd.DataFrame
         shutil.rmtree(folder, ignore_errors=True)
     else:
         if teacher is not None: raise ParamsError("learning from a teacher runs in trainer: manual")
-        if p.weight_average != "none" or p.rdrop_alpha:
-            raise ParamsError("weight_average and rdrop_alpha run in trainer: manual")
         history = TRAINERS[p.trainer](clf, items["train"], items["val"], p, on_epoch_end)
     seconds = time.perf_counter() - start
     info.history, info.train_seconds = history, round(seconds, 1)
