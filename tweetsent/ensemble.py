@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.metrics import make_scorer, recall_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -21,7 +22,7 @@ from .params import Params, ParamsError
 from .variants import load_model, save_model
 
 # %% auto #0
-__all__ = ['STACKER_CS', 'fit_stacker', 'member_name', 'ensemble_members', 'build_ensemble']
+__all__ = ['STACKER_CS', 'fit_stacker', 'left_out', 'member_name', 'ensemble_members', 'build_ensemble']
 
 # %% ../notebooks/lib/ensemble.ipynb #1d653504
 STACKER_CS = np.logspace(-3, 2, 11)
@@ -46,6 +47,19 @@ def fit_stacker(x: np.ndarray, y: np.ndarray, labels: list, metric: str,
     weights = np.zeros((len(labels), x.shape[1]), np.float32); bias = np.full(len(labels), -30.0, np.float32)
     weights[search.classes_], bias[search.classes_] = search.coef_, search.intercept_
     return weights, bias, {**scores, "C": float(best.C), "folds": 5}
+
+# %% ../notebooks/lib/ensemble.ipynb #1b5d8653
+def left_out(x: dict, y: dict, names: list, labels: list, metric: str, seed: int = 0) -> dict:
+    """{member: {"val_cv": ..., "test": ...}}: `metric` of the stacker refitted without each of `names` in turn, on the
+    log-probabilities `x` and labels `y` of the "val" and "test" rows (members' columns in `names` order)."""
+    k, out = len(labels), dict[str, dict]()
+    if len(names) < 2: return out
+    for i, name in enumerate(names):
+        keep = np.r_[0:i * k, (i + 1) * k:len(names) * k]
+        w, b, cv = fit_stacker(x["val"][:, keep], y["val"], labels, metric, seed)
+        proba = softmax(x["test"][:, keep] @ w.T + b, axis=1)
+        out[name] = {"val_cv": cv[metric], "test": classification_metrics(y["test"], proba, labels)[metric]}
+    return out
 
 # %% ../notebooks/lib/ensemble.ipynb #2d4a80fb
 def member_name(folder: Path, taken: set) -> str:
@@ -106,4 +120,5 @@ def build_ensemble(p: Params, folders: list, out) -> Path:
         "members"] = {n: {split: classification_metrics(y[split],
                                                         np.exp(x[split][:, i * k:(i + 1) * k]), labels)[p.select_metric]
                                    for split in ("val", "test")} for i, (n, _, _) in enumerate(members)}
+    info.metrics["left_out"] = left_out(x, y, [n for n, _, _ in members], labels, p.select_metric, p.seed)
     return save_model(ens, out)

@@ -423,6 +423,19 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
     Variant("onnx-int8", ONNX_FILE, _write_onnx_int8, _load_onnx, needs_skeleton=False),
     Variant("ensemble", STACKER_FILE, _write_ensemble, None, needs_skeleton=False, assemble=_load_ensemble)]}
 
+# %% ../notebooks/lib/variants.ipynb #8f59fff8
+def _members_section(info: ModelInfo) -> str:
+    "The card's table of an ensemble's members, from the scores its folder records; empty for a single model."
+    alone, out = info.metrics.get("members") or {}, info.metrics.get("left_out") or {}
+    if not info.members or not alone: return ""
+    f = lambda v: f"{v:.3f}" if isinstance(v, (int, float)) else "not recorded"  # noqa: E731
+    rows = [f"| {m['name']} | {m['kind']} | {f(alone.get(m['name'], {}).get('val'))} | "
+            f"{f(alone.get(m['name'], {}).get('test'))} | {f(out.get(m['name'], {}).get('val_cv'))} | "
+            f"{f(out.get(m['name'], {}).get('test'))} |" for m in info.members]
+    return (f"\n## Members\n`{info.select_metric}` of each member alone, and of the ensemble without it (val: "
+            "out-of-fold on the validation rows):\n\n| member | kind | alone, val | alone, test | without it, val | "
+            "without it, test |\n|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
 # %% ../notebooks/lib/variants.ipynb #7a0e0031
 SEMEVAL_TEST_ROWS = 12_284   # SemEval-2017 4A's test set as TweetEval packages it
 
@@ -506,7 +519,7 @@ Tweet sentiment classifier with labels {info.labels}: {parts}. Loading it runs n
 
 ## Scores (selected on `{info.select_metric}` of the validation rows)
 {scores}
-
+{_members_section(info)}
 ## Where the labels come from
 {provenance}
 
