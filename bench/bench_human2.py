@@ -345,7 +345,8 @@ def section() -> str:
                      + f"\n\nThe unlabelled tweets change the student's val score by {dv:+.3f} (test {dt:+.3f}), "
                        f"one run each, at {w['minutes']['student'] / wo['minutes']['student']:.1f}× the student's "
                        f"minutes: on val they {'pay' if dv > 0 else 'do not pay'}.")
-    large, cpu_build = built(load("large")), load("distill/with-unlabelled") or load("cpu")
+    raw_large, cpu_build = load("large") or {}, load("distill/with-unlabelled") or load("cpu")
+    large = built(raw_large)
     if large and "ensemble" in large:
         parts.append(steps("The CPU recipe with a larger member",
                            "`python bench/bench_human2.py large`: all-mpnet-base-v2 (110M parameters, assembled "
@@ -356,7 +357,7 @@ def section() -> str:
                      + ("" if "student_test" in large else
                         "\n\nThe student of this ensemble is not built yet: its step was stopped for lack of time "
                         "(`python bench/bench_human2.py large` goes on from the ensemble)."))
-        first = next((r for r in load("large").get("earlier", []) if "ensemble" in r), None)
+        first = next((r for r in raw_large.get("earlier", []) if "ensemble" in r), None)
         if first and first is not large:    # built again from scratch: how far every folder's scores moved
             folders = [k for k in first if k.startswith("members/") or k == "ensemble"]
             diff = max(abs(large[k][s]["macro_recall"] - first[k][s]["macro_recall"])
@@ -410,7 +411,7 @@ def levers() -> str:
     rows = []
 
     def row(lever, ref, dv, dt, cost):
-        rows.append([lever, ref, f"{dv:+.3f}", f"{dt:+.3f}" if dt is not None else "", cost])
+        rows.append([lever, ref, f"{dv:+.3f}", f"{dt:+.3f}", cost])
     snaps = [r for p in SNAPSHOTS if (r := load(f"budget/pass-{p:g}"))]
     if snaps:
         r = max(snaps, key=lambda r: r["val"]["macro_recall"])
