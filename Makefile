@@ -9,16 +9,19 @@ RUN ?=
 TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.tweetsent-installed
 
-.PHONY: setup run test test-fast report export bench check clean lab semeval-model
+.PHONY: setup services run test test-fast report export bench check clean lab semeval-model
 
 $(STAMP): settings.ini setup.py
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check $(TORCH)   # CPU build here; TORCH="torch==X --index-url URL" for another
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
-	$(PY) -m tweetsent lexicons --dir lexicons
-	$(PY) -m ipykernel install --user --name tweetsent --display-name "tweetsent" >/dev/null   # the notebooks' kernel
-	$(MAKE) --no-print-directory hooks
-	touch $(STAMP)
+	@echo "make setup: installing tweetsent and what it needs into $(VENV) (once; a few minutes; log: $(VENV)/setup.log)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@{ $(PY) -m pip install --disable-pip-version-check $(TORCH) && \
+	   $(PY) -m pip install --disable-pip-version-check -e ".[dev]" && \
+	   $(PY) -m tweetsent lexicons --dir lexicons && \
+	   $(PY) -m ipykernel install --user --name tweetsent --display-name "tweetsent" && \
+	   $(MAKE) --no-print-directory hooks; } >$(VENV)/setup.log 2>&1 || \
+	  { tail -n 20 $(VENV)/setup.log; echo "make setup failed: the whole log is $(VENV)/setup.log"; exit 1; }
+	@touch $(STAMP)
+# TORCH: the CPU build here; TORCH="torch==X --index-url URL" for another. The ipykernel is the notebooks' kernel.
 
 # nbdev's hooks (clean notebooks on save in Jupyter, resolve notebook merge conflicts) and a pre-commit check
 hooks:
@@ -34,10 +37,16 @@ setup: $(STAMP)
 run: setup
 	$(PY) -m tweetsent run --params $(PARAMS) $(foreach s,$(SET),--set $(s))
 
+# What the tests need beside .venv (.ci/services): headless Chromium, and PostgreSQL at TEST_PG_URL, started with its
+# role and database when the URL is on this machine. Installs with apt-get as root; otherwise says what to install.
+TEST_PG_URL ?= postgresql+psycopg2://tweetsent:tweetsent@127.0.0.1:5432/tweetsent_test
+services:
+	@.ci/services $(TEST_PG_URL)
+
 # two workers, one file each at a time (a notebook's cells stay in order on one kernel); TEST_WORKERS=0 runs in one process
 TEST_WORKERS ?= 2
-test: setup
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+test: setup services
+	TWEETSENT_TEST_PG_URL=$(TEST_PG_URL) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # the unit checks alone, while you work (a couple of minutes); `make test` before you stop
 test-fast: setup
@@ -57,10 +66,9 @@ clean:
 	$(VENV)/bin/jupyter-nbconvert --clear-output --inplace --log-level=WARN $(NOTEBOOKS)
 
 # Fails when cleaning or exporting would change anything (a notebook with outputs, a package out of sync with the
-# notebooks, a hand edit of a generated module) or when ruff or mypy finds a problem. Run by .ci/run before the tests.
+# notebooks, a hand edit of a generated module) or when ruff or mypy finds a problem. Run by .ci/run before make test.
 SOURCES = find notebooks tweetsent -name '*.ipynb' -o -name '*.py' | sort | xargs cat | sha1sum
-check:
-	@test -x $(VENV)/bin/nbdev_export || { echo "make check: run make setup first"; exit 2; }
+check: setup
 	@before=$$($(SOURCES)); \
 	$(MAKE) --no-print-directory -s clean >/dev/null && $(VENV)/bin/nbdev_export; \
 	if [ "$$before" != "$$($(SOURCES))" ]; then \

@@ -71,29 +71,50 @@ def smoke_variants(smoke_model, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory):
-    """The whole pipeline once on the smoke params, logged to MLflow (the trackers must stay quiet too):
-    (run folder, stdout, stderr); its output folder is two levels up."""
+def smoke_runs(tmp_path_factory):
+    """The whole pipeline on the smoke params, twice at once from the same folder (under load, as a user running two
+    params files side by side would): the first logged to MLflow (the trackers must stay quiet too). For each, (run
+    folder, stdout, stderr); its output folder is two levels up."""
     import subprocess
-    out = tmp_path_factory.mktemp("run")
-    r = subprocess.run([sys.executable, "-m", "tweetsent", "run", "--params", "params/smoke.yaml",
-                        "--set", f"out_dir={out}",
-                        "--set", "tracker=mlflow"], cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return out / "runs" / "smoke", r.stdout, r.stderr
+    outs = [tmp_path_factory.mktemp("run"), tmp_path_factory.mktemp("run-beside")]
+    procs = [subprocess.Popen([sys.executable, "-m", "tweetsent", "run", "--params", "params/smoke.yaml",
+                               "--set", f"out_dir={out}", *extra], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+             for out, extra in zip(outs, (["--set", "tracker=mlflow"], []))]
+    runs = []
+    for out, proc in zip(outs, procs):
+        stdout, stderr = proc.communicate(timeout=1200)
+        assert proc.returncode == 0, stderr[-3000:]
+        runs.append((out / "runs" / "smoke", stdout, stderr))
+    return runs
+
+
+@pytest.fixture(scope="session")
+def smoke_run(smoke_runs):
+    "The first of `smoke_runs`: (run folder, stdout, stderr)."
+    return smoke_runs[0]
+
+
+# What a user is shown by default stays hidden (deprecations, imports, unclosed resources); every other warning that a
+# command would print fails it, so no command on the smoke params prints one.
+WARNINGS_AS_ERRORS = ("error,ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::ImportWarning,"
+                      "ignore::ResourceWarning")
 
 
 def run_cli(*args, cwd=ROOT, input=None):
+    "`python -m tweetsent ARGS` as a user runs it, with every warning a user would see turned into an error."
     import subprocess
     return subprocess.run([sys.executable, "-m", "tweetsent", *map(str, args)], cwd=cwd, input=input,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONWARNINGS": WARNINGS_AS_ERRORS})
 
 
 # `make test-fast`: the unit checks alone. Slow: pipelines run as subprocesses, trained models shared by a module,
 # JupyterLab, Chromium, PostgreSQL, and every notebook under nbval.
 SLOW_MODULES = {"test_lab", "test_report", "test_tune", "test_scale", "test_pretrain", "test_ensemble", "test_tracking",
                 "test_dask"}
-SLOW_FIXTURES = {"smoke_run", "smoke_model", "smoke_variants", "text_model", "model", "predict_model", "lab"}
+SLOW_FIXTURES = {"smoke_run", "smoke_runs", "smoke_model", "smoke_variants", "text_model", "model", "predict_model",
+                 "lab"}
 
 
 def pytest_collection_modifyitems(config, items):

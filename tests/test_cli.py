@@ -123,3 +123,18 @@ def test_train_writes_only_its_model_folder(tmp_path):
     assert r.returncode == 0, r.stderr
     # caches went to a work folder, now removed
     assert sorted(p.name for p in tmp_path.iterdir()) == [".model.lock", "model"]
+
+
+def test_a_redirected_log_gets_whole_lines_not_a_redrawn_bar(model, tmp_path):
+    "`evaluate > log` on 760 tweets: at most a line every tenth of the way, never a carriage-return update."
+    from tweetsent.demo import make_demo_tweets
+    make_demo_tweets(760, seed=3).to_csv(tmp_path / "t.csv", index=False)
+    r = run_cli("evaluate", "--model", model, "--input", tmp_path / "t.csv")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "\r" not in r.stderr and len(r.stderr.splitlines()) <= 11, r.stderr[-2000:]
+
+
+def test_lexicons_command_is_quiet(tmp_path):
+    r = run_cli("lexicons", "--dir", tmp_path / "lex")
+    assert r.returncode == 0 and r.stderr == "", r.stderr[-2000:]
+    assert json.loads(r.stdout)["AFINN-111.txt"] is True and (tmp_path / "lex" / "AFINN-111.txt").exists()

@@ -8,19 +8,21 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from tweetsent.layout import STAGES
 from tweetsent.report import SECTIONS, build_runs_index
 
 NOISE = re.compile(r"warn|error|traceback|deprecat|exception", re.I)
 
 
-def test_run_prints_one_line_per_stage_and_no_warnings(smoke_run):
-    run, stdout, stderr = smoke_run
-    lines = stdout.strip().splitlines()
-    assert [re.match(r"\[(\w+)\] \d+ s · .+", line).group(1) for line in lines[:-1]] == STAGES
-    assert lines[-1] == f"report: {run / 'index.html'}"
-    assert not [line for line in (stdout + stderr).splitlines() if NOISE.search(line)], stderr[-2000:]
+def test_run_prints_one_line_per_stage_and_no_warnings(smoke_runs):
+    "Two runs at once from one folder, on 2 cores: each prints its stage lines and its report's path, nothing else."
+    for run, stdout, stderr in smoke_runs:
+        lines = stdout.strip().splitlines()
+        assert [re.match(r"\[(\w+)\] \d+ s · .+", line).group(1) for line in lines[:-1]] == STAGES
+        assert lines[-1] == f"report: {run / 'index.html'}"
+        assert stderr == "", stderr[-2000:]                  # no warning, no kernel's or asyncio's last words
+        assert not [line for line in stdout.splitlines() if NOISE.search(line)]
 
 
 def test_executed_notebooks_hold_no_warnings_or_errors(smoke_run):
@@ -81,8 +83,8 @@ def test_the_run_is_tracked_with_its_report_and_scores(smoke_run):
 def chromium() -> str:
     exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if not exe:
-        pytest.fail("Chromium is not installed: .ci/run installs the Debian package 'chromium' (apt-get "
-                    "install chromium)")
+        pytest.fail("Chromium is not installed: run make test (make services installs the Debian package "
+                    "'chromium'), or apt-get install chromium")
     return exe
 
 
@@ -118,3 +120,11 @@ def test_report_renders_in_headless_chromium(smoke_run, tmp_path):
                     "--window-size=1280,2400", f"--screenshot={shot}",
                     (run / "index.html").as_uri()], capture_output=True, timeout=180)
     assert shot.exists() and shot.stat().st_size > 50_000          # a rendered page, not a blank one
+
+
+def test_report_command_rebuilds_the_page_quietly(smoke_run):
+    run, _, _ = smoke_run
+    before = (run / "index.html").read_text()
+    r = run_cli("report", "--run", run)
+    assert r.returncode == 0 and r.stderr == "", r.stderr[-2000:]
+    assert (run / "index.html").read_text().count("<section") == before.count("<section")

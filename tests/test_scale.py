@@ -26,7 +26,8 @@ def test_torchrun_two_cpu_processes(tmp_path):
 def postgres_url() -> str:
     url = os.environ.get("TWEETSENT_TEST_PG_URL")
     if not url:
-        pytest.skip("TWEETSENT_TEST_PG_URL not set (.ci/run starts PostgreSQL and sets it)")
+        pytest.fail("TWEETSENT_TEST_PG_URL is not set: run make test (make services starts PostgreSQL and sets it), "
+                    "or set it to a PostgreSQL server's URL")
     return url
 
 

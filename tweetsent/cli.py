@@ -135,10 +135,9 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     import time
     from concurrent.futures import ProcessPoolExecutor
 
-    from tqdm import tqdm
-
     from tweetsent.api import predicted_columns, with_predictions
     from tweetsent.inputs import DataError, LoadReport, iter_input
+    from tweetsent.progress import progress
     from tweetsent.storage import open_atomically
     from tweetsent.texts import clean_tweets
     from tweetsent.variants import load_model
@@ -175,7 +174,7 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     report = LoadReport(str(source))   # replaced by the reader's as the first chunk comes
     sink = contextlib.nullcontext(
         sys.stdout) if str(output) == "-" else open_atomically(output, "w", newline="", encoding="utf-8")
-    with sink as f, tqdm(unit=" tweets", desc="predict", file=sys.stderr, disable=None, smoothing=0.1) as bar:
+    with sink as f, progress(unit="tweets", desc="predict", smoothing=0.1) as bar:
         for i, (df, has, proba, report, (seen_rows, seen_bytes)) in enumerate(labelled()):
             with_predictions(df, has, proba, labels).to_csv(f, index=False, header=i == 0)
             rows, empty = rows + len(df), empty + int((~has).sum())

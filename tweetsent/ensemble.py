@@ -36,8 +36,9 @@ def fit_stacker(x: np.ndarray, y: np.ndarray, labels: list, metric: str,
     "(weights, bias, out-of-fold validation metrics) of the stacker on member log-probabilities `x` and labels `y`."
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
     weight = None if metric == "accuracy" else "balanced"
-    search = LogisticRegressionCV(Cs=STACKER_CS, cv=folds, scoring=_scoring(metric),
-                                  class_weight=weight, max_iter=5000).fit(x, y)
+    # an L2 penalty and the fitted attributes of scikit-learn 1.10 on, said explicitly (no FutureWarning)
+    search = LogisticRegressionCV(Cs=STACKER_CS, l1_ratios=(0.0,), use_legacy_attributes=False, cv=folds,
+                                  scoring=_scoring(metric), class_weight=weight, max_iter=5000).fit(x, y)
     best = LogisticRegression(C=float(np.atleast_1d(search.C_)[0]), class_weight=weight, max_iter=5000)
     oof = cross_val_predict(best, x, y, cv=folds, method="predict_proba")
     full = np.zeros((len(y), len(labels))); full[:, search.classes_] = oof

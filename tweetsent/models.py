@@ -19,11 +19,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 from .params import ARCHS, RENAMED, SELECT_METRICS
+from .progress import progress as progress_bar
 from .texts import as_texts
 
 
@@ -448,8 +448,8 @@ class TweetClassifier(Classifier):
         order = np.argsort([len(it["input_ids"]) for it in items], kind="stable")
         collate, out = Collator(self.tokenizer), np.zeros((len(items), len(self.labels)), np.float32)
         if self.model is not None: self.model.eval()
-        for start in tqdm(range(0, len(order), batch_size), disable=not progress
-                          or len(order) <= 4 * batch_size, desc="predict"):
+        for start in progress_bar(range(0, len(order), batch_size), desc="predict", unit="batches",
+                                  enabled=progress and len(order) > 4 * batch_size):
             idx = order[start:start + batch_size]
             out[idx] = self._logits(collate([items[i] for i in idx]))
         return out

@@ -8,11 +8,13 @@ import json
 import platform
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import Optional
 
 import yaml
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
 from tweetsent.layout import (
@@ -58,6 +60,12 @@ class IPCKernelManager(AsyncKernelManager):
     "Kernels reached over local IPC sockets: nothing listens on the network (ipykernel warns about plain TCP)."
     @default("transport")
     def _default_transport(self): return "ipc"
+
+    @default("ip")
+    def _default_ip(self):   # the sockets' path prefix: one per kernel, never shared with a run beside this one
+        runtime = Path(jupyter_runtime_dir())
+        runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return str(runtime / f"tweetsent-{uuid.uuid4().hex[:12]}-ipc")
 
     async def _async_interrupt_kernel(self) -> None:
         """No SIGINT on the way out: jupyter_client interrupts every kernel it shuts down, and an idle one logs a

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from .eda import tweet_lengths, tweets_per_day
 from .inputs import DataError, read_input
 from .models import ModelError, TweetClassifier
 from .params import Params, ParamsError, make_params, params_dict
+from .progress import progress as progress_bar
 from .storage import check_out, open_atomically, publish_folder
 from .texts import clean_tweets
 from .tune import open_study, storage_url, tune
@@ -82,8 +83,14 @@ def label_partition(path: str, k: int, model: str, text_col: str, out: str, fmt:
 # %% ../notebooks/lib/scale.ipynb #267cfedc
 @contextmanager
 def open_cluster(scheduler: Optional[str] = None, local_workers: int = 2) -> Iterator:
-    "A `distributed.Client` on `scheduler`'s address, or on a LocalCluster of `local_workers` processes started here."
+    """A `distributed.Client` on `scheduler`'s address, or on a LocalCluster of `local_workers` processes started here.
+    A LocalCluster leaves no process behind: its workers, and the multiprocessing resource tracker that starting them
+    spawned (it ignores SIGTERM, so a Jupyter kernel that held one took seconds to shut down and was killed mid-way)."""
+    from multiprocessing import resource_tracker
+
     from distributed import Client, LocalCluster
+    tracker: Any = resource_tracker._resource_tracker   # _pid and _stop: private, so not in typeshed
+    tracker_before = tracker._pid
     cluster = None if scheduler else LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
                                                   host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                                   env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
@@ -94,6 +101,7 @@ def open_cluster(scheduler: Optional[str] = None, local_workers: int = 2) -> Ite
             # on a loaded machine a worker that holds torch takes longer to exit, so each is given 24 s first
             cluster.sync(lambda: asyncio.gather(*(w.close(timeout=30) for w in cluster.workers.values())))
             cluster.close()
+            if tracker_before is None: tracker._stop()
 
 # %% ../notebooks/lib/scale.ipynb #e9462588
 DONE_FILE = "predict.json"   # what a finished run writes beside its partitions (and how a re-run knows the folder)
@@ -103,7 +111,6 @@ def dask_predict(inputs: str, model: str, out, text_col: Optional[str] = None, s
     """Label every partition of `inputs` on a Dask cluster (`open_cluster`) into `out`; a summary of the run. With
     `progress`, the dashboard's address, a progress bar and the rate go to stderr (the command line)."""
     from distributed import as_completed
-    from tqdm import tqdm
 
     clf = cached_model(model)                       # every check of the folder, here, before the cluster starts
     col = text_col or clf.info.params.get("text_col", "OriginalTweet")
@@ -118,8 +125,7 @@ def dask_predict(inputs: str, model: str, out, text_col: Optional[str] = None, s
                                      key=f"tweetsent-partition-{k}-{tmp.name}", retries=2)
                        for k, p in enumerate(paths)]
             parts = []
-            with tqdm(total=len(paths), unit=" partitions", desc="predict", file=sys.stderr,
-                      disable=None if progress else True) as bar:
+            with progress_bar(total=len(paths), unit="partitions", desc="predict", enabled=progress) as bar:
                 for fut in as_completed(futures): parts.append(fut.result()); bar.update()
             parts.sort(key=lambda r: r["partition"])
             summary.update(partitions=parts, rows=sum(r["rows"] for r in parts),

@@ -22,7 +22,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
@@ -42,6 +41,7 @@ from tweetsent.models import (
     pick_device,
 )
 from .params import Params, ParamsError, compression_keys, training_keys
+from .progress import progress as progress_bar
 
 # %% auto #0
 __all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'parameter_groups', 'make_optimizer', 'class_shares',
@@ -241,7 +241,8 @@ def manual_loop(clf: TweetClassifier, train_items, val_items, p: Params, on_epoc
         seen, total_loss, before = (int(at[2]), at[3], at[4]) if first else (0, 0.0, 0.0)
         model.train(); start = time.perf_counter()
         batches = [order[k:k + p.batch_size] for k in range(0, len(order), p.batch_size)]
-        for step in tqdm(range(first, len(batches)), desc=f"epoch {epoch}/{p.epochs}", leave=False, mininterval=5):
+        for step in progress_bar(range(first, len(batches)), desc=f"epoch {epoch}/{p.epochs}", unit="batches",
+                                 leave=False, mininterval=5):
             batch = {k: v.to(device) for k, v in collate([train_items[i] for i in batches[step]]).items()}
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                 loss = loss_fn(model, batch) if loss_fn else model(**batch).loss
