@@ -69,9 +69,13 @@ def test_a_bad_partition_is_named_and_the_old_output_stays(model, tmp_path):
                 "--engine", "dask", "--local-workers", "1")
     assert r.returncode != 0 and "009.jsonl" in r.stderr and "line 2 is not valid JSON" in r.stderr, r.stderr[-2000:]
     assert read_parts(tmp_path / "out").equals(before)                        # the previous output as it was
-    r = run_cli("predict", "--model", model, "--input", tmp_path / "in", "--output", tmp_path / "in",
+    (tmp_path / "mine").mkdir()
+    r = run_cli("predict", "--model", model, "--input", tmp_path / "in", "--output", tmp_path / "mine",
                 "--engine", "dask")
     assert r.returncode != 0 and "not a folder this tool wrote" in r.stderr   # never replaces the user's folder
+    r = run_cli("predict", "--model", model, "--input", tmp_path / "in", "--output", tmp_path / "in",
+                "--engine", "dask")
+    assert r.returncode == 2 and "which this command reads" in r.stderr      # nor the folder it reads
 
 
 def test_a_killed_worker_loses_and_repeats_no_row(model, tmp_path):

@@ -25,34 +25,37 @@ def _params(args):
 
 @contextmanager
 def _writing(args, marker: str) -> Iterator[Path]:
-    """--out while this command writes it: new, or a folder the command wrote (holding `marker`), never --model or a
-    folder inside it; locked from the start, so a second writer is turned away before it does any work."""
-    from tweetsent.storage import StorageError, check_out, folder_lock
-    out, model = Path(args.out), getattr(args, "model", None)
-    if model and (out.resolve() == Path(model).resolve() or Path(model).resolve() in out.resolve().parents):
-        raise StorageError(f"--out {out} is the folder --model reads (or inside it); name another folder")
-    check_out(out, marker)             # refused before anything, not even a lock file, is written beside it
-    with folder_lock(out): yield check_out(out, marker)
+    """--out while this command writes it (`storage.writing_folder`): new, or a folder the command wrote (holding
+    `marker`), never one of --model/--models nor inside or around one; locked from the start."""
+    from tweetsent.storage import writing_folder
+    inputs = [getattr(args, "model", None), *(getattr(args, "models", None) or [])]
+    with writing_folder(args.out, marker, inputs) as out: yield out
 
 def cmd_train(args):
     """Train into --out (a new folder, or a model folder it replaces). Trackers write where `run`'s do (out_dir); caches
-    go to a work folder beside --out, removed when training ends or fails, unless out_dir is set explicitly."""
-    import shutil
+    go to a work folder beside --out (`storage.work_folder`), removed when training ends or fails, unless out_dir is set
+    explicitly."""
+    import contextlib
+    import time
 
     from tweetsent.layout import INFO_FILE, resolve_path
     from tweetsent.params import parse_overrides, with_tuned
+    from tweetsent.storage import WORK_MARKER, work_folder
     from tweetsent.train import train_and_save
     from tweetsent.trainer import is_main_process
     p = with_tuned(_params(args))
-    tracking, work = resolve_path(p, p.out_dir), None
-    if "out_dir" not in parse_overrides(args.set):
-        work = Path(args.out).parent / f".{Path(args.out).name}.work"   # the same path for every rank under torchrun
-        p.out_dir = str(work)
-    if not is_main_process(): train_and_save(p, Path(args.out), tracking); return   # under torchrun only rank 0 writes
-    with _writing(args, INFO_FILE) as out:
-        try: print(train_and_save(p, out, tracking))
-        finally:
-            if work: shutil.rmtree(work, ignore_errors=True)
+    tracking, own_out_dir = resolve_path(p, p.out_dir), "out_dir" in parse_overrides(args.set)
+    if not is_main_process():                            # under torchrun only rank 0 writes; the others share its work
+        work = Path(args.out).absolute().parent / f".{Path(args.out).absolute().name}.work"
+        for _ in range(600):
+            if own_out_dir or (work / WORK_MARKER).is_file(): break
+            time.sleep(0.1)
+        if not own_out_dir: p.out_dir = str(work)
+        train_and_save(p, Path(args.out), tracking); return
+    with _writing(args, INFO_FILE) as out, \
+            (contextlib.nullcontext(None) if own_out_dir else work_folder(out, "work")) as work:
+        if work: p.out_dir = str(work)
+        print(train_and_save(p, out, tracking))
 
 # %% ../notebooks/lib/cli.ipynb #388b86c3
 def cmd_pretrain(args):
@@ -190,11 +193,15 @@ def predict_csv(model, source, output="-", text_col: Optional[str] = None, batch
     return report
 
 # %% ../notebooks/lib/cli.ipynb #89579b9c
-def _writable(path: Path) -> Path:
-    "Check that `path` can be written before any work is done; a one-line error if not."
+def _writable(path: Path, inputs=()) -> Path:
+    """Check that `path` can be written before any work is done, and is none of `inputs`; a one-line error if not. A
+    device or FIFO (`/dev/null`) is written as a stream."""
     import tempfile
 
     from tweetsent.inputs import DataError
+    from tweetsent.storage import check_apart, is_stream
+    check_apart(path, inputs, "--output")
+    if is_stream(path): return path
     if path.is_dir(): raise DataError(f"--output {path} is a folder; name a file")
     try:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}."): pass
@@ -206,11 +213,13 @@ def cmd_predict(args):
     if args.engine == "dask":
         from tweetsent.inputs import DataError
         from tweetsent.scale import dask_predict
+        from tweetsent.storage import check_apart
         if args.output == "-": raise DataError("--engine dask writes a folder of part files: name it with --output")
+        check_apart(args.output, [args.model, args.input], "--output")
         dask_predict(args.input, args.model, Path(args.output), args.text_col, args.scheduler, args.local_workers,
                      args.output_format, args.batch_size)
         return
-    out = "-" if args.output == "-" else _writable(Path(args.output))
+    out = "-" if args.output == "-" else _writable(Path(args.output), [args.model, args.input])
     predict_csv(args.model, args.input, out, args.text_col, args.batch_size, args.chunk_rows, args.workers)
 
 # %% ../notebooks/lib/cli.ipynb #12429628

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +22,12 @@ from .inputs import DataError, read_input
 from .layout import PRETRAIN_FILE, cache_dir, resolve_path
 from .models import Collator, ModelError, pick_device, resolve_backbone
 from .params import Params
-from .storage import StorageError, check_out, publish_folder, write_file_atomically
+from .storage import StorageError, check_out, publish_folder, work_folder, write_file_atomically
 from .texts import clean_tweets
 
 # %% auto #0
 __all__ = ['Corpus', 'pretrain_corpus', 'unlabelled_texts', 'word_starts', 'WholeWordMasker', 'MaskedLMTrainer', 'ProgressLine',
-           'PassSetter', 'pretrain_work', 'snapshot_dir', 'Snapshots', 'pretrain']
+           'PassSetter', 'snapshot_dir', 'Snapshots', 'pretrain']
 
 # %% ../notebooks/lib/pretrain.ipynb #03a46bda
 @dataclass
@@ -174,11 +173,6 @@ class PassSetter(TrainerCallback):
     def __init__(self, masker: WholeWordMasker): self.masker = masker
     def on_epoch_begin(self, args, state, control, **kw): self.masker.epoch = int(state.epoch or 0)
 
-# %% ../notebooks/lib/pretrain.ipynb #6c520f08
-def pretrain_work(out: Path) -> Path:
-    "Where `pretrain` keeps its checkpoints while it runs: a hidden folder beside `out`, removed when it ends."
-    return out.parent / f".{out.name}.pretrain"
-
 # %% ../notebooks/lib/pretrain.ipynb #75108a2a
 def snapshot_dir(out: Path, passes: float) -> Path:
     "The backbone saved after `passes` passes, beside `out`."
@@ -224,51 +218,55 @@ def _settings(p: Params, corpus: Corpus) -> dict:
 # %% ../notebooks/lib/pretrain.ipynb #78516bd1
 def pretrain(p: Params, out, callbacks: Optional[list] = None) -> Path:
     """Masked-LM training of `p.backbone` on `pretrain_corpus(p)` for `pretrain_passes` passes, checkpointed every
-    `pretrain_save_steps` steps in `pretrain_work(out)` and resumed from there; writes the backbone folder `out`."""
+    `pretrain_save_steps` steps in the work folder `.NAME.pretrain` beside `out` (`storage.work_folder`, kept when
+    it stops early) and resumed from there; writes the backbone folder `out`."""
     out = check_out(Path(out), PRETRAIN_FILE)   # new, or a backbone folder pretrain wrote
     corpus = pretrain_corpus(p)
     print(corpus.summary(), flush=True)
-    work, settings = pretrain_work(out), _settings(p, corpus)
-    recorded = work / "settings.json"
-    if recorded.exists() and json.loads(recorded.read_text()) != settings:
-        raise StorageError(f"{work} holds checkpoints of a pre-training with other settings or texts; remove "
-                           f"it to start again")
-    source = resolve_backbone(p.backbone, cache_dir(p))
-    set_seed(p.seed)   # a backbone without a masked-LM head gets a new one: the same in every run with this seed
-    try: tokenizer, model = (AutoTokenizer.from_pretrained(source, trust_remote_code=False),
-                             AutoModelForMaskedLM.from_pretrained(source, trust_remote_code=False))
-    except (OSError, ValueError) as e:
-        raise ModelError(f"Backbone '{p.backbone}' cannot be pre-trained: {str(e).splitlines()[0][:200]}") from None
-    work.mkdir(parents=True, exist_ok=True); write_file_atomically(recorded, json.dumps(settings))
-    items = word_starts(tokenizer, corpus.texts, p.max_length)
-    masker = WholeWordMasker(tokenizer, p.pretrain_mask, p.seed)
-    steps_per_pass = len(items) / p.pretrain_batch_size
-    cuda = pick_device().type == "cuda"
-    args = TrainingArguments(
-        output_dir=str(work), per_device_train_batch_size=p.pretrain_batch_size,
-        max_steps=max(1, math.ceil(p.pretrain_passes * steps_per_pass)),
-        learning_rate=p.pretrain_lr, lr_scheduler_type="constant_with_warmup",
-        warmup_steps=round(0.06 * min(1.0, p.pretrain_passes) * steps_per_pass),
-        weight_decay=0.01, max_grad_norm=1.0, seed=p.seed, data_seed=p.seed, train_sampling_strategy="group_by_length",
-        save_strategy="steps", save_steps=p.pretrain_save_steps, save_total_limit=1,
-        logging_steps=min(p.pretrain_save_steps, 50),
-        report_to="none", disable_tqdm=True, dataloader_num_workers=0, remove_unused_columns=False,
-        bf16=cuda and torch.cuda.is_bf16_supported(), use_cpu=not cuda)
-    record = {"backbone": p.backbone, "texts": corpus.counts, "unlabelled_path": p.unlabelled_path,
-              "with_train": p.pretrain_with_train,
-              **{k: settings[k] for k in ("max_length", "pretrain_lr", "pretrain_batch_size", "pretrain_mask", "seed")}}
-    progress = ProgressLine(p.pretrain_batch_size, clock=work / "seconds.json")
-    trainer = MaskedLMTrainer(model=model, args=args, train_dataset=items, data_collator=masker,
-                              callbacks=[PassSetter(masker), progress,
-                                         Snapshots(out, p.pretrain_snapshot_every, steps_per_pass, record, tokenizer,
-                                                   progress), *(callbacks or [])])
-    trainer.remove_callback(PrinterCallback)   # ProgressLine says it in one line
-    start = time.perf_counter()
-    trainer.train(resume_from_checkpoint=_checkpoint(work))
-    losses = [r["loss"] for r in trainer.state.log_history if "loss" in r]
-    record.update(passes=p.pretrain_passes, steps=trainer.state.global_step, final_loss=losses[-1] if losses else None,
-                  seconds_this_process=round(time.perf_counter() - start, 1),
-                  seconds_total=round(progress.seconds(), 1))
-    folder = _save_backbone(trainer.model, tokenizer, out, record)
-    shutil.rmtree(work, ignore_errors=True)
-    return folder
+    settings = _settings(p, corpus)
+    with work_folder(out, "pretrain", keep_on_error=True) as work:
+        recorded = work / "settings.json"
+        if recorded.exists() and json.loads(recorded.read_text()) != settings:
+            raise StorageError(f"{work} holds checkpoints of a pre-training with other settings or texts; remove "
+                               f"it to start again")
+        source = resolve_backbone(p.backbone, cache_dir(p))
+        set_seed(p.seed)   # a backbone without a masked-LM head gets a new one: the same in every run with this seed
+        try: tokenizer, model = (AutoTokenizer.from_pretrained(source, trust_remote_code=False),
+                                 AutoModelForMaskedLM.from_pretrained(source, trust_remote_code=False))
+        except (OSError, ValueError) as e:
+            raise ModelError(f"Backbone '{p.backbone}' cannot be pre-trained: "
+                             f"{str(e).splitlines()[0][:200]}") from None
+        write_file_atomically(recorded, json.dumps(settings))
+        items = word_starts(tokenizer, corpus.texts, p.max_length)
+        masker = WholeWordMasker(tokenizer, p.pretrain_mask, p.seed)
+        steps_per_pass = len(items) / p.pretrain_batch_size
+        cuda = pick_device().type == "cuda"
+        args = TrainingArguments(
+            output_dir=str(work), per_device_train_batch_size=p.pretrain_batch_size,
+            max_steps=max(1, math.ceil(p.pretrain_passes * steps_per_pass)),
+            learning_rate=p.pretrain_lr, lr_scheduler_type="constant_with_warmup",
+            warmup_steps=round(0.06 * min(1.0, p.pretrain_passes) * steps_per_pass),
+            weight_decay=0.01, max_grad_norm=1.0, seed=p.seed, data_seed=p.seed,
+            train_sampling_strategy="group_by_length",
+            save_strategy="steps", save_steps=p.pretrain_save_steps, save_total_limit=1,
+            logging_steps=min(p.pretrain_save_steps, 50),
+            report_to="none", disable_tqdm=True, dataloader_num_workers=0, remove_unused_columns=False,
+            bf16=cuda and torch.cuda.is_bf16_supported(), use_cpu=not cuda)
+        record = {"backbone": p.backbone, "texts": corpus.counts, "unlabelled_path": p.unlabelled_path,
+                  "with_train": p.pretrain_with_train,
+                  **{k: settings[k] for k in ("max_length", "pretrain_lr", "pretrain_batch_size", "pretrain_mask",
+                                              "seed")}}
+        progress = ProgressLine(p.pretrain_batch_size, clock=work / "seconds.json")
+        trainer = MaskedLMTrainer(model=model, args=args, train_dataset=items, data_collator=masker,
+                                  callbacks=[PassSetter(masker), progress,
+                                             Snapshots(out, p.pretrain_snapshot_every, steps_per_pass, record,
+                                                       tokenizer, progress), *(callbacks or [])])
+        trainer.remove_callback(PrinterCallback)   # ProgressLine says it in one line
+        start = time.perf_counter()
+        trainer.train(resume_from_checkpoint=_checkpoint(work))
+        losses = [r["loss"] for r in trainer.state.log_history if "loss" in r]
+        record.update(passes=p.pretrain_passes, steps=trainer.state.global_step,
+                      final_loss=losses[-1] if losses else None,
+                      seconds_this_process=round(time.perf_counter() - start, 1),
+                      seconds_total=round(progress.seconds(), 1))
+        return _save_backbone(trainer.model, tokenizer, out, record)

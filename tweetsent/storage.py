@@ -9,6 +9,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,8 +21,9 @@ class StorageError(ValueError):
     "A file or folder that cannot be written or published; the message names it and says what to do."
 
 # %% auto #0
-__all__ = ['PUBLISH_STEPS', 'StorageError', 'no_space', 'fsync_path', 'open_atomically', 'write_file_atomically', 'sha256_file',
-           'stale_siblings', 'check_out', 'resolved_folder', 'folder_lock', 'publish_folder']
+__all__ = ['PUBLISH_STEPS', 'WORK_MARKER', 'StorageError', 'no_space', 'fsync_path', 'is_stream', 'open_atomically',
+           'write_file_atomically', 'sha256_file', 'stale_siblings', 'check_out', 'check_apart', 'work_folder',
+           'resolved_folder', 'folder_lock', 'writing_folder', 'publish_folder']
 
 # %% ../notebooks/lib/storage.ipynb #a2c42a83
 def no_space(e: BaseException) -> bool:
@@ -42,12 +44,36 @@ def fsync_path(path) -> None:
     finally: os.close(fd)
 
 # %% ../notebooks/lib/storage.ipynb #a14c9f74
+def is_stream(path) -> bool:
+    "`path` is a character device (`/dev/null`, a terminal) or a FIFO: written as it is, never replaced."
+    try: mode = os.stat(path).st_mode
+    except OSError: return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+# %% ../notebooks/lib/storage.ipynb #68e0c078
+def _alive(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+def _remove_dead_writers(path: Path) -> None:
+    "The `.name.PID.tmp` siblings of `path` whose writer is no longer running."
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2:-len(".tmp")]
+        if pid.isdigit() and not _alive(int(pid)): tmp.unlink(missing_ok=True)
+
 @contextmanager
 def open_atomically(path, mode: str = "wb", **kw) -> Iterator:
     """A file object for `path` that writes to a temporary sibling; when the block ends it is flushed, fsynced and moved
-    over `path` with `os.replace`. An error inside the block removes it and leaves `path` as it was."""
+    over `path` with `os.replace`. An error inside the block removes it and leaves `path` as it was. A device or FIFO
+    (`is_stream`) is opened and written as it is."""
     path = Path(path)
+    if is_stream(path):
+        with open(path, mode, **kw) as f: yield f
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_dead_writers(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, mode, **kw) as f:
@@ -95,15 +121,52 @@ def stale_siblings(path) -> list[Path]:
 
 # %% ../notebooks/lib/storage.ipynb #7d43d010
 def check_out(path, marker: str) -> Path:
-    """`path` may be written: it does not exist, or it is a folder holding `marker` (a folder this tool wrote).
-    Anything else is the user's."""
+    """`path` may be written: it does not exist, or it is a folder holding `marker` (a folder this tool wrote), and it
+    is not the current folder or one above it. Anything else is the user's."""
     path = Path(path)
+    here = Path.cwd().resolve()
+    if not path.resolve().name or path.resolve() == here or path.resolve() in here.parents:
+        raise StorageError(f"{path} is the current folder or holds it; name a new folder to write")
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         raise StorageError(f"{path} is a file, not a folder this tool wrote; it is never replaced: name a new folder")
     if path.exists() and not (path / marker).is_file():
         raise StorageError(f"{path} exists and is not a folder this tool wrote (no {marker} in it); it is never "
                            f"replaced: name a new folder")
     return path
+
+# %% ../notebooks/lib/storage.ipynb #ffb57ed9
+def check_apart(out, inputs, what: str = "--out") -> Path:
+    "`out`, refused when it is any of `inputs` (files or folders), sits inside one or holds one."
+    target = Path(out).resolve()
+    for given in inputs:
+        if given is None or str(given) == "-": continue
+        source = Path(given).resolve()
+        if target == source or source in target.parents or target in source.parents:
+            raise StorageError(f"{what} {out} is, holds or sits inside {given}, which this command reads; name "
+                               f"another path")
+    return Path(out)
+
+# %% ../notebooks/lib/storage.ipynb #91ffc94b
+WORK_MARKER = ".tweetsent-work"
+
+@contextmanager
+def work_folder(out, kind: str, keep_on_error: bool = False) -> Iterator[Path]:
+    "The scratch folder `.name.KIND` beside `out` while the block runs; removed after it if tweetsent made it."
+    out = Path(out).absolute()
+    work = out.parent / f".{out.name}.{kind}"
+    marker = work / WORK_MARKER
+    if work.is_symlink() or (work.exists() and not marker.is_file()):
+        raise StorageError(f"{work} exists and tweetsent did not make it (no {WORK_MARKER} in it); it is never used or "
+                           f"removed: move it away")
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(marker, "x") as f: f.write(f"{kind} scratch folder of {out}\n")
+    except FileExistsError: pass                          # a killed run's folder, taken up again
+    try: yield work
+    except BaseException:
+        if not keep_on_error and marker.is_file(): shutil.rmtree(work, ignore_errors=True)
+        raise
+    if marker.is_file(): shutil.rmtree(work, ignore_errors=True)
 
 # %% ../notebooks/lib/storage.ipynb #46d3ddaf
 def resolved_folder(path) -> Path:
@@ -131,15 +194,31 @@ def folder_lock(path) -> Iterator[None]:
     if path in _HELD: yield; return
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = path.with_name(f".{path.name}.lock")
-    with open(lock, "a+") as f:
+    while True:
+        f = open(lock, "a+")   # noqa: SIM115 (held until the block ends, closed in finally)
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StorageError(f"{path} is being written by another process (pid {_holder(f)}); wait for it or "
+            holder = _holder(f); f.close()
+            raise StorageError(f"{path} is being written by another process (pid {holder}); wait for it or "
                                f"write elsewhere") from None
+        try: current = os.stat(lock).st_ino == os.fstat(f.fileno()).st_ino
+        except FileNotFoundError: current = False
+        if current: break
+        f.close()                         # its holder removed the file as we opened it: lock the one on disk now
+    try:
         f.seek(0); f.truncate(); f.write(str(os.getpid())); f.flush()
         _HELD.add(path)
-        try: yield
-        finally: _HELD.discard(path); fcntl.flock(f, fcntl.LOCK_UN)
+        yield
+    finally:
+        _HELD.discard(path); lock.unlink(missing_ok=True); fcntl.flock(f, fcntl.LOCK_UN); f.close()
+
+# %% ../notebooks/lib/storage.ipynb #36dce48d
+@contextmanager
+def writing_folder(out, marker: str, inputs=()) -> Iterator[Path]:
+    "`out`, checked (`check_apart` from `inputs`, `check_out` for `marker`) and locked while the block writes it."
+    check_apart(out, inputs)
+    check_out(out, marker)
+    with folder_lock(out): yield check_out(out, marker)
 
 # %% ../notebooks/lib/storage.ipynb #4e98f616
 def _sync_tree(folder: Path) -> None:
