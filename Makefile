@@ -1,4 +1,4 @@
-# tweetsent: `make run` runs the pipeline on the default params; `make test` runs unit tests and nbval.
+# tweetsent: `make run` runs the pipeline on the default params; `make test` runs unit tests, pipelines and nbval.
 # Both create .venv on first use; later runs reuse it (the stamp file changes only when settings.ini or setup.py do).
 PYTHON ?= python3
 VENV ?= .venv
@@ -35,7 +35,7 @@ hooks:
 setup: $(STAMP)
 
 run: setup
-	$(PY) -m tweetsent run --params $(PARAMS) $(foreach s,$(SET),--set $(s))
+	@$(PY) -m tweetsent run --params $(PARAMS) $(foreach s,$(SET),--set $(s))
 
 # What the tests need beside .venv (.ci/services): headless Chromium, and PostgreSQL at TEST_PG_URL, started with its
 # role and database when the URL is on this machine. Installs with apt-get as root; otherwise says what to install.
@@ -46,7 +46,7 @@ services:
 # two workers, one file each at a time (a notebook's cells stay in order on one kernel); TEST_WORKERS=0 runs in one process
 TEST_WORKERS ?= 2
 test: setup services
-	TWEETSENT_TEST_PG_URL=$(TEST_PG_URL) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+	TWEETSENT_TEST_PG_URL=$(TEST_PG_URL) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # the unit checks alone, while you work (a couple of minutes); `make test` before you stop
 test-fast: setup

@@ -31,10 +31,14 @@ def run() -> str:
     record = json.loads(next((fresh / "outputs" / "runs").glob("*/run.json")).read_text())
     stages = " · ".join(f"{name} {s:.0f} s" for name, s in record["stages"].items())
     printed = "\n".join(f"    {line}" for line in lines["run"])
+    failed = [line for line in lines["test"] if line.startswith(("FAILED", "ERROR"))]
+    durations = [line for line in lines["test"] if " call " in line or " setup " in line][:10]
     shutil.rmtree(fresh.parent)
     return (header("Pipeline wall time", "python bench/run.py pipeline")
             + f"A fresh clone of {commit}, nothing installed in it: `make run` includes creating .venv; `make test` "
               "includes `make services` (Chromium and PostgreSQL were already installed on this machine, so their "
               "one-time apt-get install, about 30 s, is not in the figure).\n\n"
             + "| command | wall time | exit | last line |\n|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
-            + f"Stages of `make run`: {stages}.\n\nEverything `make run` printed:\n\n{printed}\n")
+            + f"Stages of `make run`: {stages}.\n\nEverything `make run` printed:\n\n{printed}\n\n"
+            + ("`make test` failed:\n\n" + "\n".join(f"    {line}" for line in failed) + "\n\n" if failed else "")
+            + "The slowest tests:\n\n" + "\n".join(f"    {line}" for line in durations) + "\n")

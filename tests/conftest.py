@@ -110,7 +110,7 @@ def run_cli(*args, cwd=ROOT, input=None):
 
 
 # `make test-fast`: the unit checks alone. Slow: pipelines run as subprocesses, trained models shared by a module,
-# JupyterLab, Chromium, PostgreSQL, and every notebook under nbval.
+# JupyterLab, Chromium, PostgreSQL, and every library notebook under nbval.
 SLOW_MODULES = {"test_lab", "test_report", "test_tune", "test_scale", "test_pretrain", "test_ensemble", "test_tracking",
                 "test_dask"}
 SLOW_FIXTURES = {"smoke_run", "smoke_runs", "smoke_model", "smoke_variants", "text_model", "model", "predict_model",

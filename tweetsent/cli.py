@@ -200,9 +200,9 @@ def _writable(path: Path, inputs=()) -> Path:
 
     from tweetsent.inputs import DataError
     from tweetsent.storage import check_apart, is_stream
+    if path.is_dir(): raise DataError(f"--output {path} is a folder; name a file")
     check_apart(path, inputs, "--output")
     if is_stream(path): return path
-    if path.is_dir(): raise DataError(f"--output {path} is a folder; name a file")
     try:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}."): pass
     except OSError as e: raise DataError(f"--output {path} cannot be written ({e.strerror})") from None
