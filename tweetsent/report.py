@@ -216,9 +216,15 @@ def number(key: str, value) -> str:
     if any(w in key for w in ("mb", "size", "latency", " ms", "_ms", "minutes", "duration")): return f"{value:,.1f}"
     return f"{value:,}" if isinstance(value, int) else f"{value:.3f}"
 
+class _Link(tuple):
+    "A cell that links: `(text, href)`, both escaped when the table renders it, like every other value."
+    def html(self) -> str:
+        from urllib.parse import quote
+        return f'<a href="{html.escape(quote(self[1]), quote=True)}">{html.escape(self[0])}</a>'
+
 def _table(rows: list[dict], numeric: tuple = (), selected: str = "", sortable: bool = False) -> str:
     """An HTML table from records; numbers right-aligned and formatted by their column (`number`), the selected
-    column highlighted."""
+    column highlighted. Every value is escaped; a `_Link` becomes a link built as an element."""
     if not rows: return ""
     cols = list(dict.fromkeys(k for r in rows for k in r))
     def cell(k, v):
@@ -226,8 +232,8 @@ def _table(rows: list[dict], numeric: tuple = (), selected: str = "", sortable: 
                        on in (("num", isinstance(v, (int, float)) and not isinstance(v, bool)), ("sel", k == selected))
                        if on)
         sort = f' data-sort="{v}"' if sortable and isinstance(v, (int, float)) and not isinstance(v, bool) else ""
-        return (f'<td class="{cls}"{sort}>{html.escape(number(k, v))}</td>' if cls
-                else f"<td{sort}>{html.escape(number(k, v))}</td>")
+        text = v.html() if isinstance(v, _Link) else html.escape(number(k, v))
+        return f'<td class="{cls}"{sort}>{text}</td>' if cls else f"<td{sort}>{text}</td>"
     head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in cols)
     attrs = ' class="sortable"' if sortable else ""
     return f"<table{attrs}><tr>{head}</tr>" + "".join("<tr>" + "".join(cell(c, r.get(c)) for c in cols) + "</tr>"
@@ -397,8 +403,8 @@ SORTABLE_JS = """document.querySelectorAll('table.sortable th').forEach((th, i) 
 def _run_row(run: Path, metrics: dict, params: dict) -> dict:
     m: dict = metrics.get("model") or next(iter(metrics.values()), {})
     metric, started = params.get("select_metric", "macro_f1"), read_json(run / RUN_FILE, {}).get("started", "")
-    return {"run": f'<a href="{RUNS_DIR}/{run.name}/{REPORT_FILE}">{html.escape(run.name)}</a>'
-            if (run / REPORT_FILE).exists() else run.name,
+    link = _Link((run.name, f"{RUNS_DIR}/{run.name}/{REPORT_FILE}"))
+    return {"run": link if (run / REPORT_FILE).exists() else run.name,
             "backbone": m.get("backbone", params.get("backbone", "")),
             "trainer": m.get("trainer", params.get("trainer", "")),
             "selected on": metric, "score": m.get(metric), "accuracy": m.get("accuracy"), "macro_f1": m.get("macro_f1"),
@@ -430,8 +436,6 @@ def build_runs_index(out_dir) -> Path:
         rows = [{**row, "params that differ": "; ".join(f"{k}={json.dumps(p.get(k))}" for k in differ)}
                 for row, p in runs]
         table = _table(rows, sortable=True)
-        links = (("&lt;a href=", "<a href="), ("&quot;&gt;", '">'), ("&lt;/a&gt;", "</a>"), ("&quot;", '"'))
-        for escaped, raw in links: table = table.replace(escaped, raw)   # the run column's links
         name = (f"{group['source'] or 'held-out data'} ({group['rows']:,} held-out rows, fingerprint {key[:12]})"
                 if group["rows"] else key)
         body.append(f"<h2>{html.escape(name)}</h2>{table}")
