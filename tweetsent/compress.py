@@ -7,7 +7,6 @@ import copy
 import dataclasses
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from .layout import cache_dir
 from .models import Classifier, Ensemble, TweetClassifier, network
 from .params import COMPRESS_METHODS, Params, ParamsError
 from .pretrain import unlabelled_texts
+from .storage import open_atomically
 from .trainer import DistillationLoss, TeacherLabels, finish_training, manual_loop, train_model
 from .variants import ffn_pairs, load_model, save_model, shrink_ffn
 
@@ -145,9 +145,8 @@ def teacher_logits(teacher: Classifier, texts: list[str], folder: Path, chunk_ro
         if path.exists(): parts.append(np.load(path)); continue            # plain arrays: np.load refuses pickles
         chunk = texts[at:at + chunk_rows]
         logits = (teacher.logits_from_items(teacher.encode(chunk)) + teacher.class_bias).astype(np.float32)
-        tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f: np.save(f, logits)
-        os.replace(tmp, path); parts.append(logits); done += len(chunk)
+        with open_atomically(path) as f: np.save(f, logits)
+        parts.append(logits); done += len(chunk)
         rate = done / (time.perf_counter() - start)
         left = sum(len(texts[a:a + chunk_rows]) for a in range(at + chunk_rows, len(texts), chunk_rows)
                    if not (folder / f"{a:010d}.npy").exists())

@@ -42,6 +42,7 @@ from tweetsent.models import (
 )
 from .params import Params, ParamsError, compression_keys, training_keys
 from .progress import progress as progress_bar
+from .storage import open_atomically
 
 # %% auto #0
 __all__ = ['EpochCallback', 'TRAINERS', 'TRAINING_KEYS', 'parameter_groups', 'make_optimizer', 'class_shares',
@@ -192,9 +193,7 @@ def averaged_weights(model: nn.Module, averager: Optional[AveragedModel]):
 # %% ../notebooks/lib/trainer.ipynb #35a7b8d9
 def _save_checkpoint(folder: Path, state: dict) -> None:
     "The loop's state, written atomically (a kill while writing leaves the previous checkpoint)."
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".state.pt.{os.getpid()}.tmp"
-    torch.save(state, tmp); os.replace(tmp, folder / "state.pt")
+    with open_atomically(folder / "state.pt") as f: torch.save(state, f)
 
 def _load_checkpoint(folder: Optional[Path]) -> Optional[dict]:
     path = folder / "state.pt" if folder else None
