@@ -17,11 +17,12 @@ $(STAMP): settings.ini setup.py
 	@{ $(PY) -m pip install --disable-pip-version-check $(TORCH) && \
 	   $(PY) -m pip install --disable-pip-version-check -e ".[dev]" && \
 	   $(PY) -m tweetsent lexicons --dir lexicons && \
-	   $(PY) -m ipykernel install --user --name tweetsent --display-name "tweetsent" && \
+	   $(PY) -m ipykernel install --sys-prefix --name tweetsent --display-name "tweetsent" && \
 	   $(MAKE) --no-print-directory hooks; } >$(VENV)/setup.log 2>&1 || \
 	  { tail -n 20 $(VENV)/setup.log; echo "make setup failed: the whole log is $(VENV)/setup.log"; exit 1; }
 	@touch $(STAMP)
-# TORCH: the CPU build here; TORCH="torch==X --index-url URL" for another. The ipykernel is the notebooks' kernel.
+# TORCH: the CPU build here; TORCH="torch==X --index-url URL" for another. The ipykernel is the notebooks' kernel, in
+# .venv: each clone's own (a user-wide one was repointed by every other clone's set-up).
 
 # nbdev's hooks (clean notebooks on save in Jupyter, resolve notebook merge conflicts) and a pre-commit check
 hooks:

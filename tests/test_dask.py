@@ -59,22 +59,31 @@ def test_the_cluster_labels_as_one_process_does(model, tmp_path):
     assert not list(tmp_path.glob(".out.tmp-*"))                             # no temporary folder left beside it
 
 
-def test_a_bad_partition_is_named_and_the_old_output_stays(model, tmp_path):
+@pytest.fixture(scope="module")
+def scheduler():
+    "The address of a one-worker LocalCluster that this module's commands share (`--scheduler`), closed after them."
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                      env={"OMP_NUM_THREADS": "1"}) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_a_bad_partition_is_named_and_the_old_output_stays(model, scheduler, tmp_path):
     write_partitions(tmp_path / "in", 2)
     assert run_cli("predict", "--model", model, "--input", tmp_path / "in", "--output", tmp_path / "out",
-                   "--engine", "dask", "--local-workers", "1").returncode == 0
+                   "--engine", "dask", "--scheduler", scheduler).returncode == 0
     before = read_parts(tmp_path / "out")
     (tmp_path / "in" / "009.jsonl").write_text('{"OriginalTweet": "fine"}\n{"OriginalTweet": \n')
     r = run_cli("predict", "--model", model, "--input", tmp_path / "in", "--output", tmp_path / "out",
-                "--engine", "dask", "--local-workers", "1")
+                "--engine", "dask", "--scheduler", scheduler)
     assert r.returncode != 0 and "009.jsonl" in r.stderr and "line 2 is not valid JSON" in r.stderr, r.stderr[-2000:]
     assert read_parts(tmp_path / "out").equals(before)                        # the previous output as it was
     (tmp_path / "mine").mkdir()
     r = run_cli("predict", "--model", model, "--input", tmp_path / "in", "--output", tmp_path / "mine",
-                "--engine", "dask")
+                "--engine", "dask", "--scheduler", scheduler)
     assert r.returncode != 0 and "not a folder this tool wrote" in r.stderr   # never replaces the user's folder
     r = run_cli("predict", "--model", model, "--input", tmp_path / "in", "--output", tmp_path / "in",
-                "--engine", "dask")
+                "--engine", "dask", "--scheduler", scheduler)
     assert r.returncode == 2 and "which this command reads" in r.stderr      # nor the folder it reads
 
 

@@ -52,6 +52,8 @@ def pipeline(model) -> Callable:
     # a folder that cannot be loaded fails here, not at the first call
     cached_model(model)
     def classify(texts, top_k: Optional[int] = 1):
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
+            raise ValueError(f"top_k must be a whole number >= 1, or None for every label; not {top_k!r}")
         clf, out = cached_model(model), list[Any]()
         for row in clf.predict_proba(texts):
             if np.isnan(row).any(): out.append({"label": None, "score": float("nan")} if top_k == 1 else []); continue

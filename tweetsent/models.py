@@ -31,7 +31,7 @@ class ModelError(ValueError):
     "A backbone or model folder that cannot be used; the message says what was tried."
 
 # %% auto #0
-__all__ = ['TINY_RANDOM', 'MEMBER_KINDS', 'INFO_RULES', 'FLOOR', 'ModelError', 'quiet_libraries', 'minilm_folder',
+__all__ = ['TINY_RANDOM', 'MAX_OFFSET', 'MEMBER_KINDS', 'INFO_RULES', 'FLOOR', 'ModelError', 'quiet_libraries', 'minilm_folder',
            'build_tiny_backbone', 'resolve_backbone', 'load_backbone', 'masked_mean', 'TransformerWithMeta',
            'classifier_config', 'TextOnly', 'network', 'encode', 'Collator', 'pick_device', 'check_info_values',
            'ModelInfo', 'Classifier', 'TweetClassifier', 'log_proba', 'Ensemble']
@@ -236,7 +236,9 @@ def _number(low: float, high: float, high_in: bool = True):
 _is = lambda *types: lambda v: isinstance(
     v, types) and not isinstance(v, bool) or (bool in types and isinstance(v, bool))
 _or_none = lambda check: lambda v: v is None or check(v)
-_finite_list = lambda v: isinstance(v, list) and all(_number(-math.inf, math.inf)(x) for x in v)
+# class offsets move logits; beyond this one class has all the probability anyway, and float32 overflows near 1e38
+MAX_OFFSET = 1000.0
+_offsets = lambda v: isinstance(v, list) and all(_number(-MAX_OFFSET, MAX_OFFSET)(x) for x in v)
 
 # what an ensemble stacks: a model folder, an n-gram model, a lexicon model
 MEMBER_KINDS = ("model", "ngram", "lexicon")
@@ -257,7 +259,8 @@ INFO_RULES = {   # key of model_info.json -> (check, what it must be)
     "feature_names": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of names"),
     "params": (_is(dict), "an object"), "run_name": (_is(str), "text"),
     "select_metric": (lambda v: v in SELECT_METRICS, f"one of {SELECT_METRICS}"),
-    "class_bias": (_or_none(_finite_list), "null or a list of finite numbers, one per label"),
+    "class_bias": (_or_none(_offsets),
+                   f"null or a list of numbers in [-{MAX_OFFSET:g}, {MAX_OFFSET:g}], one per label"),
     "ngram_weight": (_number(0, 1), "a number in [0, 1]"), "data_fingerprint": (_is(dict), "an object"),
     "rows": (_is(dict), "an object"),
     "data_source": (_is(str), "text"), "history": (_is(list), "a list"),
@@ -372,9 +375,9 @@ class Classifier:
     def with_ngram(self, logits: np.ndarray, items: list[dict]) -> np.ndarray: return logits
 
     def predict_proba(self, texts, batch_size: int = 64, progress: bool = False, meta: np.ndarray = None) -> np.ndarray:
-        """Class probabilities, one row per text of `texts` (read by `as_texts`; NaN for a missing or blank one).
-        `meta`: the features of the texts that have some, when already computed."""
-        texts = as_texts(texts)
+        """Class probabilities, one row per text of `texts` (read by `as_texts`, a DataFrame by the model's `text_col`;
+        NaN for a missing or blank one). `meta`: the features of the texts that have some, when already computed."""
+        texts = as_texts(texts, (self.info.params or {}).get("text_col"))
         out = np.full((len(texts), len(self.labels)), np.nan, np.float32)
         real = [i for i, t in enumerate(texts) if t is not None]
         if real:
@@ -389,8 +392,15 @@ class Classifier:
         return out if network_only else self.with_ngram(out, items)
 
     def proba_from_logits(self, logits: np.ndarray) -> np.ndarray:
-        "Class probabilities: softmax of logits plus class offsets."
-        return torch.softmax(torch.from_numpy(np.asarray(logits, np.float32) + self.class_bias), -1).numpy()
+        """Class probabilities: softmax of logits plus class offsets. A model that gives a text no probabilities
+        (a NaN or infinite logit: damaged weights) stops here, never as a label picked from NaN."""
+        proba = torch.softmax(torch.from_numpy(np.asarray(logits, np.float32) + self.class_bias), -1).numpy()
+        bad = ~np.isfinite(proba).all(1)
+        if bad.any():
+            raise ModelError(f"the model ({self.info.backbone or 'its network'}) gave no probabilities for "
+                             f"{int(bad.sum())} of {len(proba)} texts (non-finite logits): its weights or class "
+                             f"offsets are damaged; re-train or re-save it")
+        return proba
 
     def proba_from_items(self, items: list[dict], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         "Class probabilities for already encoded tweets."

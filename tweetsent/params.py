@@ -15,12 +15,13 @@ from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 import yaml
 
 from .layout import project_root, tuned_file
+from .storage import StorageError, parse_yaml
 
 # %% auto #0
 __all__ = ['KAGGLE_LABELS', 'FEATURE_GROUPS', 'COMPRESS_METHODS', 'SELECT_METRICS', 'ARCHS', 'RENAMED', 'TRACKERS', 'RANGES',
            'ALIASES', 'OUT_DIR_ENV', 'ParamsError', 'arg', 'Params', 'check_run_name', 'validate', 'training_keys',
            'compression_keys', 'help_table', 'parse_overrides', 'make_params', 'load_params', 'params_dict',
-           'changed_values', 'with_tuned']
+           'recorded_params', 'changed_values', 'with_tuned']
 
 # %% ../notebooks/lib/params.ipynb #c8ddbf92
 KAGGLE_LABELS = ["Extremely Negative", "Negative", "Neutral", "Positive", "Extremely Positive"]
@@ -308,19 +309,21 @@ def make_params(values: dict, where: str = "params", sources: Optional[dict] = N
 # when set, the out_dir of every run that does not override it (the tests use a temporary folder)
 OUT_DIR_ENV = "TWEETSENT_OUT_DIR"
 
+def _yaml_mapping(path: Path) -> dict:
+    "The mapping a params file holds, read by `storage.parse_yaml`; anything else is a ParamsError naming the file."
+    try: raw = parse_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
+    except UnicodeDecodeError: raise ParamsError(f"{path} is not a UTF-8 text file") from None
+    except StorageError as e: raise ParamsError(str(e)) from None
+    if not isinstance(raw, dict): raise ParamsError(f"Params file {path} must hold a mapping of keys to values")
+    return raw
+
 def load_params(path: Union[str, Path], overrides=None) -> Params:
     "Read a params YAML file, apply `overrides` (dict or KEY=VALUE list), validate; `$TWEETSENT_OUT_DIR` moves out_dir."
     path = Path(path)
     if not path.is_absolute() and not path.exists(): path = project_root() / path
     if not path.exists(): raise ParamsError(f"Params file not found: {path}")
     if path.is_dir(): raise ParamsError(f"{path} is a folder; --params needs a YAML file")
-    try: raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ParamsError(f"{path} is not valid YAML{where}: {getattr(e, 'problem', None) or e}") from None
-    except UnicodeDecodeError: raise ParamsError(f"{path} is not a UTF-8 text file") from None
-    if not isinstance(raw, dict): raise ParamsError(f"Params file {path} must hold a mapping of keys to values")
+    raw = _yaml_mapping(path)
     extra = _checked(parse_overrides(overrides), "--set/overrides")
     p = make_params({**_checked(raw, str(path)), **extra}, str(path),
                     {k: f"--set/overrides ({k}={v!r})" for k, v in extra.items()})
@@ -334,6 +337,13 @@ def params_dict(p: Params) -> dict:
     "All settings as a plain dict (for YAML and JSON)."
     return dataclasses.asdict(p)
 
+# %% ../notebooks/lib/params.ipynb #9a1974a1
+def recorded_params(path) -> dict:
+    "The settings a run recorded in `path` (its params file), checked as a params file is; `{}` when there is none."
+    path = Path(path)
+    if not path.exists(): return {}
+    return params_dict(make_params(_yaml_mapping(path), str(path)))
+
 # %% ../notebooks/lib/params.ipynb #4f83a8f2
 def changed_values(values: dict) -> list[dict]:
     "The settings of `values` (a params dict) that differ from the defaults: key, value and default."
@@ -346,7 +356,7 @@ def with_tuned(p: Params) -> Params:
     "`p` with the tuned values of its run folder laid over it when `use_tuned` is on and a study has written them."
     path = tuned_file(p)
     if not p.use_tuned or not path.exists(): return p
-    values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    values = _yaml_mapping(path)
     if all(getattr(p, k, None) == v for k, v in values.items()): return p
     print(f"training with 04's tuned values {values} (from {path}; use_tuned: false trains with the params file's)")
     return validate(dataclasses.replace(p, **_checked(values, str(path))), str(path))

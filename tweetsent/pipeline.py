@@ -30,8 +30,8 @@ from tweetsent.layout import (
     run_dir,
 )
 from .params import Params, load_params, params_dict
-from .report import build_report, build_runs_index, read_json, render_html, stage_headline
-from .storage import write_file_atomically
+from .report import build_report, build_runs_index, render_html, stage_headline
+from .storage import read_json, write_file_atomically
 from .tracking import Tracker, make_tracker
 
 # %% auto #0

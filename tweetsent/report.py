@@ -11,7 +11,6 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-import yaml
 
 from tweetsent.layout import (
     CARD_FILE,
@@ -32,12 +31,12 @@ from tweetsent.layout import (
     TUNED_FILE,
     figure_path,
 )
-from .params import Params, changed_values, params_dict
-from .storage import StorageError, write_file_atomically
+from .params import Params, changed_values, params_dict, recorded_params
+from .storage import StorageError, read_json, write_file_atomically
 
 # %% auto #0
 __all__ = ['FIGURES', 'SECTIONS', 'STYLE', 'SORTABLE_JS', 'save_figure', 'show_notice', 'load_table', 'params_table',
-           'render_html', 'read_json', 'stage_headline', 'number', 'learning_curve', 'params_changed', 'build_report',
+           'render_html', 'stage_headline', 'number', 'learning_curve', 'params_changed', 'build_report',
            'build_runs_index']
 
 # %% ../notebooks/lib/report.ipynb #e6a00002
@@ -95,10 +94,6 @@ def render_html(notebook: Path, target: Path) -> Path:
     from nbconvert import HTMLExporter
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(notebook, as_version=4))
     return write_file_atomically(target, body)
-
-# %% ../notebooks/lib/report.ipynb #d8b55d7c
-def read_json(path: Path, default=None):
-    return json.loads(path.read_text()) if path.exists() else default
 
 # %% ../notebooks/lib/report.ipynb #cf28beeb
 def stage_headline(out: Path, name: str, metric: str) -> str:
@@ -271,7 +266,7 @@ def _token_html(example: dict) -> str:
 # %% ../notebooks/lib/report.ipynb #e6a00022
 def params_changed(out: Path) -> list[dict]:
     "The run's params that differ from the defaults, as the report's table shows them."
-    used = yaml.safe_load((out / PARAMS_FILE).read_text()) if (out / PARAMS_FILE).exists() else {}
+    used = recorded_params(out / PARAMS_FILE)
     return [{k: json.dumps(v) if k != "key" else v for k, v in row.items()} for row in changed_values(used)]
 
 # %% ../notebooks/lib/report.ipynb #e6a00024
@@ -371,7 +366,7 @@ def build_report(run_folder) -> Path:
     if not (out / PARAMS_FILE).exists() and not (out / METRICS_FILE).exists():
         raise StorageError(f"{out} holds no tweetsent run (no {PARAMS_FILE} or {METRICS_FILE}); runs are under "
                            f"<out_dir>/{RUNS_DIR}/<run_name>")
-    params = yaml.safe_load((out / PARAMS_FILE).read_text()) if (out / PARAMS_FILE).exists() else {}
+    params = recorded_params(out / PARAMS_FILE)
     metric = params.get("select_metric", "macro_f1")
     data, run = read_json(out / DATA_SUMMARY_FILE, {}), read_json(out / RUN_FILE, {})
     parts = _sections(out, metric)
@@ -419,7 +414,7 @@ def build_runs_index(out_dir) -> Path:
     groups: dict = {}
     for f in sorted((out_dir / RUNS_DIR).glob(f"*/{METRICS_FILE}")):
         run, metrics = f.parent, read_json(f, {})
-        params = yaml.safe_load((run / PARAMS_FILE).read_text()) if (run / PARAMS_FILE).exists() else {}
+        params = recorded_params(run / PARAMS_FILE)
         m: dict = metrics.get("model") or next(iter(metrics.values()), {})
         data = (m.get("data") or {})
         source = read_json(run / DATA_SUMMARY_FILE, {}).get("source", "")

@@ -7,6 +7,7 @@ import ctypes
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -14,16 +15,19 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
+
+import yaml
 
 
 class StorageError(ValueError):
-    "A file or folder that cannot be written or published; the message names it and says what to do."
+    """A file or folder that cannot be written, published or read back; the message names it and says what to do."""
 
 # %% auto #0
-__all__ = ['PUBLISH_STEPS', 'WORK_MARKER', 'StorageError', 'no_space', 'fsync_path', 'is_stream', 'open_atomically',
-           'write_file_atomically', 'sha256_file', 'stale_siblings', 'check_out', 'check_apart', 'work_folder',
-           'resolved_folder', 'folder_lock', 'writing_folder', 'publish_folder']
+__all__ = ['MAX_NESTING', 'PUBLISH_STEPS', 'WORK_MARKER', 'StorageError', 'no_space', 'fsync_path', 'is_stream',
+           'open_atomically', 'write_file_atomically', 'sha256_file', 'parse_json', 'read_json', 'parse_yaml',
+           'stale_siblings', 'check_out', 'check_apart', 'work_folder', 'resolved_folder', 'folder_lock',
+           'writing_folder', 'publish_folder']
 
 # %% ../notebooks/lib/storage.ipynb #a2c42a83
 def no_space(e: BaseException) -> bool:
@@ -99,6 +103,60 @@ def sha256_file(path) -> str:
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
     return h.hexdigest()
+
+# %% ../notebooks/lib/storage.ipynb #4fc300dd
+MAX_NESTING = 64   # lists and mappings inside each other: tweetsent writes at most 5
+
+def _nesting_within(value: Any, limit: int) -> bool:
+    "`value` nests lists and dicts at most `limit` deep (walked without recursion)."
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, (dict, list)):
+            if depth > limit: return False
+            stack.extend((x, depth + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return True
+
+def parse_json(text: str | bytes, where: str) -> Any:
+    "The value of JSON `text`; one line naming `where` when it is not JSON or nests more than `MAX_NESTING` deep."
+    try: value = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise StorageError(f"{where} is not valid JSON ({getattr(e, 'msg', None) or e})") from None
+    except RecursionError: value, deep = None, True
+    else: deep = not _nesting_within(value, MAX_NESTING)
+    if deep:
+        raise StorageError(f"{where} nests lists or objects more than {MAX_NESTING} deep; no tweetsent file does, "
+                           f"so it is damaged or not one of them")
+    return value
+
+# %% ../notebooks/lib/storage.ipynb #ec9c4232
+def read_json(path, default: Any = None) -> Any:
+    """The JSON value of the file `path`, or `default` when there is none; damaged, a folder, or not the kind of
+    value `default` is (a mapping, a list): one line naming it."""
+    path = Path(path)
+    if not path.exists(): return default
+    if path.is_dir(): raise StorageError(f"{path} is a folder, not a JSON file")
+    value = parse_json(path.read_bytes(), str(path))
+    if default is not None and not isinstance(value, type(default)):
+        raise StorageError(f"{path} holds a JSON {type(value).__name__}, not a {type(default).__name__}; it is "
+                           f"damaged or not the file tweetsent wrote")
+    return value
+
+# %% ../notebooks/lib/storage.ipynb #31e8e8fe
+def parse_yaml(text: str, where: str) -> Any:
+    """The value of YAML `text` (safe tags only); one line naming `where` and the place when it is not YAML, holds a
+    tag that would build a Python object, or nests more than `MAX_NESTING` deep."""
+    try: value = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        why = str(getattr(e, "problem", None) or e).splitlines()[0]
+        raise StorageError(f"{where} is not valid YAML{at}: {why}") from None
+    except RecursionError: value, deep = None, True
+    else: deep = not _nesting_within(value, MAX_NESTING)
+    if deep:
+        raise StorageError(f"{where} nests lists or mappings more than {MAX_NESTING} deep")
+    return value
 
 # %% ../notebooks/lib/storage.ipynb #27f96d32
 PUBLISH_STEPS = ("written", "synced", "renamed-old", "swapped", "cleaned")

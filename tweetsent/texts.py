@@ -3,9 +3,9 @@
 # %% ../notebooks/lib/texts.ipynb #2d6d3c53
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Optional
 
 import pandas as pd
@@ -22,12 +22,26 @@ def clean_tweets(texts: pd.Series) -> pd.Series:
 
 # %% ../notebooks/lib/texts.ipynb #8e55de65
 def _missing(t) -> bool:
-    return t is None or (isinstance(t, float) and math.isnan(t)) or t is pd.NA or t is pd.NaT
+    "None, or a NaN-like of any kind a table or array holds (float or numpy NaN, pd.NA, NaT, Decimal NaN)."
+    return t is None or (not isinstance(t, str) and pd.api.types.is_scalar(t) and bool(pd.isna(t)))
 
-def as_texts(texts) -> list[Optional[str]]:
-    "`texts` (one `str`, or a sequence of them) as a list of cleaned texts, `None` where there is nothing to read."
+def _column(frame: pd.DataFrame, text_col: Optional[str]) -> pd.Series:
+    "The text column of a DataFrame of texts: `text_col`, or the only column; anything else is ambiguous."
+    names = [str(c) for c in frame.columns]
+    if text_col is not None and names.count(text_col) == 1: return frame.iloc[:, names.index(text_col)]
+    if len(names) == 1: return frame.iloc[:, 0]
+    raise TypeError(f"a DataFrame of texts needs one text column: it has {names[:8]}, "
+                    f"{'none' if text_col not in names else 'more than one'} named {text_col!r}; pass frame[column]")
+
+def as_texts(texts, text_col: Optional[str] = None) -> list[Optional[str]]:
+    """`texts` (one `str`, a sequence of them, or a DataFrame: its column `text_col`, or its only column) as a list of
+    cleaned texts, `None` where there is nothing to read."""
     if isinstance(texts, str): texts = [texts]
-    elif isinstance(texts, (bytes, bytearray, dict)) or not isinstance(texts, Iterable) or hasattr(texts, "read"):
+    elif isinstance(texts, pd.DataFrame): texts = _column(texts, text_col)
+    elif isinstance(texts, AbstractSet):
+        raise TypeError(f"texts must be in order (a list, tuple, array or Series), not a {type(texts).__name__}: the "
+                        f"answers could not be matched to the texts")
+    elif isinstance(texts, (bytes, bytearray, Mapping)) or not isinstance(texts, Iterable) or hasattr(texts, "read"):
         raise TypeError(f"texts must be a str or a sequence of str, not {type(texts).__name__}")
     out: list = []
     for t in texts:

@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -41,7 +41,7 @@ from tweetsent.layout import (
     STACKER_FILE,
 )
 from .models import Ensemble, ModelError, ModelInfo, TextOnly, TransformerWithMeta, TweetClassifier
-from .storage import publish_folder, sha256_file, stale_siblings
+from .storage import StorageError, parse_json, publish_folder, read_json, sha256_file, stale_siblings
 
 # ONNX Runtime (1.2x and later) keeps a device id and a telemetry store under ~/.cache/Microsoft unless this is set
 # before it is first imported: loading a model writes nothing outside the folders it is told to write
@@ -61,10 +61,8 @@ def read_info(folder: Path) -> ModelInfo:
     version."""
     path = folder / INFO_FILE
     if not path.is_file(): raise ModelError(f"{folder} is not a tweetsent model folder (no {INFO_FILE})")
-    try: info = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelError(f"{path} is damaged: not valid JSON ({getattr(e, 'msg', e)}); re-save or "
-                         f"re-train the model") from None
+    try: info = parse_json(path.read_bytes(), str(path))
+    except StorageError as e: raise ModelError(f"{e}: the folder is damaged; re-save or re-train the model") from None
     if not isinstance(info, dict): raise ModelError(f"{path} is damaged: it does not hold a JSON object")
     version = info.get("format_version", 1)
     if not isinstance(version, int) or isinstance(version, bool):
@@ -86,7 +84,24 @@ def read_info(folder: Path) -> ModelInfo:
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0042
 CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".dylib", ".dll", ".pth", ".ipynb", ".sh")
-CODE_KEYS = ("auto_map", "custom_pipelines")   # transformers would import code these name
+CODE_KEYS = ("auto_map", "custom_pipelines")   # transformers would import code these name (any case refused)
+
+def _file_keys(value: Any) -> Iterator[tuple[str, Any]]:
+    """(key, value) of every key, at any depth of a JSON value, that names a file (`*_file`, `*_files`: the tokenizer's
+    `fast_tokenizer_files`, `vocab_file`, ...): transformers opens what they name, joined to the folder."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else ()
+        for k, x in items:
+            if isinstance(k, str) and k.lower().endswith(("_file", "_files")): yield k, x
+            stack.append(x)
+
+def _outside(value: Any) -> Optional[str]:
+    "The first path of `value` (a path or a list of them) that leaves the folder: absolute, or through `..`."
+    for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, str) and (Path(v).is_absolute() or ".." in Path(v).parts or v.startswith("~")): return v
+    return None
 
 def verify_files(folder: Path, info: ModelInfo) -> None:
     """The folder holds exactly the files model_info.json lists, each with the sha256 it had when the folder was saved,
@@ -110,13 +125,16 @@ def verify_files(folder: Path, info: ModelInfo) -> None:
             raise ModelError(f"{folder}: {name} changed since the model was saved (sha256 mismatch); the folder is "
                              f"damaged or was edited")
         if path.suffix == ".json":
-            try: values = json.loads(path.read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                raise ModelError(f"{folder}: {name} is not valid JSON") from None
-            named = [k for k in CODE_KEYS if isinstance(values, dict) and k in values]
+            try: values = parse_json(path.read_bytes(), f"{folder}: {name}")
+            except StorageError as e: raise ModelError(str(e)) from None
+            named = [k for k in values if k.lower() in CODE_KEYS] if isinstance(values, dict) else []
             if named:
                 raise ModelError(f"{folder}: {name} names custom code ('{named[0]}'); loading never runs code from a "
                                  f"folder, so it is not loaded")
+            for key, value in _file_keys(values):
+                if (outside := _outside(value)) is not None:
+                    raise ModelError(f"{folder}: {name} points '{key}' outside the folder ({outside[:80]}); a model "
+                                     f"folder reads only its own listed files, so it is not loaded")
 
 # %% ../notebooks/lib/variants.ipynb #7a0e0044
 def folder_digests(folder: Path) -> dict[str, str]:
@@ -400,8 +418,7 @@ def _load_member(folder: Path, spec: dict, info: ModelInfo):
     if spec["kind"] == "ngram":
         return _part(f"member {name}", folder, lambda: NgramModel.from_arrays(arrays, info.max_text_chars))
     return _part(f"member {name}", folder,
-                 lambda: LexiconModel.from_state(json.loads((where / f"{name}.json").read_text(encoding="utf-8")),
-                                                 arrays))
+                 lambda: LexiconModel.from_state(read_json(where / f"{name}.json", {}), arrays))
 
 def _load_ensemble(folder: Path, info: ModelInfo) -> Ensemble:
     if not info.members: raise ModelError(f"{folder / INFO_FILE} is damaged: an ensemble without members")
@@ -572,9 +589,12 @@ def _part(what: str, folder: Path, load: Callable):
 def load_parts(folder: Path, info: ModelInfo, with_model: bool = True) -> TweetClassifier:
     "Tokenizer, fitted extractor and (with `with_model`) an untrained model of the folder's shape."
     tokenizer = _part("tokenizer", folder, lambda: AutoTokenizer.from_pretrained(folder, trust_remote_code=False))
+    if tokenizer.pad_token is None:   # batches are padded: without one every prediction would fail, with a traceback
+        raise ModelError(f"{folder}: its tokenizer ({type(tokenizer).__name__}) has no padding token; the tokenizer "
+                         f"files were changed or come from another model")
     extractor = None
     if (folder / FEATURES_FILE).exists():
-        state = lambda: json.loads((folder / FEATURES_FILE).read_text(encoding="utf-8"))
+        state = lambda: read_json(folder / FEATURES_FILE, {})
         extractor = _part(FEATURES_FILE, folder, lambda: FeatureExtractor.from_state(state()))
         if info.uses_meta and len(extractor.get_feature_names_out()) != info.n_meta:
             raise ModelError(f"{folder}: {FEATURES_FILE} makes {len(extractor.get_feature_names_out())} features but "
