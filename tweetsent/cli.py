@@ -389,7 +389,7 @@ def main(argv=None) -> int:
     from tweetsent.inputs import DataError
     from tweetsent.models import ModelError, quiet_libraries
     from tweetsent.params import ParamsError
-    from tweetsent.storage import StorageError
+    from tweetsent.storage import StorageError, no_space
     args = build_parser().parse_args(argv)
     quiet_libraries()
     try: args.fn(args)
@@ -399,5 +399,10 @@ def main(argv=None) -> int:
     except OSError as e:                     # a file or device the OS refused: one line, no traceback
         where = f" ({e.filename})" if e.filename else ""
         print(f"error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+    except Exception as e:                   # a library's write that found the disk full (safetensors, torch.save)
+        if not no_space(e): raise
+        print(f"error: the disk (or a quota, or the file size limit) is full: {str(e).splitlines()[0][:160]}; free "
+              f"some space and run again", file=sys.stderr)
         return 2
     return 0

@@ -21,7 +21,7 @@ from .datasets import data_fingerprint
 from .layout import METRICS_FILE
 from .lexicons import NEGATORS
 from .metrics import classification_metrics, expected_calibration_error, folder_bytes
-from .storage import write_file_atomically
+from .storage import read_json, write_file_atomically
 
 # %% auto #0
 __all__ = ['LEADERBOARD_COLUMNS', 'PUBLISHED_SEMEVAL', 'measure_speed', 'evaluate_model', 'plot_confusion', 'plot_roc',
@@ -163,7 +163,7 @@ def leaderboard(runs_dir, metric: str = "macro_f1", data: Optional[str] = None) 
     on the rows of that fingerprint."""
     rows = []
     for f in sorted(Path(runs_dir).glob(f"*/{METRICS_FILE}")):
-        for name, m in json.loads(f.read_text()).items():
+        for name, m in read_json(f, {}).items():
             if data is not None and (m.get("data") or {}).get("fingerprint") != data: continue
             rows.append({"run": f.parent.name, "model": name, "backbone": m.get("backbone", ""),
                          "trainer": m.get("trainer", ""),
@@ -191,7 +191,7 @@ def plot_leaderboard(board: pd.DataFrame, metric: str = "macro_f1"):
 def record_metrics(run_folder, name: str, metrics: dict) -> Path:
     "Add or replace one model's metrics in the run's metrics.json."
     path = Path(run_folder) / METRICS_FILE
-    allm = json.loads(path.read_text()) if path.exists() else {}
+    allm = read_json(path, {})
     allm[name] = metrics
     return write_file_atomically(path, json.dumps(allm, indent=2, default=float))
 

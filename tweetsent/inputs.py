@@ -6,21 +6,22 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import os
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import pandas as pd
 
+from .storage import StorageError, parse_json
+
 # %% auto #0
-__all__ = ['SAMPLE_BYTES', 'MAX_FIELD_CHARS', 'DataError', 'LoadReport', 'decoded_lines', 'decode_csv_bytes', 'csv_frames',
-           'parse_csv', 'input_format', 'iter_csv_input', 'as_text_columns', 'parquet_frames', 'jsonl_frames',
-           'iter_input', 'read_input']
+__all__ = ['SAMPLE_BYTES', 'MAX_LINE_BYTES', 'MAX_FIELD_CHARS', 'DataError', 'LoadReport', 'decoded_lines', 'decode_csv_bytes',
+           'csv_frames', 'parse_csv', 'input_format', 'iter_csv_input', 'as_text_columns', 'parquet_frames',
+           'jsonl_frames', 'iter_input', 'read_input']
 
 # %% ../notebooks/lib/inputs.ipynb #444979bb
 class DataError(ValueError):
@@ -54,6 +55,20 @@ _NOT_CSV = [(b"PK\x03\x04", "an Excel workbook or zip archive; export it as CSV"
             (b"\x1f\x8b", "gzip-compressed; decompress it first"),
             (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook; export it as CSV"), (b"%PDF", "a PDF document")]
 SAMPLE_BYTES = 8 << 20   # the encoding is decided on a file's first 8 MiB (all of it when smaller)
+# a line may be this long (bytes; characters once decoded): a longer one is refused before it is held whole, so a
+# small .gz that unpacks to one 2 GiB line costs no more memory than this
+MAX_LINE_BYTES = 64 << 20
+
+def _bounded_lines(readline: Callable, source: str, limit: int = MAX_LINE_BYTES) -> Iterator:
+    "The lines `readline` gives, each at most `limit` long; a longer one is a DataError naming its number."
+    number = 0
+    while line := readline(limit + 1):
+        number += 1
+        if len(line) > limit and not (len(line) == limit + 1 and line[-1:] in (b"\n", "\n")):
+            unit = "bytes" if isinstance(line, bytes) else "characters"
+            raise DataError(f"{source}: line {number} is longer than {limit:,} {unit}; no table of tweets has such a "
+                            f"line: is it the file you meant?")
+        yield line
 _STRAY = "lines with bytes that are not UTF-8 (read as cp1252)"
 
 def _decode_cp1252(data: bytes) -> str:
@@ -88,7 +103,8 @@ def decoded_lines(stream, source: str, report: LoadReport) -> Iterator[str]:
         if head.startswith(bom):
             report.encoding, first = enc, True
             try:
-                for line in io.TextIOWrapper(io.BufferedReader(whole), encoding=enc, newline=""):
+                text = io.TextIOWrapper(io.BufferedReader(whole), encoding=enc, newline="")
+                for line in _bounded_lines(text.readline, source, MAX_LINE_BYTES // 4):
                     report.bytes_read = whole.consumed
                     yield line.lstrip("\ufeff") if first else line
                     first = False
@@ -102,7 +118,7 @@ def decoded_lines(stream, source: str, report: LoadReport) -> Iterator[str]:
     # most lines with non-ASCII bytes are not UTF-8: a cp1252 file, not a damaged UTF-8 one
     cp1252 = sum(not _is_utf8(line) for line in sample) * 2 > sum(not line.isascii() for line in sample)
     report.encoding, offset = ("cp1252" if cp1252 else "utf-8"), 0
-    for number, raw in enumerate(io.BufferedReader(whole, 1 << 16), 1):
+    for number, raw in enumerate(_bounded_lines(io.BufferedReader(whole, 1 << 16).readline, source), 1):
         if cp1252: line = _decode_cp1252(raw)
         else:
             try: line = raw.decode("utf-8")
@@ -248,6 +264,9 @@ def parquet_frames(path: Path, chunk_rows: Optional[int]) -> Iterator[pd.DataFra
         raise DataError(f"{path}: reading Parquet needs pyarrow: pip install 'tweetsent[scale]'") from None
     try: pf = pq.ParquetFile(path)
     except Exception as e: raise DataError(f"{path} is not a readable Parquet file ({type(e).__name__}: {e})") from None
+    names = pf.schema_arrow.names
+    if len(set(names)) < len(names):
+        raise DataError(f"{path}: the file repeats column names: {sorted({c for c in names if names.count(c) > 1})}")
     if chunk_rows is None: yield pf.read().to_pandas(); return
     start = 0
     for batch in pf.iter_batches(batch_size=chunk_rows):
@@ -259,13 +278,12 @@ def parquet_frames(path: Path, chunk_rows: Optional[int]) -> Iterator[pd.DataFra
 def jsonl_frames(stream, source: str, report: LoadReport, chunk_rows: Optional[int]) -> Iterator[pd.DataFrame]:
     "The objects of a JSON-lines stream as frames of up to `chunk_rows` rows (one frame when None), numbered on."
     rows, start = [], 0
-    for n, line in enumerate(stream, 1):
+    for n, line in enumerate(_bounded_lines(stream.readline, source), 1):
         report.bytes_read += len(line)
         if not line.strip():
             report.dropped["blank lines"] = report.dropped.get("blank lines", 0) + 1; continue
-        try: row = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise DataError(f"{source}: line {n} is not valid JSON ({getattr(e, 'msg', None) or e})") from None
+        try: row = parse_json(line, f"{source}: line {n}")
+        except StorageError as e: raise DataError(str(e)) from None
         if not isinstance(row, dict):
             raise DataError(f"{source}: line {n} holds a JSON {type(row).__name__}, not an object of named fields")
         rows.append(row)

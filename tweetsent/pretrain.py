@@ -22,7 +22,7 @@ from .inputs import DataError, read_input
 from .layout import PRETRAIN_FILE, cache_dir, resolve_path
 from .models import Collator, ModelError, pick_device, resolve_backbone
 from .params import Params
-from .storage import StorageError, check_out, publish_folder, work_folder, write_file_atomically
+from .storage import StorageError, check_out, publish_folder, read_json, work_folder, write_file_atomically
 from .texts import clean_tweets
 
 # %% auto #0
@@ -145,7 +145,7 @@ class ProgressLine(TrainerCallback):
     spent, over every sitting, are kept in `clock` beside the checkpoints."""
     def __init__(self, batch_size: int, label: str = "pretrain", clock: Optional[Path] = None):
         self.batch_size, self.label, self.clock = batch_size, label, clock
-        self.before = json.loads(clock.read_text())["seconds"] if clock and clock.exists() else 0.0
+        self.before = read_json(clock, {}).get("seconds", 0.0) if clock else 0.0
 
     def seconds(self) -> float:
         "Seconds of training over every sitting so far."
@@ -226,7 +226,7 @@ def pretrain(p: Params, out, callbacks: Optional[list] = None) -> Path:
     settings = _settings(p, corpus)
     with work_folder(out, "pretrain", keep_on_error=True) as work:
         recorded = work / "settings.json"
-        if recorded.exists() and json.loads(recorded.read_text()) != settings:
+        if read_json(recorded, {}) not in ({}, settings):
             raise StorageError(f"{work} holds checkpoints of a pre-training with other settings or texts; remove "
                                f"it to start again")
         source = resolve_backbone(p.backbone, cache_dir(p))

@@ -34,7 +34,8 @@ def no_space(e: BaseException) -> bool:
     """The error of a write that found the disk (or the user's quota, or the file size limit) full, from the OS or a
     library."""
     if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG): return True
-    return "No space left on device" in str(e) or "os error 28" in str(e)
+    return any(s in str(e) for s in ("No space left on device", "os error 28", "File too large", "os error 27",
+                                     "Disk quota exceeded", "os error 122"))
 
 # %% ../notebooks/lib/storage.ipynb #42fbe2b2
 def _kept(path: Path) -> str:

@@ -190,10 +190,27 @@ def averaged_weights(model: nn.Module, averager: Optional[AveragedModel]):
         with torch.no_grad():
             for x, o in zip(model.parameters(), own): x.copy_(o)
 
+# %% ../notebooks/lib/trainer.ipynb #1a5d836f
+class _Writes:
+    "A file's `write`, keeping the error of a write the OS refused."
+    def __init__(self, f): self.f, self.error = f, None
+    def write(self, data) -> int:
+        try: return self.f.write(data)
+        except OSError as e: self.error = e; raise
+    def flush(self) -> None: self.f.flush()
+
+def _torch_save(state: dict, f) -> None:
+    "`torch.save(state, f)`; a failed write raises the OS error itself."
+    out = _Writes(f)
+    try: torch.save(state, out)   # type: ignore[arg-type]  # write and flush are all torch.save calls
+    except RuntimeError:
+        if out.error is not None: raise out.error from None
+        raise
+
 # %% ../notebooks/lib/trainer.ipynb #35a7b8d9
 def _save_checkpoint(folder: Path, state: dict) -> None:
     "The loop's state, written atomically (a kill while writing leaves the previous checkpoint)."
-    with open_atomically(folder / "state.pt") as f: torch.save(state, f)
+    with open_atomically(folder / "state.pt") as f: _torch_save(state, f)
 
 def _load_checkpoint(folder: Optional[Path]) -> Optional[dict]:
     path = folder / "state.pt" if folder else None

@@ -17,7 +17,7 @@ import yaml
 from .datasets import stratified_split
 from .layout import OPTUNA_DB, out_dir, resolve_path, tuned_file
 from .params import Params
-from .storage import write_file_atomically
+from .storage import StorageError, write_file_atomically
 from .tracking import make_tracker
 from .trainer import train_model
 
@@ -77,20 +77,37 @@ def objective(p: Params, train: pd.DataFrame, val: pd.DataFrame):
 # %% ../notebooks/lib/tune.ipynb #60f036ef
 HEARTBEAT_S, GRACE_S = 60, 180   # a RUNNING trial whose worker has been silent this long is failed and retried
 
+def _unusable(url: str, e: BaseException) -> StorageError:
+    "One line for a study storage that cannot be opened: what is wrong and what to give instead; no password shown."
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+    try: shown = make_url(url).render_as_string(hide_password=True)
+    except Exception: shown = repr(url[:80])
+    why = str(getattr(e, "orig", None) or e).splitlines()[0][:160]
+    if isinstance(e, (ArgumentError, NoSuchModuleError)):
+        return StorageError(f"tune_storage {shown} is not a database URL that can be opened here ({why}); give '' "
+                            f"(a SQLite file under out_dir), sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB")
+    if isinstance(e, ImportError):
+        return StorageError(f"tune_storage {shown}: the database's Python driver is not installed (pip install "
+                            f"psycopg2-binary for postgresql://, pymysql for mysql+pymysql://)")
+    return StorageError(f"tune_storage {shown} cannot be opened as the study's database ({why})")
+
 def study_storage(p: Params) -> optuna.storages.RDBStorage:
     """The study's database with worker heartbeats: a killed worker's trial is failed after GRACE_S and run again once.
     Workers that start together on a new database may race to create its tables; the loser retries."""
     from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
-    from sqlalchemy.exc import IntegrityError, ProgrammingError
+    from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
+    url = storage_url(p)
     for attempt in range(5):
         try:
             with warnings.catch_warnings():   # heartbeats are marked experimental in Optuna; we rely on them on purpose
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return RDBStorage(storage_url(p), heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                return RDBStorage(url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
                                   heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1))
         except (IntegrityError, ProgrammingError):   # two workers creating a fresh database's tables at once: the loser
             if attempt == 4: raise                   # finds them made on its next try
             time.sleep(0.5 * (attempt + 1))
+        except (SQLAlchemyError, ImportError) as e: raise _unusable(url, e) from None
     raise AssertionError("not reached: the last attempt returns or raises")
 
 # %% ../notebooks/lib/tune.ipynb #e4d91183
