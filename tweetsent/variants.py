@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import html
 import json
 import os
 import warnings
@@ -481,9 +482,15 @@ def _card_metadata(info: ModelInfo) -> dict:
                         for k, (t, n) in names.items() if k in test]}]}]
     return meta
 
+def _md(value: Any) -> str:
+    """A value read from the folder as plain text in Markdown: on one line, no HTML (`<`, `>`, `&` escaped), and no
+    backtick or table bar to end a code span or a cell early."""
+    text = " ".join(str(value).split())
+    return html.escape(text, quote=False).replace("`", "'").replace("|", "\\|")
+
 def model_card(info: ModelInfo) -> str:
     """A model card in Markdown with Hugging Face front matter, from what the folder records; every statement true of
-    this folder."""
+    this folder, and every value in it shown as text (`_md`), never as HTML a renderer would run."""
     fmt = lambda m: ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in m.items()
                               if isinstance(v, float) and k != "C")
     scores = "\n".join(f"- {split}: {fmt(m)}" for split, m in info.metrics.items() if split in ("val", "test")
@@ -504,9 +511,9 @@ def model_card(info: ModelInfo) -> str:
     offsets = (f"Decisions add class offsets {[round(b, 3) for b in info.class_bias]} to the logits, fitted on the "
                f"validation rows."
                if info.class_bias and any(info.class_bias) else "Decisions add no class offsets.")
-    rows = ", ".join(f"{k} {v:,}" for k, v in info.rows.items())
-    parts = (f"a `{info.backbone}` backbone ({info.n_layers} layers, {info.hidden_size} wide, {info.n_parameters:,} "
-             f"parameters), architecture "
+    rows = ", ".join(f"{_md(k)} {v:,}" for k, v in info.rows.items())
+    parts = (f"a `{_md(info.backbone)}` backbone ({info.n_layers} layers, {info.hidden_size} wide, "
+             f"{info.n_parameters:,} parameters), architecture "
              f"`{info.arch}`" + (f" with {info.n_meta} hand-crafted features" if info.uses_meta else "")
              + (f", an n-gram model mixed in at {info.ngram_weight}" if info.ngram_weight
                 else "")) if info.members is None else \
@@ -524,15 +531,15 @@ def model_card(info: ModelInfo) -> str:
 {yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip()}
 ---
 
-# tweetsent model: {info.run_name or info.backbone} ({info.variant})
+# tweetsent model: {_md(info.run_name or info.backbone)} ({_md(info.variant)})
 
-Tweet sentiment classifier with labels {info.labels}: {parts}. Loading it runs no code from the folder.
+Tweet sentiment classifier with labels {_md(info.labels)}: {parts}. Loading it runs no code from the folder.
 
 ## Usage
 {usage}
 
 ## Data
-{info.data_source or 'training data not recorded'}; rows: {rows or 'not recorded'}.
+{_md(info.data_source or 'training data not recorded')}; rows: {rows or 'not recorded'}.
 
 ## Scores (selected on `{info.select_metric}` of the validation rows)
 {scores}
