@@ -178,7 +178,16 @@ SLOW_FIXTURES = {"smoke_run", "smoke_runs", "smoke_model", "smoke_variants", "te
                  "lab"}
 
 
+# The files that take longest, longest first: two workers take whole files in this order, so neither is left with a
+# long one at the end while the other waits (make test measured 2026-12-08).
+LONGEST_FIRST = ["tests/test_report.py", "tests/test_dask.py", "tests/test_ensemble.py", "tests/test_scale.py",
+                 "tests/test_tracking.py", "tests/test_cli.py", "tests/test_structure.py", "notebooks/lib/scale.ipynb",
+                 "tests/test_lab.py", "tests/test_features.py"]
+
+
 def pytest_collection_modifyitems(config, items):
+    rank = {name: k for k, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(str(item.fspath)).relative_to(ROOT).as_posix(), len(rank)))
     for item in items:
         module = Path(str(item.fspath)).stem
         if item.fspath.ext == ".ipynb" or module in SLOW_MODULES or SLOW_FIXTURES & set(

@@ -63,7 +63,7 @@ def test_damage_is_named(smoke_variants, tmp_path):
     def copy(name):
         return shutil.copytree(teacher, tmp_path / name)
     f = copy("truncated-json"); (f / INFO_FILE).write_text((teacher / INFO_FILE).read_text()[:200])
-    with pytest.raises(ModelError, match="model_info.json is damaged: not valid JSON"): load_model(f)
+    with pytest.raises(ModelError, match="model_info.json is not valid JSON .*the folder is damaged"): load_model(f)
     f = copy("missing"); (f / "tokenizer.json").unlink()
     with pytest.raises(ModelError, match="tokenizer.json is missing"): load_model(f)
     f = copy("truncated-weights"); w = f / "model.safetensors"; w.write_bytes(w.read_bytes()[:1000])

@@ -13,7 +13,7 @@ from conftest import ROOT
 def smoke(tmp_path, **extra):
     from tweetsent.params import load_params
     return load_params(ROOT / "params" / "smoke.yaml",
-                       {"out_dir": str(tmp_path), "run_name": "t", "epochs": 2, "patience": 5,
+                       {"out_dir": str(tmp_path), "run_name": "t", "epochs": 2, "patience": 5, "demo_rows": 200,
                                                          "tune_max_rows": 120, "tune_epochs": 2, **extra})
 
 
